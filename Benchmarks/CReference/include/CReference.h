@@ -1,0 +1,12 @@
+// Plain-C reference loops the benchmark times beside the Swift code, so a figure can be read
+// as "the Swift layer costs X% over C on this machine".
+#ifndef DYNAMICS_CREFERENCE_H
+#define DYNAMICS_CREFERENCE_H
+
+/// Best GFLOP/s of `reps` calls of cblas_sgemm on n×n column-major matrices, called from C.
+double creference_sgemm_gflops(int n, int reps);
+
+/// Best GFLOP/s of `reps` calls of cblas_dgemm on n×n column-major matrices, called from C.
+double creference_dgemm_gflops(int n, int reps);
+
+#endif

@@ -1,0 +1,50 @@
+// Benchmarks for Dynamics. Run in release: `swift run -c release DynamicsBenchmarks [--quick]`.
+// Prints figures; never fails on time. Each figure is the best of several repetitions.
+import CReference
+import Dynamics
+import Foundation
+
+let quick = CommandLine.arguments.contains("--quick")
+let reps = quick ? 3 : 10
+
+func bestSeconds(_ reps: Int, _ body: () throws -> Void) rethrows -> Double {
+    var best = Double.infinity
+    for _ in 0..<reps {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        try body()
+        best = min(best, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+    }
+    return best
+}
+
+func gemmGflops<T: BLASScalar>(_: T.Type, n: Int) -> Double {
+    let a = Matrix<T>(rows: n, columns: n, columnMajor: (0..<(n * n)).map { T(($0 * 7919) % 1000) / 1000 - 0.5 })
+    let b = Matrix<T>(rows: n, columns: n, columnMajor: (0..<(n * n)).map { T(($0 * 104729) % 1000) / 1000 - 0.5 })
+    var c = Matrix<T>(rows: n, columns: n)
+    Matrix.gemm(a, b, into: &c)  // warm-up: thread pool, caches
+    let t = bestSeconds(reps) { Matrix.gemm(a, b, into: &c) }
+    return 2 * Double(n * n * n) / t / 1e9
+}
+
+print("Dynamics benchmarks (\(quick ? "quick" : "full")), \(BLASConfiguration.configuration)")
+print("")
+print("GEMM, n×n column-major, best of \(reps)   [Swift Matrix.gemm vs cblas_?gemm called from C]")
+print("threads     n    SGEMM Swift   SGEMM C   DGEMM Swift   DGEMM C    (GFLOP/s)")
+for threads in [1, 2] {
+    BLASConfiguration.threads = threads
+    for n in quick ? [512, 1024] : [256, 512, 1024, 2048] {
+        let ss = gemmGflops(Float.self, n: n), sc = creference_sgemm_gflops(Int32(n), Int32(reps))
+        let ds = gemmGflops(Double.self, n: n), dc = creference_dgemm_gflops(Int32(n), Int32(reps))
+        print(String(format: "%7d %5d %14.1f %9.1f %13.1f %9.1f", threads, n, ss, sc, ds, dc))
+    }
+}
+BLASConfiguration.threads = BLASConfiguration.processors
+
+print("")
+print("Eigenvalues (dgeev, no vectors) of random n×n matrices, \(BLASConfiguration.threads) threads")
+var generator = SystemRandomNumberGenerator()
+for n in [200, 500, 1000] {
+    let a = Matrix<Double>(rows: n, columns: n, columnMajor: (0..<(n * n)).map { _ in Double.random(in: -1...1, using: &generator) })
+    let t = try bestSeconds(n >= 1000 || quick ? 2 : 5) { _ = try a.eigenvalues() }
+    print(String(format: "n = %4d   %8.3f s", n, t))
+}

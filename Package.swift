@@ -1,0 +1,58 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Dynamics: numerical dynamical systems and the reversible deep networks that discretise them
+/// (Chang et al., "Reversible Architectures for Arbitrarily Deep Residual Neural Networks", AAAI 2018).
+///
+/// Dependencies point one way: DynamicsCLI → Stability → LinearAlgebra → CLAPACK.
+/// `CLAPACK` is an implementation detail: only `LinearAlgebra` (and the benchmark's C reference) import it.
+let package = Package(
+    name: "Dynamics",
+    products: [
+        .library(name: "Dynamics", targets: ["Dynamics"]),
+        .executable(name: "dynamics", targets: ["DynamicsCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLAPACK",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
+        ),
+        .target(
+            name: "LinearAlgebra",
+            dependencies: [
+                "CLAPACK",
+                .product(name: "RealModule", package: "swift-numerics"),
+                .product(name: "ComplexModule", package: "swift-numerics"),
+            ]
+        ),
+        .target(
+            name: "Stability",
+            dependencies: ["LinearAlgebra", .product(name: "ComplexModule", package: "swift-numerics")]
+        ),
+        .target(
+            name: "Dynamics",
+            dependencies: ["LinearAlgebra", "Stability", .product(name: "ComplexModule", package: "swift-numerics")]
+        ),
+        .executableTarget(
+            name: "DynamicsCLI",
+            dependencies: [
+                "Dynamics",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(name: "CReference", dependencies: ["CLAPACK"], path: "Benchmarks/CReference"),
+        .executableTarget(
+            name: "DynamicsBenchmarks",
+            dependencies: ["Dynamics", "CReference"],
+            path: "Benchmarks/DynamicsBenchmarks"
+        ),
+        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
+        .testTarget(name: "StabilityTests", dependencies: ["Stability"]),
+        .testTarget(name: "DynamicsCLITests", dependencies: ["DynamicsCLI"]),
+    ]
+)

@@ -1,0 +1,4 @@
+// Umbrella module: `import Dynamics` gives the whole public API.
+@_exported import ComplexModule
+@_exported import LinearAlgebra
+@_exported import Stability

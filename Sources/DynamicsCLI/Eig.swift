@@ -1,0 +1,62 @@
+import ArgumentParser
+import Dynamics
+import Foundation
+
+/// `dynamics eig FILE`: the spectrum of a square matrix and its stability verdict.
+struct Eig: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Eigenvalues of a square matrix (.npy or .csv), with spectral abscissa, radius and a stability verdict.",
+        discussion: """
+            The matrix is read as float64 (float32 files are widened exactly) and its eigenvalues
+            are computed by LAPACK dgeev. In continuous time (default) the verdict compares the
+            spectral abscissa max Re λ with ±T·max(1, ρ); with --discrete it compares the
+            spectral radius ρ with 1 ± T.
+            """)
+
+    @Argument(help: "A square matrix: .npy (float32/float64, C or Fortran order) or .csv.")
+    var file: String
+
+    @Flag(help: "Read the matrix as a map x ↦ A x (verdict by spectral radius) instead of a flow x' = A x.")
+    var discrete = false
+
+    @Option(help: "Relative tolerance for 'on the boundary' (default √ε = 1.5e-8).")
+    var tolerance: Double = Spectrum<Double>.defaultTolerance
+
+    @Flag(help: "Print one JSON object instead of a table.")
+    var json = false
+
+    func validate() throws {
+        guard tolerance.isFinite, tolerance >= 0 else {
+            throw ValidationError("--tolerance must be a finite number ≥ 0, got \(tolerance)")
+        }
+    }
+
+    func run() throws {
+        let matrix: Matrix<Double> = try MatrixFile.read(file)
+        let spectrum: Spectrum<Double>
+        do {
+            spectrum = try Spectrum(of: matrix, tolerance: tolerance)
+        } catch let error as LinearAlgebraError {
+            throw CLIError("\(file): \(error)")
+        }
+        let report = SpectrumReport(spectrum, time: discrete ? .discrete : .continuous)
+        if json { return try Output.printJSON(report) }
+        print(SpectrumTable.render(report, title: "\(file): \(matrix.rows)×\(matrix.columns)"))
+    }
+}
+
+/// The readable form of a `SpectrumReport`.
+enum SpectrumTable {
+    static func render(_ r: SpectrumReport, title: String) -> String {
+        var lines = [title, "     k            Re λ            Im λ             |λ|"]
+        for (k, e) in r.eigenvalues.enumerated() {
+            let modulus = (e[0] * e[0] + e[1] * e[1]).squareRoot()
+            lines.append(Output.pad("\(k + 1)", 6) + "  " + Output.sci(e[0]) + "  " + Output.sci(e[1]) + "  " + Output.sci(modulus))
+        }
+        lines.append("spectral abscissa  \(Output.sci(r.spectralAbscissa))")
+        lines.append("spectral radius    \(Output.sci(r.spectralRadius))")
+        lines.append("purely imaginary   \(r.purelyImaginary ? "yes" : "no") (tolerance \(String(format: "%.2g", r.tolerance)) relative)")
+        lines.append("verdict            \(r.verdict.rawValue) (\(r.time.rawValue) time)")
+        return lines.joined(separator: "\n")
+    }
+}

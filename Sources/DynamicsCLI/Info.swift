@@ -1,0 +1,38 @@
+import ArgumentParser
+import Dynamics
+import Foundation
+
+/// `dynamics info`: the version, the BLAS/LAPACK actually linked and its threads.
+struct Info: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the version, the linked BLAS/LAPACK and its thread count.",
+        discussion: "The thread count follows OPENBLAS_NUM_THREADS when it is set.")
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    struct Report: Codable {
+        var version: String
+        var blas: String
+        var blasCore: String
+        var blasThreads: Int
+        var processors: Int
+        var openblasNumThreadsVariable: String?
+    }
+
+    func run() throws {
+        let report = Report(
+            version: DynamicsCommand.version,
+            blas: BLASConfiguration.configuration,
+            blasCore: BLASConfiguration.coreName,
+            blasThreads: BLASConfiguration.threads,
+            processors: BLASConfiguration.processors,
+            openblasNumThreadsVariable: ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"])
+        if json { return try Output.printJSON(report) }
+        print("dynamics \(report.version)")
+        print("BLAS/LAPACK  \(report.blas) + LAPACKE")
+        print("core         \(report.blasCore)")
+        print("threads      \(report.blasThreads) of \(report.processors) processors"
+              + (report.openblasNumThreadsVariable.map { " (OPENBLAS_NUM_THREADS=\($0))" } ?? ""))
+    }
+}

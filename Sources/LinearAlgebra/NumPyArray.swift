@@ -1,0 +1,227 @@
+import Foundation
+
+/// An n-dimensional float32/float64 array in NumPy's `.npy` format, versions 1.0, 2.0 and 3.0
+/// (https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html).
+///
+/// Values are held as `Double` whatever the file's dtype (a `Float` widens exactly), in C
+/// (row-major) order; `dtype` records what the file held so a round trip keeps it.
+public struct NumPyArray: Equatable, Sendable {
+    /// The element types this reader understands.
+    public enum DType: String, Sendable {
+        case float32 = "f4"
+        case float64 = "f8"
+    }
+
+    /// The dimensions, outermost first.
+    public var shape: [Int]
+    /// The entries in C order (last index fastest).
+    public var values: [Double]
+    /// The element type stored in (or to be written to) the file.
+    public var dtype: DType
+
+    public init(shape: [Int], values: [Double], dtype: DType = .float64) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "NumPyArray: negative dimension in \(shape)")
+        precondition(shape.reduce(1, *) == values.count,
+                     "NumPyArray: \(values.count) values cannot fill shape \(shape)")
+        self.shape = shape
+        self.values = values
+        self.dtype = dtype
+    }
+
+    /// A 2-D array holding `matrix` (written in C order).
+    public init<T: BLASScalar>(_ matrix: Matrix<T>) {
+        self.init(shape: [matrix.rows, matrix.columns],
+                  values: matrix.rowMajorElements.map { Double($0) },
+                  dtype: T.self == Float.self ? .float32 : .float64)
+    }
+
+    /// The array as a matrix; a 1-D array becomes a column.
+    public func matrix<T: BLASScalar>(_: T.Type = T.self, path: String = "array") throws -> Matrix<T> {
+        switch shape.count {
+        case 1: return Matrix(rows: shape[0], columns: 1, columnMajor: values.map { T($0) })
+        case 2: return Matrix(rows: shape[0], columns: shape[1], rowMajor: values.map { T($0) })
+        default:
+            throw MatrixFileError(path: path, problem: "expected a 2-D array, found shape \(shape)")
+        }
+    }
+}
+
+// MARK: - Reading
+
+extension NumPyArray {
+    static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // "\x93NUMPY"
+
+    /// Reads a `.npy` file.
+    ///
+    /// - Throws: `MatrixFileError` naming the file for a missing or unreadable file, a wrong magic
+    ///   string, an unknown version, a malformed header, an unsupported dtype (integers, complex,
+    ///   objects), or a truncated data section.
+    public init(contentsOf path: String) throws {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let exists = FileManager.default.fileExists(atPath: path)
+            throw MatrixFileError(path: path, problem: exists ? "cannot read the file (check its permissions)" : "no such file")
+        }
+        try self.init(npyData: data, path: path)
+    }
+
+    /// Parses the bytes of a `.npy` file; `path` only names it in errors.
+    public init(npyData data: Data, path: String = "array") throws {
+        let bytes = [UInt8](data)
+        func fail(_ problem: String) -> MatrixFileError { MatrixFileError(path: path, problem: problem) }
+        guard bytes.count >= 10, Array(bytes[0..<6]) == Self.magic else {
+            throw fail("not a NumPy .npy file (the magic string \\x93NUMPY is missing)")
+        }
+        let major = bytes[6]
+        let headerLength: Int, headerStart: Int
+        switch major {
+        case 1:
+            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
+            headerStart = 10
+        case 2, 3:
+            guard bytes.count >= 12 else { throw fail("truncated .npy header") }
+            headerLength = (0..<4).reduce(0) { $0 | Int(bytes[8 + $1]) << (8 * $1) }
+            headerStart = 12
+        default:
+            throw fail("unsupported .npy format version \(major).\(bytes[7]) (versions 1, 2 and 3 are read)")
+        }
+        guard bytes.count >= headerStart + headerLength else { throw fail("truncated .npy header") }
+        guard let header = String(bytes: bytes[headerStart..<(headerStart + headerLength)],
+                                  encoding: major == 3 ? .utf8 : .isoLatin1) else {
+            throw fail("the .npy header is not text")
+        }
+        let descr = try Self.field("descr", in: header, path: path)
+        let fortran = try Self.field("fortran_order", in: header, path: path)
+        let shapeText = try Self.field("shape", in: header, path: path)
+
+        guard let descrString = Self.unquote(descr) else { throw fail("cannot read the dtype \(descr)") }
+        let order = descrString.first
+        let code = String(descrString.dropFirst())
+        guard let dtype = DType(rawValue: code), order == "<" || order == ">" || order == "=" else {
+            throw fail("unsupported dtype '\(descrString)': only float32 and float64 are read; convert with arr.astype(numpy.float64)")
+        }
+        let bigEndian = order == ">"
+        guard fortran == "True" || fortran == "False" else { throw fail("cannot read fortran_order \(fortran)") }
+        let shape = try Self.parseShape(shapeText, path: path)
+
+        let count = shape.reduce(1, *)
+        let width = dtype == .float32 ? 4 : 8
+        let dataStart = headerStart + headerLength
+        guard bytes.count - dataStart >= count * width else {
+            throw fail("truncated data: shape \(shape) needs \(count * width) bytes, the file has \(bytes.count - dataStart)")
+        }
+        var values = [Double](repeating: 0, count: count)
+        bytes.withUnsafeBytes { raw in
+            for k in 0..<count {
+                let offset = dataStart + k * width
+                if dtype == .float32 {
+                    var bits = raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
+                    bits = bigEndian ? UInt32(bigEndian: bits) : UInt32(littleEndian: bits)
+                    values[k] = Double(Float(bitPattern: bits))
+                } else {
+                    var bits = raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+                    bits = bigEndian ? UInt64(bigEndian: bits) : UInt64(littleEndian: bits)
+                    values[k] = Double(bitPattern: bits)
+                }
+            }
+        }
+        if fortran == "True" && shape.count > 1 { values = Self.fortranToC(values, shape: shape) }
+        self.init(shape: shape, values: values, dtype: dtype)
+    }
+
+    /// The value text of `'key': value` in a header dictionary.
+    static func field(_ key: String, in header: String, path: String) throws -> String {
+        guard let keyRange = header.range(of: "'\(key)'") ?? header.range(of: "\"\(key)\""),
+              let colon = header[keyRange.upperBound...].firstIndex(of: ":") else {
+            throw MatrixFileError(path: path, problem: "the .npy header has no '\(key)' entry")
+        }
+        var rest = header[header.index(after: colon)...].drop { $0 == " " }
+        if rest.first == "(" {
+            guard let close = rest.firstIndex(of: ")") else {
+                throw MatrixFileError(path: path, problem: "the .npy header's '\(key)' is not closed")
+            }
+            return String(rest[...close])
+        }
+        rest = rest.prefix { $0 != "," && $0 != "}" }
+        return rest.trimmingCharacters(in: .whitespaces)
+    }
+
+    static func unquote(_ s: String) -> String? {
+        guard s.count >= 2, let q = s.first, q == "'" || q == "\"", s.last == q else { return nil }
+        return String(s.dropFirst().dropLast())
+    }
+
+    static func parseShape(_ text: String, path: String) throws -> [Int] {
+        let inner = text.dropFirst().dropLast()
+        let parts = inner.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        var shape: [Int] = []
+        for p in parts {
+            guard let d = Int(p.hasSuffix("L") ? String(p.dropLast()) : p), d >= 0 else {
+                throw MatrixFileError(path: path, problem: "cannot read the shape \(text)")
+            }
+            shape.append(d)
+        }
+        return shape
+    }
+
+    /// Reorders Fortran-ordered (first index fastest) values into C order.
+    static func fortranToC(_ values: [Double], shape: [Int]) -> [Double] {
+        var out = [Double](repeating: 0, count: values.count)
+        let d = shape.count
+        var fStride = [Int](repeating: 1, count: d)
+        for k in 1..<d { fStride[k] = fStride[k - 1] * shape[k - 1] }
+        var index = [Int](repeating: 0, count: d)
+        for c in 0..<values.count {
+            var f = 0
+            for k in 0..<d { f += index[k] * fStride[k] }
+            out[c] = values[f]
+            var k = d - 1
+            while k >= 0 {
+                index[k] += 1
+                if index[k] < shape[k] { break }
+                index[k] = 0
+                k -= 1
+            }
+        }
+        return out
+    }
+}
+
+// MARK: - Writing
+
+extension NumPyArray {
+    /// The bytes of a version-1.0 `.npy` file in C order, little-endian (version 2.0 if the
+    /// header would not fit in 65535 bytes).
+    public var npyData: Data {
+        let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
+        var header = "{'descr': '<\(dtype.rawValue)', 'fortran_order': False, 'shape': \(shapeText), }"
+        // The preamble plus header is padded with spaces to a multiple of 64 and ends in \n.
+        let v2 = header.utf8.count + 12 > 65535
+        let preamble = v2 ? 12 : 10
+        let padding = (64 - (preamble + header.utf8.count + 1) % 64) % 64
+        header += String(repeating: " ", count: padding) + "\n"
+        var data = Data(Self.magic)
+        data.append(contentsOf: [v2 ? 2 : 1, 0])
+        let length = header.utf8.count
+        if v2 {
+            data.append(contentsOf: (0..<4).map { UInt8(truncatingIfNeeded: length >> (8 * $0)) })
+        } else {
+            data.append(contentsOf: [UInt8(length & 0xFF), UInt8(length >> 8)])
+        }
+        data.append(contentsOf: Array(header.utf8))
+        switch dtype {
+        case .float32:
+            var le = values.map { Float($0).bitPattern.littleEndian }
+            data.append(Data(bytes: &le, count: le.count * 4))
+        case .float64:
+            var le = values.map { $0.bitPattern.littleEndian }
+            data.append(Data(bytes: &le, count: le.count * 8))
+        }
+        return data
+    }
+
+    /// Writes the array atomically (a temporary file in the same folder, then a rename), so an
+    /// interrupted write never leaves a truncated file.
+    public func write(to path: String) throws {
+        try AtomicFile.write(npyData, to: path)
+    }
+}
