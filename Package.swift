@@ -4,7 +4,7 @@ import PackageDescription
 /// Dynamics: numerical dynamical systems and the reversible deep networks that discretise them
 /// (Chang et al., "Reversible Architectures for Arbitrarily Deep Residual Neural Networks", AAAI 2018).
 ///
-/// Dependencies point one way: DynamicsCLI → Stability → LinearAlgebra → CLAPACK.
+/// Dependencies point one way: DynamicsCLI → Stability → Integrators → LinearAlgebra → CLAPACK.
 /// `CLAPACK` is an implementation detail: only `LinearAlgebra` (and the benchmark's C reference) import it.
 let package = Package(
     name: "Dynamics",
@@ -31,12 +31,16 @@ let package = Package(
             ]
         ),
         .target(
+            name: "Integrators",
+            dependencies: ["LinearAlgebra", .product(name: "RealModule", package: "swift-numerics")]
+        ),
+        .target(
             name: "Stability",
             dependencies: ["LinearAlgebra", .product(name: "ComplexModule", package: "swift-numerics")]
         ),
         .target(
             name: "Dynamics",
-            dependencies: ["LinearAlgebra", "Stability", .product(name: "ComplexModule", package: "swift-numerics")]
+            dependencies: ["LinearAlgebra", "Integrators", "Stability", .product(name: "ComplexModule", package: "swift-numerics")]
         ),
         .executableTarget(
             name: "DynamicsCLI",
@@ -52,6 +56,7 @@ let package = Package(
             path: "Benchmarks/DynamicsBenchmarks"
         ),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
+        .testTarget(name: "IntegratorsTests", dependencies: ["Integrators"]),
         .testTarget(name: "StabilityTests", dependencies: ["Stability"]),
         .testTarget(name: "DynamicsCLITests", dependencies: ["DynamicsCLI"]),
     ]

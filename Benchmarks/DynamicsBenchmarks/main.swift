@@ -48,3 +48,21 @@ for n in [200, 500, 1000] {
     let t = try bestSeconds(n >= 1000 || quick ? 2 : 5) { _ = try a.eigenvalues() }
     print(String(format: "n = %4d   %8.3f s", n, t))
 }
+
+print("")
+print("Lorenz, RK4, 10⁶ steps of h = 0.01 in double   [Dynamics generic integrator vs a plain C loop]")
+do {
+    let steps = 1_000_000
+    var swiftFinal: [Double] = []
+    let swiftTime = try bestSeconds(quick ? 2 : 5) {
+        swiftFinal = try BuiltinSystem<Double>.named("lorenz")
+            .run(.rk4, Integration(initialPoint: [1, 1, 1], stepSize: 0.01, steps: steps)).final
+    }
+    var cState = [1.0, 1.0, 1.0]
+    let cTime = bestSeconds(quick ? 2 : 5) {
+        cState = [1, 1, 1]
+        creference_lorenz_rk4(&cState, 0.01, steps)
+    }
+    print(String(format: "Swift %.3f s   C %.3f s   ratio %.2f", swiftTime, cTime, swiftTime / cTime))
+    print("final points: Swift \(swiftFinal)  C \(cState)")
+}

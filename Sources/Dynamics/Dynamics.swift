@@ -1,4 +1,5 @@
 // Umbrella module: `import Dynamics` gives the whole public API.
 @_exported import ComplexModule
+@_exported import Integrators
 @_exported import LinearAlgebra
 @_exported import Stability

@@ -13,6 +13,6 @@ struct DynamicsCommand: ParsableCommand {
             Errors go to stderr with a non-zero exit status.
             """,
         version: version,
-        subcommands: [Info.self, Eig.self]
+        subcommands: [Info.self, Eig.self, Integrate.self, Reverse.self, ConvergenceCommand.self]
     )
 }

@@ -7,7 +7,7 @@ import RealModule
 /// Every requirement is an *unchecked* kernel on raw column-major storage: callers (the
 /// `Matrix` API) check shapes and finiteness first. Integer arguments are LAPACK's 32-bit
 /// `lapack_int`. LAPACK routines return their `info` value unchanged.
-public protocol BLASScalar: Real & BinaryFloatingPoint & Sendable & Codable
+public protocol BLASScalar: Real & BinaryFloatingPoint & SIMDScalar & Sendable & Codable
 where Self.RawSignificand: FixedWidthInteger {
     /// Human-readable LAPACK prefix: `"s"` or `"d"`.
     static var lapackPrefix: String { get }

@@ -1,0 +1,68 @@
+import ArgumentParser
+import Dynamics
+
+/// `dynamics convergence`: the observed order of a method.
+struct ConvergenceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "convergence",
+        abstract: "Measure a method's order from the error at --t-end over halvings of h.",
+        discussion: """
+            Integrates over [0, T] with N₀, 2N₀, 4N₀, … steps and fits the slope of log(error)
+            against log(h). The reference is the exact solution for the harmonic oscillator and
+            RK4 with 64× the finest step count otherwise.
+            """)
+
+    @OptionGroup var options: SystemOptions
+
+    @Option(name: .customLong("t-end"), help: "Final time T.")
+    var tEnd: Double = 1
+
+    @Option(help: "Steps on the coarsest grid, N₀ (default: 10 for rk4, 40 otherwise).")
+    var initialSteps: Int?
+
+    @Option(help: "Number of halvings of h (at least 2).")
+    var halvings: Int = 4
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    struct Report: Codable {
+        var system: String
+        var method: String
+        var precision: String
+        var tEnd: Double
+        var order: Double
+        var expectedOrder: Int
+        var samples: [[Double]]
+    }
+
+    func validate() throws {
+        try validateStepSize(tEnd, flag: "--t-end")
+        guard halvings >= 2 && halvings <= 20 else { throw ValidationError("--halvings must be between 2 and 20, got \(halvings)") }
+        if let n = initialSteps, n <= 0 { throw ValidationError("--initial-steps must be positive, got \(n)") }
+    }
+
+    func run() throws {
+        let report = options.precision == .double ? try converge(Double.self) : try converge(Float.self)
+        if json { return try Output.printJSON(report) }
+        print("\(report.system) with \(report.method) on [0, \(report.tEnd)] (\(report.precision))")
+        print("            h          error")
+        for s in report.samples { print(Output.sci(s[0], digits: 4) + "  " + Output.sci(s[1], digits: 4)) }
+        print(String(format: "observed order %.3f (classical order %d)", report.order, report.expectedOrder))
+    }
+
+    func converge<T: BLASScalar>(_: T.Type) throws -> Report {
+        let (system, x0) = try options.resolve(T.self)
+        let method = try options.requireMethod(for: system)
+        let n0 = initialSteps ?? (method == .rk4 ? 10 : 40)
+        let counts = (0...halvings).map { n0 << $0 }
+        let r = try catchingSystemError {
+            let reference = try system.reference(from: x0, endTime: T(tEnd), steps: 64 * counts.last!)
+            return try system.run(method, options: options.methodOptions,
+                                  Convergence(initialPoint: x0, reference: reference, endTime: T(tEnd), stepCounts: counts))
+        }
+        return Report(system: system.name, method: method.rawValue, precision: options.precision.rawValue, tEnd: tEnd,
+                      order: r.order, expectedOrder: method.order,
+                      samples: r.samples.map { [Double($0.stepSize), Double($0.error)] })
+    }
+}

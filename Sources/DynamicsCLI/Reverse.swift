@@ -1,0 +1,60 @@
+import ArgumentParser
+import Dynamics
+
+/// `dynamics reverse`: N steps forward, N back; how well is the start recovered?
+struct Reverse: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run N steps forward and N back and report the reconstruction error.",
+        discussion: """
+            Reversible methods (midpoint, verlet, leapfrog) go back with their exact inverse step;
+            the others step with −h and report exactInverse: false. errors lists [n, error] for
+            n = 1, 10, 100, … ≤ N and N, error = ‖x̂₀ − x₀‖/‖x₀‖ on the method's full state.
+            """)
+
+    @OptionGroup var options: SystemOptions
+
+    @Option(help: "Step size h.")
+    var dt: Double = 0.01
+
+    @Option(help: "Number of steps N forward (and back).")
+    var steps: Int = 1000
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    struct Report: Codable {
+        var system: String
+        var method: String
+        var precision: String
+        var dt: Double
+        var steps: Int
+        var exactInverse: Bool
+        var reconstructionError: Double
+        var errors: [[Double]]
+    }
+
+    func validate() throws {
+        try validateStepSize(dt)
+        guard steps > 0 else { throw ValidationError("--steps must be positive, got \(steps)") }
+    }
+
+    func run() throws {
+        let report = options.precision == .double ? try reverse(Double.self) : try reverse(Float.self)
+        if json { return try Output.printJSON(report) }
+        print("\(report.system) with \(report.method), h = \(report.dt), \(report.precision); "
+              + (report.exactInverse ? "exact inverse step" : "no exact inverse: stepping with −h"))
+        print("       n   reconstruction error")
+        for e in report.errors { print(Output.pad("\(Int(e[0]))", 8) + "   " + Output.sci(e[1], digits: 3)) }
+    }
+
+    func reverse<T: BLASScalar>(_: T.Type) throws -> Report {
+        let (system, x0) = try options.resolve(T.self)
+        let method = try options.requireMethod(for: system)
+        let r = try catchingSystemError {
+            try system.run(method, options: options.methodOptions, Reversibility(initialPoint: x0, stepSize: T(dt), steps: steps))
+        }
+        return Report(system: system.name, method: method.rawValue, precision: options.precision.rawValue, dt: dt,
+                      steps: steps, exactInverse: r.exactInverse, reconstructionError: Double(r.reconstructionError),
+                      errors: r.errors.map { [Double($0.steps), Double($0.error)] })
+    }
+}

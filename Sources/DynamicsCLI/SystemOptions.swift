@@ -1,0 +1,74 @@
+import ArgumentParser
+import Dynamics
+
+extension MethodName: ExpressibleByArgument {}
+extension MidpointStart: ExpressibleByArgument {}
+extension LeapfrogStart: ExpressibleByArgument {}
+extension VerletScheme: ExpressibleByArgument {}
+
+/// The floating-point precision of a run.
+enum Precision: String, ExpressibleByArgument, CaseIterable {
+    case double, float
+}
+
+/// The flags that name a system and a method, shared by integrate, reverse and convergence.
+struct SystemOptions: ParsableArguments {
+    @Option(help: "The system: harmonic, pendulum, kepler, lorenz, rossler, henon, or linear:FILE.npy (y' = A y).")
+    var system: String
+
+    @Option(help: "The method: \(MethodName.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var method: MethodName?
+
+    @Option(help: "Arithmetic: double or float.")
+    var precision: Precision = .double
+
+    @Option(help: "Initial point x1,x2,… (q then p for mechanical systems; default: the system's own).")
+    var initial: String?
+
+    @Option(help: "Two-step midpoint start: euler (y₋₁ = y₀ − h f(y₀), order 2) or repeat (y₋₁ = y₀, the paper's).")
+    var midpointStart: MidpointStart = .eulerStep
+
+    @Option(help: "Leapfrog start: taylor (y₋₁ = y₀ − h v₀ + h²/2 F(y₀), order 2) or repeat (y₋₁ = y₀, the paper's).")
+    var leapfrogStart: LeapfrogStart = .taylor
+
+    @Option(help: "Störmer–Verlet scheme: symmetric (order 2) or staggered (the paper's Hamiltonian block).")
+    var verletScheme: VerletScheme = .symmetric
+
+    var methodOptions: MethodOptions {
+        var o = MethodOptions()
+        o.midpointStart = midpointStart
+        o.leapfrogStart = leapfrogStart
+        o.verletScheme = verletScheme
+        return o
+    }
+
+    /// The named system in precision T, and its initial point (validated against the dimension).
+    func resolve<T: BLASScalar>(_: T.Type) throws -> (system: BuiltinSystem<T>, initial: [T]) {
+        let system: BuiltinSystem<T>
+        do { system = try BuiltinSystem<T>.named(self.system) } catch let e as SystemError { throw CLIError(e.description) }
+        guard let initial else { return (system, system.initialPoint) }
+        let parts = initial.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let values = parts.compactMap(Double.init)
+        guard values.count == parts.count else {
+            throw CLIError("--initial must be numbers separated by commas, got '\(initial)'")
+        }
+        guard values.count == system.dimension else {
+            throw CLIError("--initial has \(values.count) values; \(system.name) needs \(system.dimension)")
+        }
+        guard values.allSatisfy(\.isFinite) else { throw CLIError("--initial has a non-finite value: '\(initial)'") }
+        return (system, values.map { T($0) })
+    }
+
+    /// The method, required for flows.
+    func requireMethod<T>(for system: BuiltinSystem<T>) throws -> MethodName {
+        guard let method else {
+            throw CLIError("--method is required for \(system.name); choose one of \(system.methods.map(\.rawValue).joined(separator: ", "))")
+        }
+        return method
+    }
+}
+
+/// Checks that a step size flag is usable.
+func validateStepSize(_ dt: Double, flag: String = "--dt") throws {
+    guard dt.isFinite, dt > 0 else { throw CLIError("\(flag) must be a positive finite number, got \(dt)") }
+}

@@ -1,0 +1,189 @@
+import Foundation
+import LinearAlgebra
+
+/// The methods by their command-line names.
+public enum MethodName: String, CaseIterable, Sendable {
+    case euler, midpoint, rk2, rk4, verlet, leapfrog
+
+    /// The classical order of the method.
+    public var order: Int {
+        switch self {
+        case .euler: 1
+        case .rk4: 4
+        default: 2
+        }
+    }
+
+    /// Whether the method has an exact algebraic inverse step.
+    public var isReversible: Bool { self == .midpoint || self == .verlet || self == .leapfrog }
+}
+
+/// Choices that refine a method: how two-step methods start, which Verlet scheme.
+public struct MethodOptions: Sendable {
+    public var midpointStart: MidpointStart = .eulerStep
+    public var leapfrogStart: LeapfrogStart = .taylor
+    public var verletScheme: VerletScheme = .symmetric
+    public init() {}
+}
+
+/// A problem the user named or mis-named: the message says what to do.
+public struct SystemError: Error, Equatable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// The built-in systems by name, in a chosen precision, and the methods that apply to each.
+public struct BuiltinSystem<Scalar: BLASScalar> {
+    public enum Kind {
+        case harmonic(HarmonicOscillator<Scalar>)
+        case pendulum(Pendulum<Scalar>)
+        case kepler(Kepler<Scalar>)
+        case lorenz(Lorenz<Scalar>)
+        case rossler(Rossler<Scalar>)
+        case henon(HenonMap<Scalar>)
+        case linear(LinearSystem<Scalar>)
+    }
+
+    /// The names `named(_:)` accepts.
+    public static var names: [String] { ["harmonic", "pendulum", "kepler", "lorenz", "rossler", "henon", "linear:FILE.npy"] }
+
+    public let name: String
+    public let kind: Kind
+    /// The default initial point (flat coordinates; (q, p) for mechanical systems).
+    public let initialPoint: [Scalar]
+
+    /// Looks a system up by name; `linear:FILE` reads A from `.npy`/`.csv`.
+    /// - Throws: `SystemError` for an unknown name, `MatrixFileError` for a bad matrix file.
+    public static func named(_ name: String) throws -> BuiltinSystem {
+        switch name {
+        case "harmonic": return .init(name: name, kind: .harmonic(.init()), initialPoint: [1, 0])
+        case "pendulum": return .init(name: name, kind: .pendulum(.init()), initialPoint: [1, 0])
+        case "kepler":
+            let (q, p) = Kepler<Scalar>.initialState()
+            return .init(name: name, kind: .kepler(.init()), initialPoint: q.coordinates + p.coordinates)
+        case "lorenz": return .init(name: name, kind: .lorenz(.init()), initialPoint: [1, 1, 1])
+        case "rossler": return .init(name: name, kind: .rossler(.init()), initialPoint: [1, 1, 1])
+        case "henon": return .init(name: name, kind: .henon(.init()), initialPoint: [0, 0])
+        default:
+            guard name.hasPrefix("linear:") else {
+                throw SystemError("unknown system '\(name)'; choose one of \(names.joined(separator: ", "))")
+            }
+            let path = String(name.dropFirst("linear:".count))
+            let a: Matrix<Scalar> = try MatrixFile.read(path)
+            guard a.isSquare, a.rows > 0 else {
+                throw MatrixFileError(path: path, problem: "y' = A y needs a square, non-empty A; got \(a.rows)×\(a.columns)")
+            }
+            if let k = a.elements.firstIndex(where: { !$0.isFinite }) {
+                throw MatrixFileError(path: path, problem: "non-finite entry (NaN or Inf) at row \(k % a.rows + 1), column \(k / a.rows + 1)")
+            }
+            let n = a.rows
+            return .init(name: name, kind: .linear(LinearSystem(a)),
+                         initialPoint: [Scalar](repeating: 1 / Scalar(n).squareRoot(), count: n))
+        }
+    }
+
+    /// The dimension of the system's point.
+    public var dimension: Int { initialPoint.count }
+
+    /// Whether the system is a discrete map rather than a flow.
+    public var isMap: Bool { if case .henon = kind { true } else { false } }
+
+    /// The conserved energy (or invariant) at a point, where the system has one: H for the
+    /// mechanical systems, ‖y‖²/2 for a linear system with anti-symmetric A.
+    public func energy(_ point: [Scalar]) -> Scalar? {
+        switch kind {
+        case .harmonic(let f): return Self.energy(of: f, at: point)
+        case .pendulum(let f): return Self.energy(of: f, at: point)
+        case .kepler(let f): return Self.energy(of: f, at: point)
+        case .linear(let f): return f.isAntiSymmetric ? point.squaredNorm / 2 : nil
+        case .lorenz, .rossler, .henon: return nil
+        }
+    }
+
+    static func energy<H: HamiltonianSystem>(of system: H, at point: [Scalar]) -> Scalar
+    where H.State: CoordinateState, H.Scalar == Scalar {
+        let s = PartitionedState<H.State>(coordinates: point)
+        return system.energy(q: s.q, p: s.p)
+    }
+
+    /// The exact point at time T from `point` where a closed form exists (the harmonic
+    /// oscillator), otherwise RK4 with `steps` steps — accurate to about (T/steps)⁴, which the
+    /// caller makes negligible against the errors it measures.
+    public func reference(from point: [Scalar], endTime: Scalar, steps: Int) throws -> [Scalar] {
+        if case .harmonic(let f) = kind {
+            let half = point.count / 2
+            let exact = f.exact(q: Array(point[..<half]), p: Array(point[half...]), time: endTime)
+            return exact.q + exact.p
+        }
+        let integration = Integration(initialPoint: point, stepSize: endTime / Scalar(steps), steps: steps)
+        return try run(.rk4, integration).final
+    }
+
+    /// The methods that apply to this system.
+    public var methods: [MethodName] {
+        switch kind {
+        case .harmonic, .pendulum, .kepler: MethodName.allCases
+        case .lorenz, .rossler, .linear: [.euler, .midpoint, .rk2, .rk4]
+        case .henon: []
+        }
+    }
+
+    /// Binds `method` to this system and runs `experiment` on the binding.
+    /// - Throws: `SystemError` if the method does not apply (saying which systems it needs).
+    @inlinable @inline(__always)
+    public func run<E: BindingExperiment>(_ method: MethodName, options: MethodOptions = .init(), _ experiment: E) throws -> E.Result
+    where E.Scalar == Scalar {
+        switch kind {
+        case .harmonic(let f): return try Self.mechanical(f, method, options, experiment)
+        case .pendulum(let f): return try Self.mechanical(f, method, options, experiment)
+        case .kepler(let f): return try Self.mechanical(f, method, options, experiment)
+        case .lorenz(let f): return try Self.firstOrder(f, method, options, experiment, system: name)
+        case .rossler(let f): return try Self.firstOrder(f, method, options, experiment, system: name)
+        case .linear(let f): return try Self.firstOrder(f, method, options, experiment, system: name)
+        case .henon:
+            throw SystemError("henon is a discrete map, not a flow: no integrator applies (it is iterated as it is)")
+        }
+    }
+
+    @inlinable
+    public static func firstOrder<F: VectorField, E: BindingExperiment>(
+        _ field: F, _ method: MethodName, _ options: MethodOptions, _ experiment: E, system: String
+    ) throws -> E.Result where F.State: CoordinateState, F.Scalar == Scalar, E.Scalar == Scalar {
+        switch method {
+        case .euler: return try experiment.run(MethodBinding(oneStep: ForwardEuler<F>(), field: field))
+        case .rk2: return try experiment.run(MethodBinding(oneStep: RungeKuttaMidpoint<F>(), field: field))
+        case .rk4: return try experiment.run(MethodBinding(oneStep: RungeKutta4<F>(), field: field))
+        case .midpoint:
+            return try experiment.run(MethodBinding(
+                integrator: ExplicitMidpoint<F>(), field: field,
+                start: { p, h in ExplicitMidpoint.start(field, F.State(coordinates: p), time: 0, stepSize: h, using: options.midpointStart) },
+                point: { s, _ in s.current.coordinates },
+                unstep: { i, f, s, t, h in i.unstep(f, &s, time: t, stepSize: h) }))
+        case .verlet:
+            throw SystemError("verlet needs a separable Hamiltonian system (q' = v(p), p' = F(q)): harmonic, pendulum or kepler; \(system) is not one")
+        case .leapfrog:
+            throw SystemError("leapfrog needs a second-order system y'' = F(y): harmonic, pendulum or kepler; \(system) is not one")
+        }
+    }
+
+    @inlinable
+    public static func mechanical<F: SecondOrderVectorField, E: BindingExperiment>(
+        _ field: F, _ method: MethodName, _ options: MethodOptions, _ experiment: E
+    ) throws -> E.Result where F.State: CoordinateState, F.Scalar == Scalar, E.Scalar == Scalar {
+        switch method {
+        case .euler, .rk2, .rk4, .midpoint:
+            return try firstOrder(FirstOrderForm(field), method, options, experiment, system: "")
+        case .verlet:
+            return try experiment.run(MethodBinding(reversible: StormerVerlet<F>(scheme: options.verletScheme), field: field))
+        case .leapfrog:
+            return try experiment.run(MethodBinding(
+                integrator: Leapfrog<F>(), field: field,
+                start: { p, h in
+                    let qp = PartitionedState<F.State>(coordinates: p)
+                    return Leapfrog.start(field, position: qp.q, velocity: qp.p, time: 0, stepSize: h, using: options.leapfrogStart)
+                },
+                point: { s, h in s.current.coordinates + Leapfrog.velocity(field, of: s, time: 0, stepSize: h).coordinates },
+                unstep: { i, f, s, t, h in i.unstep(f, &s, time: t, stepSize: h) }))
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import LinearAlgebra
+import Testing
+@testable import Integrators
+
+@Suite("Convergence orders from fitted slopes")
+struct ConvergenceOrderTests {
+    /// Observed orders on the harmonic oscillator over [0, 1], against its exact solution.
+    /// Step counts are chosen so errors stay far above rounding (Double: RK4's finest error is
+    /// about 1e-9). Float uses coarser grids so errors stay above 1e-5 ≫ ε_f = 1.2e-7; leapfrog
+    /// coarser still, because its velocity (y_n − y_{n−1})/h loses ε_f/h to cancellation.
+    @Test("orders 1, 2, 2, 4, 2, 2 within 10%", arguments: MethodName.allCases)
+    func orders(method: MethodName) throws {
+        func observed<T: BLASScalar>(_: T.Type, counts: [Int]) throws -> Double {
+            let system = try BuiltinSystem<T>.named("harmonic")
+            let reference = try system.reference(from: system.initialPoint, endTime: 1, steps: 0)
+            let experiment = Convergence(initialPoint: system.initialPoint, reference: reference, endTime: 1, stepCounts: counts)
+            return try system.run(method, experiment).order
+        }
+        let double = try observed(Double.self, counts: method == .rk4 ? [10, 20, 40, 80] : [40, 80, 160, 320, 640])
+        #expect(abs(double - Double(method.order)) <= 0.1 * Double(method.order), "double: \(double)")
+        let floatCounts: [Int] = switch method {
+        case .rk4: [2, 4, 8]
+        case .leapfrog: [5, 10, 20, 40]
+        default: [10, 20, 40, 80]
+        }
+        let float = try observed(Float.self, counts: floatCounts)
+        #expect(abs(float - Double(method.order)) <= 0.1 * Double(method.order), "float: \(float)")
+    }
+
+    @Test("the paper's start (y₋₁ = y₀) costs the two-step midpoint one order")
+    func midpointRepeatStart() throws {
+        let system = try BuiltinSystem<Double>.named("harmonic")
+        let reference = try system.reference(from: system.initialPoint, endTime: 1, steps: 0)
+        var options = MethodOptions()
+        options.midpointStart = .repeatInitial
+        let order = try system.run(.midpoint, options: options,
+                                   Convergence(initialPoint: system.initialPoint, reference: reference, endTime: 1,
+                                               stepCounts: [40, 80, 160, 320])).order
+        #expect(abs(order - 1) < 0.1, "observed \(order)")
+    }
+
+    @Test("the slope fit recovers a known power law")
+    func slope() {
+        let points = [0.1, 0.05, 0.025].map { ($0, 3 * $0 * $0 * $0) }
+        #expect(abs(Convergence<Double>.slope(points) - 3) < 1e-12)
+    }
+}
