@@ -10,7 +10,7 @@ struct Integrate: ParsableCommand {
             Reports the final point, the largest relative energy error max|H − H₀|/|H₀| over the
             run (for systems with an energy), and the time spent. --out writes the trajectory
             (one row per recorded step, row 0 the initial point) as .npy or .csv.
-            The Hénon map is iterated without --method.
+            The Hénon map is iterated (--method map, its default).
             """)
 
     @OptionGroup var options: SystemOptions
@@ -62,17 +62,11 @@ struct Integrate: ParsableCommand {
     func integrate<T: BLASScalar>(_: T.Type) throws -> Report {
         let (system, x0) = try options.resolve(T.self)
         let record = out == nil ? 0 : every
-        let r: IntegrationResult<T>
-        if case .henon(let map) = system.kind {
-            if let m = options.method { throw CLIError("henon is a discrete map: it is iterated, not integrated; drop --method \(m.rawValue)") }
-            r = MapIteration.iterate(map, from: x0, steps: steps, recordEvery: record)
-        } else {
-            let method = try options.requireMethod(for: system)
-            let energy: (([T]) -> T)? = system.energy(x0) == nil ? nil : { system.energy($0)! }
-            r = try catchingSystemError {
-                try system.run(method, options: options.methodOptions,
-                               Integration(initialPoint: x0, stepSize: T(dt), steps: steps, energy: energy, recordEvery: record))
-            }
+        let method = try options.requireMethod(for: system)
+        let energy: (([T]) -> T)? = system.energy(x0) == nil ? nil : { system.energy($0)! }
+        let r = try catchingSystemError {
+            try system.run(method, options: options.methodOptions,
+                           Integration(initialPoint: x0, stepSize: T(dt), steps: steps, energy: energy, recordEvery: record))
         }
         guard r.final.allSatisfy(\.isFinite) else {
             throw CLIError("the solution left the finite numbers (overflow to Inf/NaN); try a smaller --dt or a stable method")
@@ -80,7 +74,7 @@ struct Integrate: ParsableCommand {
         if let out {
             try MatrixFile.write(Matrix<T>(r.trajectory), to: out)
         }
-        return Report(system: system.name, method: options.method?.rawValue ?? "map", precision: options.precision.rawValue,
+        return Report(system: system.name, method: method.rawValue, precision: options.precision.rawValue,
                       dt: dt, steps: steps, final: r.final.map(Double.init), energyError: r.energyError.map(Double.init),
                       seconds: r.seconds, trajectoryFile: out)
     }

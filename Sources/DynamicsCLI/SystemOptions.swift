@@ -59,9 +59,10 @@ struct SystemOptions: ParsableArguments {
         return (system, values.map { T($0) })
     }
 
-    /// The method, required for flows.
+    /// The method: required for flows, `map` by default for maps.
     func requireMethod<T>(for system: BuiltinSystem<T>) throws -> MethodName {
         guard let method else {
+            if system.isMap { return .map }
             throw CLIError("--method is required for \(system.name); choose one of \(system.methods.map(\.rawValue).joined(separator: ", "))")
         }
         return method

@@ -71,6 +71,17 @@ extension PartitionedState: CoordinateState where Part: CoordinateState {
     }
 }
 
+extension TwoStepState: CoordinateState where Part: CoordinateState {
+    /// y_{n−1} then y_n.
+    @inlinable public var coordinates: [Scalar] { previous.coordinates + current.coordinates }
+
+    /// Splits `coordinates` in equal halves: y_{n−1} first, then y_n.
+    @inlinable public init(coordinates c: [Scalar]) {
+        precondition(c.count % 2 == 0, "TwoStepState: \(c.count) coordinates cannot split into (y_{n−1}, y_n)")
+        self.init(previous: Part(coordinates: Array(c[..<(c.count / 2)])), current: Part(coordinates: Array(c[(c.count / 2)...])))
+    }
+}
+
 extension CoordinateState where Self: SIMD, Self.Scalar: BinaryFloatingPoint {
     @inlinable public var coordinates: [Scalar] { indices.map { self[$0] } }
     @inlinable public init(coordinates c: [Scalar]) {

@@ -66,3 +66,9 @@ public protocol DiscreteMap {
     /// Writes g(x) into `next`, which has the shape of `x`.
     func apply(_ x: State, into next: inout State)
 }
+
+/// A discrete map with an explicit inverse x_n = g⁻¹(x_{n+1}).
+public protocol InvertibleMap: DiscreteMap {
+    /// Writes g⁻¹(x) into `previous`.
+    func applyInverse(_ x: State, into previous: inout State)
+}

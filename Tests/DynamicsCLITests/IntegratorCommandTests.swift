@@ -61,7 +61,7 @@ struct IntegratorCommandTests {
         (["integrate", "--system", "lorenz", "--method", "rk4", "--initial", "1,x,2"], "numbers separated by commas"),
         (["integrate", "--system", "linear:/nonexistent.npy", "--method", "rk4"], "/nonexistent.npy: no such file"),
         (["integrate", "--system", "lorenz", "--method", "euler", "--dt", "1", "--steps", "2000"], "left the finite numbers"),
-        (["reverse", "--system", "henon", "--method", "rk4"], "henon is a discrete map"),
+        (["reverse", "--system", "lorenz", "--method", "map"], "map iterates a discrete map"),
     ])
     func misuse(arguments: [String], expected: String) throws {
         let r = try CLIRunner.run(arguments)

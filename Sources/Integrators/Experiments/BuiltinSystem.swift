@@ -4,10 +4,13 @@ import LinearAlgebra
 /// The methods by their command-line names.
 public enum MethodName: String, CaseIterable, Sendable {
     case euler, midpoint, rk2, rk4, verlet, leapfrog
+    /// Iteration of a discrete map (the Hénon map), not a discretisation.
+    case map
 
-    /// The classical order of the method.
+    /// The classical order of the method (0 for `map`: it is exact).
     public var order: Int {
         switch self {
+        case .map: 0
         case .euler: 1
         case .rk4: 4
         default: 2
@@ -15,7 +18,10 @@ public enum MethodName: String, CaseIterable, Sendable {
     }
 
     /// Whether the method has an exact algebraic inverse step.
-    public var isReversible: Bool { self == .midpoint || self == .verlet || self == .leapfrog }
+    public var isReversible: Bool { self == .midpoint || self == .verlet || self == .leapfrog || self == .map }
+
+    /// The time-stepping methods (all but `map`).
+    public static var integrators: [MethodName] { [.euler, .midpoint, .rk2, .rk4, .verlet, .leapfrog] }
 }
 
 /// Choices that refine a method: how two-step methods start, which Verlet scheme.
@@ -122,9 +128,9 @@ public struct BuiltinSystem<Scalar: BLASScalar> {
     /// The methods that apply to this system.
     public var methods: [MethodName] {
         switch kind {
-        case .harmonic, .pendulum, .kepler: MethodName.allCases
+        case .harmonic, .pendulum, .kepler: MethodName.integrators
         case .lorenz, .rossler, .linear: [.euler, .midpoint, .rk2, .rk4]
-        case .henon: []
+        case .henon: [.map]
         }
     }
 
@@ -140,8 +146,11 @@ public struct BuiltinSystem<Scalar: BLASScalar> {
         case .lorenz(let f): return try Self.firstOrder(f, method, options, experiment, system: name)
         case .rossler(let f): return try Self.firstOrder(f, method, options, experiment, system: name)
         case .linear(let f): return try Self.firstOrder(f, method, options, experiment, system: name)
-        case .henon:
-            throw SystemError("henon is a discrete map, not a flow: no integrator applies (it is iterated as it is)")
+        case .henon(let g):
+            guard method == .map else {
+                throw SystemError("henon is a discrete map, not a flow: it is iterated (method map), not integrated with \(method.rawValue)")
+            }
+            return try experiment.run(MethodBinding(reversible: MapIteration<HenonMap<Scalar>>(), field: g))
         }
     }
 
@@ -163,6 +172,8 @@ public struct BuiltinSystem<Scalar: BLASScalar> {
             throw SystemError("verlet needs a separable Hamiltonian system (q' = v(p), p' = F(q)): harmonic, pendulum or kepler; \(system) is not one")
         case .leapfrog:
             throw SystemError("leapfrog needs a second-order system y'' = F(y): harmonic, pendulum or kepler; \(system) is not one")
+        case .map:
+            throw SystemError("map iterates a discrete map (henon); \(system) is a flow: choose euler, midpoint, rk2 or rk4")
         }
     }
 
@@ -173,6 +184,8 @@ public struct BuiltinSystem<Scalar: BLASScalar> {
         switch method {
         case .euler, .rk2, .rk4, .midpoint:
             return try firstOrder(FirstOrderForm(field), method, options, experiment, system: "")
+        case .map:
+            throw SystemError("map iterates a discrete map (henon); this system is a flow: choose a method such as verlet or rk4")
         case .verlet:
             return try experiment.run(MethodBinding(reversible: StormerVerlet<F>(scheme: options.verletScheme), field: field))
         case .leapfrog:

@@ -34,7 +34,7 @@ public struct Convergence<Scalar: BLASScalar>: BindingExperiment {
     }
 
     @inlinable
-    public func run<I: Integrator>(_ b: MethodBinding<I>) throws -> ConvergenceResult<Scalar> where I.State.Scalar == Scalar {
+    public func run<I: Integrator>(_ b: MethodBinding<I>) throws -> ConvergenceResult<Scalar> where I.State: CoordinateState, I.State.Scalar == Scalar {
         var samples: [(Scalar, Scalar)] = []
         for n in stepCounts {
             let h = endTime / Scalar(n)

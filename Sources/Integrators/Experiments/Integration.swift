@@ -42,7 +42,7 @@ public struct Integration<Scalar: BLASScalar>: BindingExperiment {
     }
 
     @inlinable
-    public func run<I: Integrator>(_ b: MethodBinding<I>) throws -> IntegrationResult<Scalar> where I.State.Scalar == Scalar {
+    public func run<I: Integrator>(_ b: MethodBinding<I>) throws -> IntegrationResult<Scalar> where I.State: CoordinateState, I.State.Scalar == Scalar {
         var integrator = b.integrator
         let h = stepSize
         var state = b.start(initialPoint, h)
@@ -67,24 +67,6 @@ public struct Integration<Scalar: BLASScalar>: BindingExperiment {
         }
         return IntegrationResult(final: b.point(state, h), energyError: h0 == nil ? nil : worst,
                                  seconds: seconds(since: t0, clock), trajectory: trajectory)
-    }
-}
-
-/// Iterates a discrete map x_{n+1} = g(x_n), recording like `Integration`.
-public enum MapIteration {
-    @inlinable
-    public static func iterate<M: DiscreteMap>(_ map: M, from point: [M.State.Scalar], steps: Int, recordEvery: Int = 0)
-        -> IntegrationResult<M.State.Scalar> where M.State: CoordinateState, M.State.Scalar: BLASScalar {
-        var x = M.State(coordinates: point), next = x
-        var trajectory: [[M.State.Scalar]] = recordEvery > 0 ? [point] : []
-        let clock = ContinuousClock()
-        let t0 = clock.now
-        for n in 0..<steps {
-            map.apply(x, into: &next)
-            swap(&x, &next)
-            if recordEvery > 0 && (n + 1) % recordEvery == 0 { trajectory.append(x.coordinates) }
-        }
-        return IntegrationResult(final: x.coordinates, energyError: nil, seconds: seconds(since: t0, clock), trajectory: trajectory)
     }
 }
 

@@ -52,5 +52,6 @@ extension MethodBinding where I: ReversibleIntegrator, I.State: CoordinateState 
 public protocol BindingExperiment {
     associatedtype Scalar: BLASScalar
     associatedtype Result
-    func run<I: Integrator>(_ binding: MethodBinding<I>) throws -> Result where I.State.Scalar == Scalar
+    func run<I: Integrator>(_ binding: MethodBinding<I>) throws -> Result
+    where I.State: CoordinateState, I.State.Scalar == Scalar
 }

@@ -49,7 +49,7 @@ public struct Reversibility<Scalar: BLASScalar>: BindingExperiment {
     }
 
     @inlinable
-    public func run<I: Integrator>(_ b: MethodBinding<I>) throws -> ReversibilityResult<Scalar> where I.State.Scalar == Scalar {
+    public func run<I: Integrator>(_ b: MethodBinding<I>) throws -> ReversibilityResult<Scalar> where I.State: CoordinateState, I.State.Scalar == Scalar {
         let h = stepSize
         let x0 = b.start(initialPoint, h)
         let scale = x0.norm == 0 ? 1 : x0.norm
