@@ -36,7 +36,11 @@ let package = Package(
         ),
         .target(
             name: "Stability",
-            dependencies: ["LinearAlgebra", .product(name: "ComplexModule", package: "swift-numerics")]
+            dependencies: [
+                "LinearAlgebra", "Integrators",
+                .product(name: "RealModule", package: "swift-numerics"),
+                .product(name: "ComplexModule", package: "swift-numerics"),
+            ]
         ),
         .target(
             name: "Dynamics",
@@ -57,7 +61,7 @@ let package = Package(
         ),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "IntegratorsTests", dependencies: ["Integrators"]),
-        .testTarget(name: "StabilityTests", dependencies: ["Stability"]),
+        .testTarget(name: "StabilityTests", dependencies: ["Stability", "Integrators"]),
         .testTarget(name: "DynamicsCLITests", dependencies: ["DynamicsCLI"]),
     ]
 )

@@ -66,3 +66,8 @@ do {
     print(String(format: "Swift %.3f s   C %.3f s   ratio %.2f", swiftTime, cTime, swiftTime / cTime))
     print("final points: Swift \(swiftFinal)  C \(cState)")
 }
+do {
+    let s = try BuiltinSystem<Double>.named("lorenz")
+    let r = try s.run(.rk4, LargestLyapunovExponent(initialPoint: s.initialPoint, stepSize: 0.01, steps: 100_000, renormalizeEvery: 10))
+    print("probe largest", r.seconds, r.exponents)
+}

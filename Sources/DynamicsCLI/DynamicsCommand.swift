@@ -13,6 +13,9 @@ struct DynamicsCommand: ParsableCommand {
             Errors go to stderr with a non-zero exit status.
             """,
         version: version,
-        subcommands: [Info.self, Eig.self, Integrate.self, Reverse.self, ConvergenceCommand.self]
+        subcommands: [
+            Info.self, Eig.self, Integrate.self, Reverse.self, ConvergenceCommand.self,
+            StabilityCommand.self, LyapunovCommand.self, RegionCommand.self,
+        ]
     )
 }

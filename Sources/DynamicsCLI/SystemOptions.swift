@@ -22,7 +22,7 @@ struct SystemOptions: ParsableArguments {
     @Option(help: "Arithmetic: double or float.")
     var precision: Precision = .double
 
-    @Option(help: "Initial point x1,x2,… (q then p for mechanical systems; default: the system's own).")
+    @Option(parsing: .unconditional, help: "Initial point x1,x2,… (q then p for mechanical systems; default: the system's own).")
     var initial: String?
 
     @Option(help: "Two-step midpoint start: euler (y₋₁ = y₀ − h f(y₀), order 2) or repeat (y₋₁ = y₀, the paper's).")
@@ -47,16 +47,21 @@ struct SystemOptions: ParsableArguments {
         let system: BuiltinSystem<T>
         do { system = try BuiltinSystem<T>.named(self.system) } catch let e as SystemError { throw CLIError(e.description) }
         guard let initial else { return (system, system.initialPoint) }
-        let parts = initial.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        return (system, try parsePoint(initial, flag: "--initial", for: system))
+    }
+
+    /// A point given as x1,x2,… for `system`, checked for its dimension and finiteness.
+    func parsePoint<T: BLASScalar>(_ text: String, flag: String, for system: BuiltinSystem<T>) throws -> [T] {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         let values = parts.compactMap(Double.init)
         guard values.count == parts.count else {
-            throw CLIError("--initial must be numbers separated by commas, got '\(initial)'")
+            throw CLIError("\(flag) must be numbers separated by commas, got '\(text)'")
         }
         guard values.count == system.dimension else {
-            throw CLIError("--initial has \(values.count) values; \(system.name) needs \(system.dimension)")
+            throw CLIError("\(flag) has \(values.count) values; \(system.name) needs \(system.dimension)")
         }
-        guard values.allSatisfy(\.isFinite) else { throw CLIError("--initial has a non-finite value: '\(initial)'") }
-        return (system, values.map { T($0) })
+        guard values.allSatisfy(\.isFinite) else { throw CLIError("\(flag) has a non-finite value: '\(text)'") }
+        return values.map { T($0) }
     }
 
     /// The method: required for flows, `map` by default for maps.

@@ -54,15 +54,37 @@ public protocol CoordinateState: VectorSpace {
     var coordinates: [Scalar] { get }
     /// The state with these coordinates; `coordinates.count` must suit the state's structure.
     init(coordinates: [Scalar])
+    /// The number of coordinates.
+    var coordinateCount: Int { get }
+    /// Writes the coordinates to `buffer[0..<coordinateCount]` without allocating.
+    func copyCoordinates(to buffer: UnsafeMutablePointer<Scalar>)
+    /// Reads the coordinates from `buffer[0..<coordinateCount]` without allocating.
+    mutating func setCoordinates(from buffer: UnsafePointer<Scalar>)
 }
 
 extension Array: CoordinateState where Element: BinaryFloatingPoint {
     @inlinable public var coordinates: [Element] { self }
     @inlinable public init(coordinates: [Element]) { self = coordinates }
+    @inlinable public var coordinateCount: Int { count }
+    @inlinable public func copyCoordinates(to buffer: UnsafeMutablePointer<Element>) {
+        for i in indices { buffer[i] = self[i] }
+    }
+    @inlinable public mutating func setCoordinates(from buffer: UnsafePointer<Element>) {
+        for i in indices { self[i] = buffer[i] }
+    }
 }
 
 extension PartitionedState: CoordinateState where Part: CoordinateState {
     @inlinable public var coordinates: [Scalar] { q.coordinates + p.coordinates }
+    @inlinable public var coordinateCount: Int { q.coordinateCount + p.coordinateCount }
+    @inlinable public func copyCoordinates(to buffer: UnsafeMutablePointer<Scalar>) {
+        q.copyCoordinates(to: buffer)
+        p.copyCoordinates(to: buffer + q.coordinateCount)
+    }
+    @inlinable public mutating func setCoordinates(from buffer: UnsafePointer<Scalar>) {
+        q.setCoordinates(from: buffer)
+        p.setCoordinates(from: buffer + q.coordinateCount)
+    }
 
     /// Splits `coordinates` in equal halves: q first, then p.
     @inlinable public init(coordinates c: [Scalar]) {
@@ -74,6 +96,15 @@ extension PartitionedState: CoordinateState where Part: CoordinateState {
 extension TwoStepState: CoordinateState where Part: CoordinateState {
     /// y_{n−1} then y_n.
     @inlinable public var coordinates: [Scalar] { previous.coordinates + current.coordinates }
+    @inlinable public var coordinateCount: Int { previous.coordinateCount + current.coordinateCount }
+    @inlinable public func copyCoordinates(to buffer: UnsafeMutablePointer<Scalar>) {
+        previous.copyCoordinates(to: buffer)
+        current.copyCoordinates(to: buffer + previous.coordinateCount)
+    }
+    @inlinable public mutating func setCoordinates(from buffer: UnsafePointer<Scalar>) {
+        previous.setCoordinates(from: buffer)
+        current.setCoordinates(from: buffer + previous.coordinateCount)
+    }
 
     /// Splits `coordinates` in equal halves: y_{n−1} first, then y_n.
     @inlinable public init(coordinates c: [Scalar]) {
@@ -87,6 +118,13 @@ extension CoordinateState where Self: SIMD, Self.Scalar: BinaryFloatingPoint {
     @inlinable public init(coordinates c: [Scalar]) {
         precondition(c.count == Self.scalarCount, "\(Self.self): needs \(Self.scalarCount) coordinates, got \(c.count)")
         self.init(c)
+    }
+    @inlinable public var coordinateCount: Int { Self.scalarCount }
+    @inlinable public func copyCoordinates(to buffer: UnsafeMutablePointer<Scalar>) {
+        for i in indices { buffer[i] = self[i] }
+    }
+    @inlinable public mutating func setCoordinates(from buffer: UnsafePointer<Scalar>) {
+        for i in indices { self[i] = buffer[i] }
     }
 }
 

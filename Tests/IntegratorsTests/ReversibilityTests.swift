@@ -64,7 +64,7 @@ struct ReversibilityTests {
         let a = Matrix<Double>([[0, 1, 0], [-1, 0, 2], [0, -2, 0]])
         let dissipative = a - 0.5 * Matrix.identity(3)
         func error(_ m: Matrix<Double>, steps: Int) throws -> Double {
-            try BuiltinSystem(name: "linear", kind: .linear(LinearSystem(m)), initialPoint: [1, 0, 0])
+            try BuiltinSystem.linear(m)
                 .run(.midpoint, Reversibility(initialPoint: [1, 0, 0], stepSize: 0.01, steps: steps)).reconstructionError
         }
         #expect(try error(a, steps: 10_000) < 1e-12)

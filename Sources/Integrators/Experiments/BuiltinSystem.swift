@@ -82,10 +82,17 @@ public struct BuiltinSystem<Scalar: BLASScalar> {
             if let k = a.elements.firstIndex(where: { !$0.isFinite }) {
                 throw MatrixFileError(path: path, problem: "non-finite entry (NaN or Inf) at row \(k % a.rows + 1), column \(k / a.rows + 1)")
             }
-            let n = a.rows
-            return .init(name: name, kind: .linear(LinearSystem(a)),
-                         initialPoint: [Scalar](repeating: 1 / Scalar(n).squareRoot(), count: n))
+            return linear(a, name: name)
         }
+    }
+
+    /// The linear system y' = A y for an in-memory A, starting from (1, …, 1)/√n.
+    /// - Precondition: A is square, non-empty and finite.
+    public static func linear(_ a: Matrix<Scalar>, name: String = "linear") -> BuiltinSystem {
+        precondition(a.isSquare && a.rows > 0, "BuiltinSystem.linear: A must be square and non-empty")
+        let n = a.rows
+        return .init(name: name, kind: .linear(LinearSystem(a)),
+                     initialPoint: [Scalar](repeating: 1 / Scalar(n).squareRoot(), count: n))
     }
 
     /// The dimension of the system's point.

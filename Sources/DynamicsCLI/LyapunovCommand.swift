@@ -1,0 +1,98 @@
+import ArgumentParser
+import Dynamics
+
+/// `dynamics lyapunov`: Lyapunov exponents of a built-in system under a method.
+struct LyapunovCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lyapunov",
+        abstract: "Lyapunov exponents: the full spectrum (tangent vectors + QR) or the largest (two trajectories).",
+        discussion: """
+            Exponents are per unit time for flows (per iterate for maps) of the discrete system the
+            method defines. The default method is rk4 for flows and map for the Hénon map.
+            """)
+
+    @OptionGroup var options: SystemOptions
+
+    @Option(help: "Step size h (ignored for maps).")
+    var dt: Double = 0.01
+
+    @Option(help: "Number of measured steps.")
+    var steps: Int = 100_000
+
+    @Option(help: "Steps run first and discarded, to reach the attractor.")
+    var transient: Int = 1000
+
+    @Option(help: "Re-orthonormalise (or renormalise the neighbour) every k steps.")
+    var renormalizeEvery: Int = 1
+
+    @Flag(help: "Only the largest exponent, from two nearby trajectories.")
+    var largestOnly = false
+
+    @Flag(help: "Include the running estimates (about 200 points).")
+    var history = false
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    struct Report: Codable {
+        var system: String
+        var method: String
+        var dt: Double
+        var steps: Int
+        var transient: Int
+        var exponents: [Double]
+        var sum: Double
+        var kaplanYorkeDimension: Double
+        var seconds: Double
+        var history: [[Double]]?
+    }
+
+    func validate() throws {
+        try validateStepSize(dt)
+        guard steps > 0 else { throw ValidationError("--steps must be positive, got \(steps)") }
+        guard transient >= 0 else { throw ValidationError("--transient must be ≥ 0, got \(transient)") }
+        guard renormalizeEvery > 0 else { throw ValidationError("--renormalize-every must be positive, got \(renormalizeEvery)") }
+    }
+
+    func run() throws {
+        let r = options.precision == .double ? try measure(Double.self) : try measure(Float.self)
+        if json { return try Output.printJSON(r) }
+        print("\(r.system) with \(r.method)\(r.method == "map" ? "" : ", h = \(r.dt)"), \(r.steps) steps after \(r.transient)")
+        for (i, e) in r.exponents.enumerated() { print("λ\(i + 1) = \(Output.sci(e))") }
+        print("sum = \(Output.sci(r.sum))   Kaplan–Yorke dimension = \(String(format: "%.4f", r.kaplanYorkeDimension))")
+        print(String(format: "time %.2f s", r.seconds))
+    }
+
+    func measure<T: BLASScalar>(_: T.Type) throws -> Report {
+        let (system, x0) = try options.resolve(T.self)
+        let method = options.method ?? (system.isMap ? .map : .rk4)
+        let timePerStep = system.isMap ? 1 : dt
+        let result: LyapunovResult<T>
+        do {
+            result = try catchingSystemError {
+                largestOnly
+                    ? try largest(system, method, x0, timePerStep: timePerStep)
+                    : try spectrum(system, method, x0, timePerStep: timePerStep)
+            }
+        } catch let e as LinearAlgebraError {
+            throw CLIError("\(system.name) with \(method.rawValue): \(e)")
+        }
+        return Report(system: system.name, method: method.rawValue, dt: timePerStep, steps: steps, transient: transient,
+                      exponents: result.exponents, sum: result.sum, kaplanYorkeDimension: result.kaplanYorkeDimension,
+                      seconds: result.seconds, history: history ? result.history.map { [$0.time] + $0.exponents } : nil)
+    }
+
+    // One `system.run` per function: the optimiser then specialises the whole loop for the
+    // concrete system and method (measured: 100× faster than when both share one function).
+    func largest<T: BLASScalar>(_ system: BuiltinSystem<T>, _ method: MethodName, _ x0: [T], timePerStep: Double) throws -> LyapunovResult<T> {
+        try system.run(method, options: options.methodOptions, LargestLyapunovExponent(
+            initialPoint: x0, stepSize: T(dt), steps: steps, transient: transient,
+            renormalizeEvery: renormalizeEvery, timePerStep: timePerStep))
+    }
+
+    func spectrum<T: BLASScalar>(_ system: BuiltinSystem<T>, _ method: MethodName, _ x0: [T], timePerStep: Double) throws -> LyapunovResult<T> {
+        try system.run(method, options: options.methodOptions, LyapunovSpectrum(
+            initialPoint: x0, stepSize: T(dt), steps: steps, transient: transient,
+            renormalizeEvery: renormalizeEvery, timePerStep: timePerStep))
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Dynamics
+
+/// `dynamics stability`: the spectrum of a system's Jacobian at a point, and of one step.
+struct StabilityCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stability",
+        abstract: "Eigenvalues of a system's Jacobian at a point, and with --method of one step's Jacobian.",
+        discussion: """
+            field: the Jacobian of the right-hand side in closed form (continuous-time verdict for
+            flows, discrete for maps). step: the Jacobian of one step of the method (central
+            differences of the step map, on the method's full state: the pair (y₋₁, y₀) for
+            two-step methods), read in discrete time.
+            """)
+
+    @OptionGroup var options: SystemOptions
+
+    @Option(parsing: .unconditional, help: "The point x1,x2,… (default: the system's initial point).")
+    var at: String?
+
+    @Option(help: "Step size h for the step's Jacobian.")
+    var dt: Double = 0.01
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    struct Report: Codable {
+        var system: String
+        var point: [Double]
+        var method: String?
+        var dt: Double?
+        var field: SpectrumReport
+        var step: SpectrumReport?
+    }
+
+    func validate() throws { try validateStepSize(dt) }
+
+    func run() throws {
+        let report = options.precision == .double ? try analyse(Double.self) : try analyse(Float.self)
+        if json { return try Output.printJSON(report) }
+        print(SpectrumTable.render(report.field, title: "\(report.system): Jacobian of the field at \(report.point)"))
+        if let step = report.step, let method = report.method {
+            print("")
+            print(SpectrumTable.render(step, title: "\(report.system): Jacobian of one \(method) step, h = \(dt)"))
+        }
+    }
+
+    func analyse<T: BLASScalar>(_: T.Type) throws -> Report {
+        let (system, initial) = try options.resolve(T.self)
+        let point = try at.map { try options.parsePoint($0, flag: "--at", for: system) } ?? initial
+        let field = try Spectrum(of: system.jacobian(at: point), tolerance: Spectrum<T>.defaultTolerance)
+        var step: SpectrumReport? = nil
+        if let method = options.method {
+            let jacobian = try catchingSystemError {
+                try system.run(method, options: options.methodOptions, StepJacobian(at: point, stepSize: T(dt)))
+            }
+            step = SpectrumReport(try Spectrum(of: jacobian), time: .discrete)
+        }
+        return Report(system: system.name, point: point.map(Double.init), method: options.method?.rawValue,
+                      dt: options.method == nil ? nil : dt, field: SpectrumReport(field, time: system.timeKind), step: step)
+    }
+}

@@ -1,0 +1,43 @@
+import LinearAlgebra
+import RealModule
+
+/// Central finite differences (Nocedal & Wright, *Numerical Optimization*, 2nd ed., §8.1).
+///
+/// The step for coordinate j is ε^{1/3}·max(1, |x_j|): it balances the O(δ²) truncation error
+/// against the O(ε/δ) rounding error, leaving an error of about ε^{2/3} relative to the scale
+/// of f (4e-11 in Double, 2e-5 in Float).
+public enum FiniteDifference {
+    /// The step for a coordinate of magnitude `x`.
+    @inlinable
+    public static func step<T: BLASScalar>(for x: T) -> T {
+        T.root(T.ulpOfOne, 3) * max(1, abs(x))
+    }
+
+    /// The m×n Jacobian of f: ℝⁿ → ℝᵐ at x, by central differences (2n evaluations of f).
+    public static func jacobian<T: BLASScalar>(at x: [T], _ f: ([T]) -> [T]) -> Matrix<T> {
+        var columns: [[T]] = []
+        columns.reserveCapacity(x.count)
+        for j in x.indices {
+            let delta = step(for: x[j])
+            var plus = x, minus = x
+            plus[j] += delta
+            minus[j] -= delta
+            let fp = f(plus), fm = f(minus)
+            columns.append(zip(fp, fm).map { ($0 - $1) / (2 * delta) })
+        }
+        let m = columns.first?.count ?? 0
+        return Matrix(rows: m, columns: x.count, columnMajor: columns.flatMap { $0 })
+    }
+
+    /// The directional derivative Df(x)·v by central differences (2 evaluations of f), with a
+    /// step ε^{1/3}·max(1, ‖x‖)/‖v‖ along v.
+    public static func directionalDerivative<T: BLASScalar>(at x: [T], along v: [T], _ f: ([T]) -> [T]) -> [T] {
+        let vNorm = v.norm
+        guard vNorm > 0 else { return [T](repeating: 0, count: v.count) }
+        let delta = step(for: x.norm) / vNorm
+        var plus = x, minus = x
+        plus.axpy(delta, v)
+        minus.axpy(-delta, v)
+        return zip(f(plus), f(minus)).map { ($0 - $1) / (2 * delta) }
+    }
+}
