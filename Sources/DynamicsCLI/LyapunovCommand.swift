@@ -69,10 +69,10 @@ struct LyapunovCommand: ParsableCommand {
         let timePerStep = system.isMap ? 1 : dt
         let result: LyapunovResult<T>
         do {
+            let settings = LyapunovSettings(initialPoint: x0, stepSize: T(dt), steps: steps, transient: transient,
+                                            renormalizeEvery: renormalizeEvery, timePerStep: timePerStep)
             result = try catchingSystemError {
-                largestOnly
-                    ? try largest(system, method, x0, timePerStep: timePerStep)
-                    : try spectrum(system, method, x0, timePerStep: timePerStep)
+                largestOnly ? try largest(system, method, settings) : try spectrum(system, method, settings)
             }
         } catch let e as LinearAlgebraError {
             throw CLIError("\(system.name) with \(method.rawValue): \(e)")
@@ -84,15 +84,11 @@ struct LyapunovCommand: ParsableCommand {
 
     // One `system.run` per function: the optimiser then specialises the whole loop for the
     // concrete system and method (measured: 100× faster than when both share one function).
-    func largest<T: BLASScalar>(_ system: BuiltinSystem<T>, _ method: MethodName, _ x0: [T], timePerStep: Double) throws -> LyapunovResult<T> {
-        try system.run(method, options: options.methodOptions, LargestLyapunovExponent(
-            initialPoint: x0, stepSize: T(dt), steps: steps, transient: transient,
-            renormalizeEvery: renormalizeEvery, timePerStep: timePerStep))
+    func largest<T: BLASScalar>(_ system: BuiltinSystem<T>, _ method: MethodName, _ settings: LyapunovSettings<T>) throws -> LyapunovResult<T> {
+        try system.run(method, options: options.methodOptions, LargestLyapunovExponent(settings))
     }
 
-    func spectrum<T: BLASScalar>(_ system: BuiltinSystem<T>, _ method: MethodName, _ x0: [T], timePerStep: Double) throws -> LyapunovResult<T> {
-        try system.run(method, options: options.methodOptions, LyapunovSpectrum(
-            initialPoint: x0, stepSize: T(dt), steps: steps, transient: transient,
-            renormalizeEvery: renormalizeEvery, timePerStep: timePerStep))
+    func spectrum<T: BLASScalar>(_ system: BuiltinSystem<T>, _ method: MethodName, _ settings: LyapunovSettings<T>) throws -> LyapunovResult<T> {
+        try system.run(method, options: options.methodOptions, LyapunovSpectrum(settings))
     }
 }

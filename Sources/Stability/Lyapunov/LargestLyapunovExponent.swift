@@ -10,34 +10,18 @@ import RealModule
 /// d₀ = √ε·max(1, ‖x‖): small enough to stay in the linear regime for the renormalisation
 /// interval, large enough that rounding (ε‖x‖) is a small fraction of it.
 public struct LargestLyapunovExponent<Scalar: BLASScalar>: BindingExperiment {
-    public var initialPoint: [Scalar]
-    public var stepSize: Scalar
-    public var steps: Int
-    public var transient: Int
-    public var renormalizeEvery: Int
-    public var historyPoints: Int
-    public var timePerStep: Double
+    public var settings: LyapunovSettings<Scalar>
 
-    public init(initialPoint: [Scalar], stepSize: Scalar, steps: Int, transient: Int = 0,
-                renormalizeEvery: Int = 10, historyPoints: Int = 200, timePerStep: Double? = nil) {
-        precondition(steps > 0 && transient >= 0 && renormalizeEvery > 0, "LargestLyapunovExponent: bad step counts")
-        self.initialPoint = initialPoint
-        self.stepSize = stepSize
-        self.steps = steps
-        self.transient = transient
-        self.renormalizeEvery = renormalizeEvery
-        self.historyPoints = historyPoints
-        self.timePerStep = timePerStep ?? Double(stepSize)
-    }
+    public init(_ settings: LyapunovSettings<Scalar>) { self.settings = settings }
 
     @inlinable
     public func run<I: Integrator>(_ b: MethodBinding<I>) throws -> LyapunovResult<Scalar>
     where I.State: CoordinateState, I.State.Scalar == Scalar {
         let clock = ContinuousClock(), t0 = clock.now
-        let h = stepSize
+        let h = settings.stepSize, steps = settings.steps
         var integrator = b.integrator, neighbourIntegrator = b.integrator
-        var x = b.start(initialPoint, h)
-        for _ in 0..<transient { integrator.step(b.field, &x, time: 0, stepSize: h) }
+        var x = b.start(settings.initialPoint, h)
+        for _ in 0..<settings.transient { integrator.step(b.field, &x, time: 0, stepSize: h) }
         let d0 = Scalar.ulpOfOne.squareRoot() * max(1, x.norm)
         // The first neighbour is displaced along (1, 1, …, 1)/√n.
         var y = x
@@ -46,11 +30,10 @@ public struct LargestLyapunovExponent<Scalar: BLASScalar>: BindingExperiment {
         y.axpy(d0 / offset.norm, offset)
         var sum = 0.0
         var history: [(Double, [Double])] = []
-        let thin = max(1, steps / max(1, historyPoints))
         for n in 1...steps {
             integrator.step(b.field, &x, time: 0, stepSize: h)
             neighbourIntegrator.step(b.field, &y, time: 0, stepSize: h)
-            if n % renormalizeEvery == 0 || n == steps {
+            if settings.renormalizes(at: n) {
                 offset.assign(y)
                 offset.subtract(x)
                 let d = offset.norm
@@ -61,12 +44,12 @@ public struct LargestLyapunovExponent<Scalar: BLASScalar>: BindingExperiment {
                 y.assign(x)
                 y.axpy(d0 / d, offset)
             }
-            if n % thin == 0 {
-                let time = Double(n) * timePerStep
+            if n % settings.historyInterval == 0 {
+                let time = Double(n) * settings.timePerStep
                 history.append((time, [sum / time]))
             }
         }
-        return LyapunovResult(exponents: [sum / (Double(steps) * timePerStep)], history: history,
+        return LyapunovResult(exponents: [sum / (Double(steps) * settings.timePerStep)], history: history,
                               seconds: seconds(since: t0, clock))
     }
 }

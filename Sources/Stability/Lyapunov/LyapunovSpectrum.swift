@@ -45,41 +45,23 @@ public struct LyapunovResult<Scalar: BLASScalar> {
 /// two-step methods on the pair state, parasitic modes included. The difference error is about
 /// ε^{2/3} per step, far below the statistical error of a finite run.
 public struct LyapunovSpectrum<Scalar: BLASScalar>: BindingExperiment {
-    public var initialPoint: [Scalar]
-    public var stepSize: Scalar
-    public var steps: Int
-    /// Steps run first and not measured, to land on the attractor.
-    public var transient: Int
+    public var settings: LyapunovSettings<Scalar>
     /// How many exponents (k); nil for the full spectrum.
     public var count: Int?
-    /// Re-orthonormalise every this many steps.
-    public var renormalizeEvery: Int
-    /// About how many running estimates to keep.
-    public var historyPoints: Int
-    /// The unit of time per step: h for flows, 1 for maps.
-    public var timePerStep: Double
 
-    public init(initialPoint: [Scalar], stepSize: Scalar, steps: Int, transient: Int = 0, count: Int? = nil,
-                renormalizeEvery: Int = 1, historyPoints: Int = 200, timePerStep: Double? = nil) {
-        precondition(steps > 0 && transient >= 0 && renormalizeEvery > 0, "LyapunovSpectrum: bad step counts")
-        self.initialPoint = initialPoint
-        self.stepSize = stepSize
-        self.steps = steps
-        self.transient = transient
+    public init(_ settings: LyapunovSettings<Scalar>, count: Int? = nil) {
+        self.settings = settings
         self.count = count
-        self.renormalizeEvery = renormalizeEvery
-        self.historyPoints = historyPoints
-        self.timePerStep = timePerStep ?? Double(stepSize)
     }
 
     @inlinable
     public func run<I: Integrator>(_ b: MethodBinding<I>) throws -> LyapunovResult<Scalar>
     where I.State: CoordinateState, I.State.Scalar == Scalar {
         let clock = ContinuousClock(), t0 = clock.now
-        let h = stepSize
+        let h = settings.stepSize, steps = settings.steps
         var integrator = b.integrator, stepper = b.integrator
-        var x = b.start(initialPoint, h)
-        for _ in 0..<transient { integrator.step(b.field, &x, time: 0, stepSize: h) }
+        var x = b.start(settings.initialPoint, h)
+        for _ in 0..<settings.transient { integrator.step(b.field, &x, time: 0, stepSize: h) }
         let n = x.coordinateCount, k = min(count ?? n, n)
         // The tangent vectors q_j, starting as the first k unit vectors, and workspace.
         var unit = [Scalar](repeating: 0, count: n)
@@ -94,7 +76,6 @@ public struct LyapunovSpectrum<Scalar: BLASScalar>: BindingExperiment {
         var diagonal = [Scalar](repeating: 0, count: k)
         var sums = [Double](repeating: 0, count: k)
         var history: [(Double, [Double])] = []
-        let thin = max(1, steps / max(1, historyPoints))
         for step in 1...steps {
             // q_j ← DΦ_h(x)·q_j by central differences of the step map.
             let delta = FiniteDifference.step(for: x.norm)
@@ -114,7 +95,7 @@ public struct LyapunovSpectrum<Scalar: BLASScalar>: BindingExperiment {
             guard x.isFinite else {
                 throw LinearAlgebraError.failed(routine: "lyapunov", info: step, reason: "the trajectory overflowed at step \(step); use a smaller step size")
             }
-            if step % renormalizeEvery == 0 || step == steps {
+            if settings.renormalizes(at: step) {
                 try q.withUnsafeMutableBufferPointer { qp in
                     for j in 0..<k { columns[j].copyCoordinates(to: qp.baseAddress! + j * n) }
                     try diagonal.withUnsafeMutableBufferPointer { dp in
@@ -124,12 +105,12 @@ public struct LyapunovSpectrum<Scalar: BLASScalar>: BindingExperiment {
                 }
                 for j in 0..<k { sums[j] += Double.log(Double(abs(diagonal[j]))) }
             }
-            if step % thin == 0 {
-                let time = Double(step) * timePerStep
+            if step % settings.historyInterval == 0 {
+                let time = Double(step) * settings.timePerStep
                 history.append((time, sums.map { $0 / time }.sorted(by: >)))
             }
         }
-        let total = Double(steps) * timePerStep
+        let total = Double(steps) * settings.timePerStep
         return LyapunovResult(exponents: sums.map { $0 / total }.sorted(by: >), history: history,
                               seconds: seconds(since: t0, clock))
     }

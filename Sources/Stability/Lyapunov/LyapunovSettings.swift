@@ -1,0 +1,36 @@
+import LinearAlgebra
+
+/// What a Lyapunov computation runs: where it starts, how long, and how it reports.
+public struct LyapunovSettings<Scalar: BLASScalar>: Sendable {
+    public var initialPoint: [Scalar]
+    public var stepSize: Scalar
+    /// Measured steps.
+    public var steps: Int
+    /// Steps run first and not measured, to land on the attractor.
+    public var transient: Int
+    /// Re-orthonormalise (or renormalise the neighbour) every this many steps.
+    public var renormalizeEvery: Int
+    /// About how many running estimates to keep.
+    public var historyPoints: Int
+    /// The unit of time per step: h for flows, 1 for maps.
+    public var timePerStep: Double
+
+    public init(initialPoint: [Scalar], stepSize: Scalar, steps: Int, transient: Int = 0,
+                renormalizeEvery: Int = 1, historyPoints: Int = 200, timePerStep: Double? = nil) {
+        precondition(steps > 0 && transient >= 0 && renormalizeEvery > 0,
+                     "LyapunovSettings: steps > 0, transient ≥ 0 and renormalizeEvery > 0 are required")
+        self.initialPoint = initialPoint
+        self.stepSize = stepSize
+        self.steps = steps
+        self.transient = transient
+        self.renormalizeEvery = renormalizeEvery
+        self.historyPoints = historyPoints
+        self.timePerStep = timePerStep ?? Double(stepSize)
+    }
+
+    /// Record a running estimate every this many steps.
+    @inlinable public var historyInterval: Int { max(1, steps / max(1, historyPoints)) }
+
+    /// Whether step n (1-based) ends a renormalisation interval.
+    @inlinable public func renormalizes(at n: Int) -> Bool { n % renormalizeEvery == 0 || n == steps }
+}
