@@ -63,5 +63,6 @@ let package = Package(
         .testTarget(name: "IntegratorsTests", dependencies: ["Integrators"]),
         .testTarget(name: "StabilityTests", dependencies: ["Stability", "Integrators"]),
         .testTarget(name: "DynamicsCLITests", dependencies: ["DynamicsCLI"]),
+        .testTarget(name: "DynamicsTests", dependencies: ["Dynamics"]),
     ]
 )
