@@ -4,7 +4,7 @@ import PackageDescription
 /// Dynamics: numerical dynamical systems and the reversible deep networks that discretise them
 /// (Chang et al., "Reversible Architectures for Arbitrarily Deep Residual Neural Networks", AAAI 2018).
 ///
-/// Dependencies point one way: DynamicsCLI → Stability → Integrators → LinearAlgebra → CLAPACK.
+/// Dependencies point one way: DynamicsCLI → Networks → Stability → Integrators → LinearAlgebra → CLAPACK.
 /// `CLAPACK` is an implementation detail: only `LinearAlgebra` (and the benchmark's C reference) import it.
 let package = Package(
     name: "Dynamics",
@@ -43,8 +43,12 @@ let package = Package(
             ]
         ),
         .target(
+            name: "Networks",
+            dependencies: ["LinearAlgebra", "Integrators", "Stability", .product(name: "RealModule", package: "swift-numerics")]
+        ),
+        .target(
             name: "Dynamics",
-            dependencies: ["LinearAlgebra", "Integrators", "Stability", .product(name: "ComplexModule", package: "swift-numerics")]
+            dependencies: ["LinearAlgebra", "Integrators", "Stability", "Networks", .product(name: "ComplexModule", package: "swift-numerics")]
         ),
         .executableTarget(
             name: "DynamicsCLI",
@@ -62,6 +66,7 @@ let package = Package(
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "IntegratorsTests", dependencies: ["Integrators"]),
         .testTarget(name: "StabilityTests", dependencies: ["Stability", "Integrators"]),
+        .testTarget(name: "NetworksTests", dependencies: ["Networks"]),
         .testTarget(name: "DynamicsCLITests", dependencies: ["DynamicsCLI"]),
         .testTarget(name: "DynamicsTests", dependencies: ["Dynamics"]),
     ]

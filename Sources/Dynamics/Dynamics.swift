@@ -2,4 +2,5 @@
 @_exported import ComplexModule
 @_exported import Integrators
 @_exported import LinearAlgebra
+@_exported import Networks
 @_exported import Stability

@@ -1,0 +1,172 @@
+import Integrators
+import LinearAlgebra
+
+/// A kind of block: which integrator, on which layer-valued field, on which state. A block
+/// *is* one step of an `Integrators` method; this type only says how a network's feature map
+/// (a tensor of C channels) becomes the method's state and back.
+public protocol BlockFamily {
+    associatedtype Scalar: BLASScalar
+    associatedtype Field: Parameterized where Field.Scalar == Scalar
+    associatedtype Method: DifferentiableIntegrator where Method.Field == Field, Method.State: TensorStructured & VectorSpace,
+        Method.State.Scalar == Scalar, Method.Parameters: Parameterized, Method.Parameters.Scalar == Scalar
+
+    /// The architecture's name (`"hamiltonian"`).
+    static var name: String { get }
+    /// The step size when none is given: 0.1 for the ODE blocks, 1 for ResNet and RevNet.
+    static var defaultStepSize: Scalar { get }
+    /// The method, configured (e.g. Verlet's staggered scheme).
+    static func makeMethod() -> Method
+    /// A field for a feature map of `channels` channels, with fresh weights.
+    static func makeField(channels: Int, activation: Activation, scratch: Scratch<Scalar>, using g: inout SeededGenerator) -> Field
+    /// A zero gradient for `field`.
+    static func zeroGradient(for field: Field) -> Method.Parameters
+    /// The exact inverse step, if the method has one.
+    static var unstep: ((inout Method, Field, inout Method.State, Scalar, Scalar) -> Void)? { get }
+
+    /// The block state of a feature map (the start of a stage: halves split, y₋₁ = y₀).
+    static func state(from x: Tensor<Scalar>) -> Method.State
+    /// The feature map of a block state (halves joined; the current y of a two-step pair).
+    static func tensor(from s: Method.State) -> Tensor<Scalar>
+    /// The adjoint of `tensor(from:)`: the state cotangent of a feature-map cotangent.
+    static func stateCotangent(from dx: Tensor<Scalar>, like s: Method.State) -> Method.State
+    /// The adjoint of `state(from:)`.
+    static func tensorCotangent(from ds: Method.State) -> Tensor<Scalar>
+}
+
+/// Splitting and joining channel halves (Y, Z).
+enum Halves {
+    static func split<T>(_ x: Tensor<T>) -> PartitionedState<Tensor<T>> {
+        precondition(x.channels % 2 == 0, "an odd number of channels (\(x.channels)) cannot split into halves")
+        return PartitionedState(q: x.channels(0..<(x.channels / 2)), p: x.channels((x.channels / 2)..<x.channels))
+    }
+
+    static func join<T>(_ s: PartitionedState<Tensor<T>>) -> Tensor<T> { .concatenatingChannels(s.q, s.p) }
+}
+
+/// Hamiltonian blocks: staggered Störmer–Verlet on Y' = K₁ᵀσ(K₁Z + b₁), Z' = −K₂ᵀσ(K₂Y + b₂).
+public enum HamiltonianFamily<Scalar: BLASScalar>: BlockFamily {
+    public typealias Field = HamiltonianField<Scalar>
+    public typealias Method = StormerVerlet<HamiltonianField<Scalar>>
+    public static var name: String { "hamiltonian" }
+    public static var defaultStepSize: Scalar { 0.1 }
+    public static func makeMethod() -> Method { StormerVerlet(scheme: .staggered) }
+    public static func makeField(channels: Int, activation: Activation, scratch: Scratch<Scalar>, using g: inout SeededGenerator) -> Field {
+        HamiltonianField(channels: channels / 2, activation: activation, scratch: scratch, using: &g)
+    }
+    public static func zeroGradient(for f: Field) -> LayerPairGradient<Scalar> {
+        LayerPairGradient(first: ConvLayerGradient(zeroFor: f.velocityLayer.layer), second: ConvLayerGradient(zeroFor: f.forceLayer.layer))
+    }
+    public static var unstep: ((inout Method, Field, inout Method.State, Scalar, Scalar) -> Void)? {
+        { m, f, s, t, h in m.unstep(f, &s, time: t, stepSize: h) }
+    }
+    public static func state(from x: Tensor<Scalar>) -> Method.State { Halves.split(x) }
+    public static func tensor(from s: Method.State) -> Tensor<Scalar> { Halves.join(s) }
+    public static func stateCotangent(from dx: Tensor<Scalar>, like s: Method.State) -> Method.State { Halves.split(dx) }
+    public static func tensorCotangent(from ds: Method.State) -> Tensor<Scalar> { Halves.join(ds) }
+}
+
+/// RevNet blocks: additive coupling = staggered Verlet with h = 1 on residual functions F, G.
+public enum RevNetFamily<Scalar: BLASScalar>: BlockFamily {
+    public typealias Field = RevNetField<Scalar>
+    public typealias Method = StormerVerlet<RevNetField<Scalar>>
+    public static var name: String { "revnet" }
+    public static var defaultStepSize: Scalar { 1 }
+    public static func makeMethod() -> Method { StormerVerlet(scheme: .staggered) }
+    public static func makeField(channels: Int, activation: Activation, scratch: Scratch<Scalar>, using g: inout SeededGenerator) -> Field {
+        RevNetField(channels: channels / 2, activation: activation, scratch: scratch, using: &g)
+    }
+    public static func zeroGradient(for f: Field) -> ParameterPair<LayerPairGradient<Scalar>, LayerPairGradient<Scalar>> {
+        func pair(_ r: ResidualLayer<Scalar>) -> LayerPairGradient<Scalar> {
+            LayerPairGradient(first: ConvLayerGradient(zeroFor: r.first), second: ConvLayerGradient(zeroFor: r.second))
+        }
+        return ParameterPair(first: pair(f.f), second: pair(f.g))
+    }
+    public static var unstep: ((inout Method, Field, inout Method.State, Scalar, Scalar) -> Void)? {
+        { m, f, s, t, h in m.unstep(f, &s, time: t, stepSize: h) }
+    }
+    public static func state(from x: Tensor<Scalar>) -> Method.State { Halves.split(x) }
+    public static func tensor(from s: Method.State) -> Tensor<Scalar> { Halves.join(s) }
+    public static func stateCotangent(from dx: Tensor<Scalar>, like s: Method.State) -> Method.State { Halves.split(dx) }
+    public static func tensorCotangent(from ds: Method.State) -> Tensor<Scalar> { Halves.join(ds) }
+}
+
+/// Midpoint blocks: the two-step rule Y_{j+1} = Y_{j−1} + 2h f(Y_j) on the halves, Y₋₁ = Y₀.
+public enum MidpointFamily<Scalar: BLASScalar>: BlockFamily {
+    public typealias Field = MidpointField<Scalar>
+    public typealias Method = ExplicitMidpoint<MidpointField<Scalar>>
+    public static var name: String { "midpoint" }
+    public static var defaultStepSize: Scalar { 0.1 }
+    public static func makeMethod() -> Method { ExplicitMidpoint() }
+    public static func makeField(channels: Int, activation: Activation, scratch: Scratch<Scalar>, using g: inout SeededGenerator) -> Field {
+        MidpointField(channels: channels / 2, activation: activation, scratch: scratch, using: &g)
+    }
+    public static func zeroGradient(for f: Field) -> MidpointGradient<Scalar> {
+        MidpointGradient(layer: ConvLayerGradient(zeroFor: f.layer), secondBias: [Scalar](repeating: 0, count: f.secondBias.count))
+    }
+    public static var unstep: ((inout Method, Field, inout Method.State, Scalar, Scalar) -> Void)? {
+        { m, f, s, t, h in m.unstep(f, &s, time: t, stepSize: h) }
+    }
+    public static func state(from x: Tensor<Scalar>) -> Method.State {
+        let halves = Halves.split(x)
+        return TwoStepState(previous: halves, current: halves)
+    }
+    public static func tensor(from s: Method.State) -> Tensor<Scalar> { Halves.join(s.current) }
+    public static func stateCotangent(from dx: Tensor<Scalar>, like s: Method.State) -> Method.State {
+        var zero = s.previous
+        zero.scale(by: 0)
+        return TwoStepState(previous: zero, current: Halves.split(dx))
+    }
+    public static func tensorCotangent(from ds: Method.State) -> Tensor<Scalar> {
+        var sum = ds.current
+        sum.add(ds.previous)
+        return Halves.join(sum)
+    }
+}
+
+/// Leapfrog blocks: Y_{j+1} = 2Y_j − Y_{j−1} − h²Kᵀσ(KY_j + b) on all channels, Y₋₁ = Y₀.
+public enum LeapfrogFamily<Scalar: BLASScalar>: BlockFamily {
+    public typealias Field = LeapfrogField<Scalar>
+    public typealias Method = Leapfrog<LeapfrogField<Scalar>>
+    public static var name: String { "leapfrog" }
+    public static var defaultStepSize: Scalar { 0.1 }
+    public static func makeMethod() -> Method { Leapfrog() }
+    public static func makeField(channels: Int, activation: Activation, scratch: Scratch<Scalar>, using g: inout SeededGenerator) -> Field {
+        LeapfrogField(channels: channels, activation: activation, scratch: scratch, using: &g)
+    }
+    public static func zeroGradient(for f: Field) -> ConvLayerGradient<Scalar> { ConvLayerGradient(zeroFor: f.layer.layer) }
+    public static var unstep: ((inout Method, Field, inout Method.State, Scalar, Scalar) -> Void)? {
+        { m, f, s, t, h in m.unstep(f, &s, time: t, stepSize: h) }
+    }
+    public static func state(from x: Tensor<Scalar>) -> Method.State { TwoStepState(previous: x, current: x) }
+    public static func tensor(from s: Method.State) -> Tensor<Scalar> { s.current }
+    public static func stateCotangent(from dx: Tensor<Scalar>, like s: Method.State) -> Method.State {
+        var zero = dx
+        zero.scale(by: 0)
+        return TwoStepState(previous: zero, current: dx)
+    }
+    public static func tensorCotangent(from ds: Method.State) -> Tensor<Scalar> {
+        var sum = ds.current
+        sum.add(ds.previous)
+        return sum
+    }
+}
+
+/// ResNet blocks: forward Euler with h = 1 on a two-layer residual function. Not reversible.
+public enum ResNetFamily<Scalar: BLASScalar>: BlockFamily {
+    public typealias Field = ResNetField<Scalar>
+    public typealias Method = ForwardEuler<ResNetField<Scalar>>
+    public static var name: String { "resnet" }
+    public static var defaultStepSize: Scalar { 1 }
+    public static func makeMethod() -> Method { ForwardEuler() }
+    public static func makeField(channels: Int, activation: Activation, scratch: Scratch<Scalar>, using g: inout SeededGenerator) -> Field {
+        ResNetField(channels: channels, activation: activation, scratch: scratch, using: &g)
+    }
+    public static func zeroGradient(for f: Field) -> LayerPairGradient<Scalar> {
+        LayerPairGradient(first: ConvLayerGradient(zeroFor: f.residual.first), second: ConvLayerGradient(zeroFor: f.residual.second))
+    }
+    public static var unstep: ((inout Method, Field, inout Method.State, Scalar, Scalar) -> Void)? { nil }
+    public static func state(from x: Tensor<Scalar>) -> Tensor<Scalar> { x }
+    public static func tensor(from s: Tensor<Scalar>) -> Tensor<Scalar> { s }
+    public static func stateCotangent(from dx: Tensor<Scalar>, like s: Tensor<Scalar>) -> Tensor<Scalar> { dx }
+    public static func tensorCotangent(from ds: Tensor<Scalar>) -> Tensor<Scalar> { ds }
+}

@@ -1,0 +1,107 @@
+import LinearAlgebra
+
+/// Checks a network's gradients two ways (`dynamics gradcheck`): reversible against stored
+/// backpropagation, and stored backpropagation against central finite differences of the loss.
+public enum GradientCheck {
+    /// The largest relative difference |a − b| / max(|a|, |b|, floor) over all entries.
+    public static func maxRelativeDifference<T: BLASScalar>(_ a: [T], _ b: [T], floor: T) -> Double {
+        zip(a, b).map { Double(abs($0 - $1) / max(abs($0), abs($1), floor)) }.max() ?? 0
+    }
+
+    /// All gradient entries of a network, flattened in parameter order.
+    public static func flatten<F: BlockFamily>(_ g: NetworkGradient<F>) -> [F.Scalar] {
+        var copy = g, out: [F.Scalar] = []
+        copy.visitParameters { out += $0 }
+        return out
+    }
+
+    /// Reversible vs stored gradients on one batch (max relative difference; entries smaller than
+    /// 1e-3 of the largest are compared against that floor, as their relative error is rounding).
+    public static func reversibleVsStored<F: BlockFamily>(_ network: Network<F>, images: Tensor<F.Scalar>, labels: [Int]) throws -> Double {
+        var a = network, b = network
+        let stored = flatten(try a.gradient(images: images, labels: labels, backprop: .stored).gradient)
+        let reversible = flatten(try b.gradient(images: images, labels: labels, backprop: .reversible).gradient)
+        let scale = stored.map { abs($0) }.max() ?? 1
+        return maxRelativeDifference(stored, reversible, floor: 1e-3 * scale)
+    }
+
+    /// Backpropagated vs central-difference derivatives of the loss for `samples` parameters
+    /// drawn across all arrays (step 1e-5 relative: truncation ~1e-10, rounding ~1e-11 in Double).
+    public static func finiteDifferences<F: BlockFamily>(_ network: Network<F>, images: Tensor<F.Scalar>, labels: [Int],
+                                                         samples: Int, seed: UInt64) throws -> Double {
+        var n = network
+        let analytic = flatten(try n.gradient(images: images, labels: labels, backprop: .stored).gradient)
+        let scale = analytic.map { abs($0) }.max() ?? 1
+        var g = SeededGenerator(seed: seed)
+        var worst = 0.0
+        for _ in 0..<samples {
+            let index = Int.random(in: 0..<analytic.count, using: &g)
+            func loss(_ delta: F.Scalar) throws -> Double {
+                var perturbed = network
+                var k = 0
+                perturbed.visitParameters { array in
+                    if index >= k && index < k + array.count { array[index - k] += delta }
+                    k += array.count
+                }
+                return try perturbed.gradient(images: images, labels: labels, backprop: .stored).loss
+            }
+            var value: F.Scalar = 0
+            var k = 0
+            var copy = network
+            copy.visitParameters { array in
+                if index >= k && index < k + array.count { value = array[index - k] }
+                k += array.count
+            }
+            let h = F.Scalar(1e-5) * max(1, abs(value))
+            let numeric = F.Scalar((try loss(h) - (try loss(-h))) / (2 * Double(h)))
+            worst = max(worst, maxRelativeDifference([numeric], [analytic[index]], floor: F.Scalar(1e-3) * scale))
+        }
+        return worst
+    }
+}
+
+/// `GradientCheck.reversibleVsStored` on a fresh network of an architecture.
+public struct ReversibleVsStoredCheck<Scalar: BLASScalar>: NetworkExperiment {
+    public var architecture: Architecture
+    public var images: Tensor<Scalar>
+    public var labels: [Int]
+    public var classes: Int
+    public var seed: UInt64
+
+    public init(architecture: Architecture, images: Tensor<Scalar>, labels: [Int], classes: Int, seed: UInt64) {
+        self.architecture = architecture
+        self.images = images
+        self.labels = labels
+        self.classes = classes
+        self.seed = seed
+    }
+
+    public func run<F: BlockFamily>(_: F.Type) throws -> Double where F.Scalar == Scalar {
+        try GradientCheck.reversibleVsStored(Network<F>(architecture, inputChannels: images.channels, classes: classes, seed: seed),
+                                             images: images, labels: labels)
+    }
+}
+
+/// `GradientCheck.finiteDifferences` on a fresh network of an architecture.
+public struct FiniteDifferenceCheck<Scalar: BLASScalar>: NetworkExperiment {
+    public var architecture: Architecture
+    public var images: Tensor<Scalar>
+    public var labels: [Int]
+    public var classes: Int
+    public var seed: UInt64
+    public var samples: Int
+
+    public init(architecture: Architecture, images: Tensor<Scalar>, labels: [Int], classes: Int, seed: UInt64, samples: Int) {
+        self.architecture = architecture
+        self.images = images
+        self.labels = labels
+        self.classes = classes
+        self.seed = seed
+        self.samples = samples
+    }
+
+    public func run<F: BlockFamily>(_: F.Type) throws -> Double where F.Scalar == Scalar {
+        try GradientCheck.finiteDifferences(Network<F>(architecture, inputChannels: images.channels, classes: classes, seed: seed),
+                                            images: images, labels: labels, samples: samples, seed: seed &+ 1)
+    }
+}

@@ -1,0 +1,251 @@
+import Integrators
+import LinearAlgebra
+
+/// A network of the paper's shape whose units are steps of `Family.Method`.
+///
+/// Units are held in one list; `widths[j]` is the channel count unit j runs at, and a
+/// transition (downsampling) follows each unit in `transitions`. Backpropagation comes in two
+/// modes with the same gradients: `.stored` keeps every unit's input; `.reversible` keeps only
+/// the states at segment boundaries and rebuilds each unit's input with the method's exact
+/// inverse step (Chang et al. 2018, Algorithm 1), so memory does not grow with depth.
+public struct Network<Family: BlockFamily> {
+    public typealias Scalar = Family.Scalar
+    public typealias State = Family.Method.State
+
+    public let architecture: Architecture
+    public let inputChannels: Int
+    public let classes: Int
+    public var stem: ConvLayer<Scalar>
+    public var units: [Family.Field]
+    public let widths: [Int]
+    /// Stage (0, 1, 2) of each unit.
+    public let stages: [Int]
+    /// Indices of the units followed by a transition to the next stage's width.
+    public let transitions: Set<Int>
+    public var norm: BatchNorm<Scalar>
+    public var classifier: Dense<Scalar>
+    public var stepSize: Scalar
+    public let scratch: Scratch<Scalar>
+
+    public init(_ architecture: Architecture, inputChannels: Int, classes: Int, seed: UInt64) {
+        self.architecture = architecture
+        self.inputChannels = inputChannels
+        self.classes = classes
+        var g = SeededGenerator(seed: seed)
+        let scratch = Scratch<Scalar>()
+        self.scratch = scratch
+        let f = architecture.filters, u = architecture.units
+        stem = ConvLayer(inputChannels: inputChannels, outputChannels: f[0], using: &g)
+        // Stage s's first unit runs at the previous stage's width, then downsamples.
+        var widths: [Int] = [], stages: [Int] = [], transitions = Set<Int>()
+        for s in 0..<3 {
+            for k in 0..<u[s] {
+                widths.append(s > 0 && k == 0 ? f[s] : f[s + 1])
+                stages.append(s)
+                if s > 0 && k == 0 { transitions.insert(widths.count - 1) }
+            }
+        }
+        self.widths = widths
+        self.stages = stages
+        self.transitions = transitions
+        units = widths.map { Family.makeField(channels: $0, activation: architecture.activation, scratch: scratch, using: &g) }
+        norm = BatchNorm(channels: f[3])
+        classifier = Dense(inputs: f[3], outputs: classes, using: &g)
+        stepSize = architecture.stepSize.map { Scalar($0) } ?? Family.defaultStepSize
+    }
+
+    /// Downsamples every tensor of a state from unit j's width to its stage's width.
+    func transition(_ s: State, after j: Int) -> State {
+        let from = widths[j], to = architecture.filters[stages[j] + 1]
+        return s.mapTensors { Downsampling.apply($0, channels: $0.channels * to / from) }
+    }
+
+    func transitionAdjoint(_ ds: State, after j: Int, height: Int, width: Int) -> State {
+        let from = widths[j], to = architecture.filters[stages[j] + 1]
+        return ds.mapTensors { Downsampling.adjoint($0, channels: $0.channels * from / to, height: height, width: width) }
+    }
+
+    // MARK: Forward
+
+    /// How much of the forward pass to keep for backpropagation.
+    public enum Backprop: String, Sendable, CaseIterable {
+        /// Keep every unit's input.
+        case stored
+        /// Keep only states at segment boundaries; rebuild the rest with `unstep`.
+        case reversible
+    }
+
+    /// What a forward pass keeps for the backward pass.
+    public struct Tape {
+        var images: Tensor<Scalar>
+        var stemPreActivation: Tensor<Scalar>
+        /// Stored mode: the input of every unit. Reversible: only the first unit's.
+        var unitInputs: [Int: State] = [:]
+        /// The output of each transition unit before downsampling.
+        var unitOutputs: [Int: State] = [:]
+        /// The state after the last unit (and its transition).
+        var final: State
+        var feature: Tensor<Scalar>
+        var normCache: BatchNorm<Scalar>.Cache
+        var pooled: Matrix<Scalar>
+        var logits: Matrix<Scalar>
+
+        /// Tensors held, in elements (the memory the mode costs).
+        public var storedElements: Int {
+            (unitInputs.values.map(\.coordinateCountIfTensor) + unitOutputs.values.map(\.coordinateCountIfTensor)).reduce(0, +)
+                + final.coordinateCountIfTensor
+        }
+    }
+
+    /// The forward pass on channel-major images; `training` selects batch statistics (and
+    /// updates the running ones once).
+    public mutating func forward(_ images: Tensor<Scalar>, training: Bool, keep backprop: Backprop?) -> Tape {
+        var a = Tensor<Scalar>(channels: stem.conv.outputChannels, batch: images.batch, height: images.height, width: images.width)
+        stem.preActivation(images, into: &a, scratch: scratch)
+        var x = a
+        Elementwise.activate(a, .relu, into: &x)
+        var state = Family.state(from: x)
+        var method = Family.makeMethod()
+        var inputs: [Int: State] = [:], outputs: [Int: State] = [:]
+        for j in units.indices {
+            if backprop == .stored || (backprop == .reversible && j == 0) { inputs[j] = state }
+            method.step(units[j], &state, time: Scalar(j) * stepSize, stepSize: stepSize)
+            if transitions.contains(j) {
+                if backprop != nil { outputs[j] = state }
+                state = transition(state, after: j)
+            }
+        }
+        let feature = Family.tensor(from: state)
+        var relu = feature
+        let (normalized, cache) = norm.forward(feature, training: training)
+        Elementwise.activate(normalized, .relu, into: &relu)
+        let pooled = Self.globalAveragePool(relu)
+        let logits = classifier.forward(pooled)
+        return Tape(images: images, stemPreActivation: a, unitInputs: inputs, unitOutputs: outputs, final: state, feature: normalized,
+                    normCache: cache, pooled: pooled, logits: logits)
+    }
+
+    /// (C × N) means over each image's plane.
+    static func globalAveragePool(_ x: Tensor<Scalar>) -> Matrix<Scalar> {
+        var m = Matrix<Scalar>(rows: x.channels, columns: x.batch)
+        let plane = x.planeSize
+        for c in 0..<x.channels {
+            for n in 0..<x.batch {
+                let base = (c * x.batch + n) * plane
+                m[c, n] = x.data[base..<(base + plane)].reduce(0, +) / Scalar(plane)
+            }
+        }
+        return m
+    }
+
+    // MARK: Backward
+
+    /// Loss, accuracy and the gradient of the mean cross-entropy for a batch.
+    public mutating func gradient(images: Tensor<Scalar>, labels: [Int], backprop: Backprop)
+        throws -> (loss: Double, correct: Int, gradient: NetworkGradient<Family>) {
+        if backprop == .reversible && Family.unstep == nil {
+            throw ArchitectureError("\(Family.name) blocks have no exact inverse step: use --backprop stored")
+        }
+        let tape = forward(images, training: true, keep: backprop)
+        let (loss, correct, dLogits) = SoftmaxCrossEntropy.evaluate(logits: tape.logits, labels: labels)
+        var g = NetworkGradient(zeroFor: self)
+        // Head.
+        let dPooled = classifier.backward(dLogits, input: tape.pooled, gradient: &g.classifier)
+        var dRelu = Tensor<Scalar>(channels: tape.feature.channels, batch: tape.feature.batch,
+                                   height: tape.feature.height, width: tape.feature.width)
+        let plane = dRelu.planeSize
+        for c in 0..<dRelu.channels {
+            for n in 0..<dRelu.batch {
+                let v = dPooled[c, n] / Scalar(plane), base = (c * dRelu.batch + n) * plane
+                for i in 0..<plane { dRelu.data[base + i] = v }
+            }
+        }
+        Elementwise.multiplyByDerivative(&dRelu, .relu, at: tape.feature)
+        let dFeature = norm.backward(dRelu, cache: tape.normCache, gradient: &g.norm)
+        // Units, last to first.
+        var y = tape.final
+        var cotangent = Family.stateCotangent(from: dFeature, like: y)
+        var method = Family.makeMethod()
+        for j in units.indices.reversed() {
+            if transitions.contains(j) {
+                let before = tape.unitOutputs[j]!
+                let shape = Family.tensor(from: before)
+                cotangent = transitionAdjoint(cotangent, after: j, height: shape.height, width: shape.width)
+                y = before
+            }
+            let x: State
+            if backprop == .stored {
+                x = tape.unitInputs[j]!
+            } else {
+                var rebuilt = y
+                Family.unstep!(&method, units[j], &rebuilt, Scalar(j + 1) * stepSize, stepSize)
+                x = rebuilt
+            }
+            method.pullback(units[j], from: x, to: y, time: Scalar(j) * stepSize, stepSize: stepSize,
+                            cotangent: &cotangent, parameters: &g.units[j])
+            y = x
+        }
+        // Stem.
+        var dStem = Family.tensorCotangent(from: cotangent)
+        Elementwise.multiplyByDerivative(&dStem, .relu, at: tape.stemPreActivation)
+        stem.conv.accumulateWeightGradient(input: images, outputGradient: dStem, scale: 1, into: &g.stem.weights, scratch: scratch)
+        Elementwise.accumulateChannelSums(dStem, scale: 1, into: &g.stem.bias)
+        return (loss, correct, g)
+    }
+
+    /// Predicted classes (evaluation mode: running batch-norm statistics).
+    public mutating func predict(_ images: Tensor<Scalar>) -> [Int] {
+        let logits = forward(images, training: false, keep: nil).logits
+        return (0..<logits.columns).map { n in (0..<logits.rows).max { logits[$0, n] < logits[$1, n] }! }
+    }
+}
+
+extension TensorStructured {
+    /// The number of scalars in all tensors of the state.
+    var coordinateCountIfTensor: Int {
+        var n = 0
+        _ = mapTensors { t in n += t.data.count; return t }
+        return n
+    }
+}
+
+/// The gradient of every parameter of a `Network`, in the network's order.
+public struct NetworkGradient<Family: BlockFamily> {
+    public var stem: ConvLayerGradient<Family.Scalar>
+    public var units: [Family.Method.Parameters]
+    public var norm: BatchNormGradient<Family.Scalar>
+    public var classifier: DenseGradient<Family.Scalar>
+
+    public init(zeroFor n: Network<Family>) {
+        stem = ConvLayerGradient(zeroFor: n.stem)
+        units = n.units.map(Family.zeroGradient)
+        norm = BatchNormGradient(channels: n.norm.gamma.count)
+        classifier = DenseGradient(for: n.classifier)
+    }
+}
+
+extension Network: Parameterized {
+    /// Stem, units in order, batch norm (γ, β), classifier (W, b).
+    public mutating func visitParameters(_ body: (inout [Scalar]) -> Void) {
+        stem.visitParameters(body)
+        for j in units.indices { units[j].visitParameters(body) }
+        body(&norm.gamma)
+        body(&norm.beta)
+        body(&classifier.weights.elements)
+        body(&classifier.bias)
+    }
+}
+
+extension NetworkGradient: Parameterized {
+    public typealias Scalar = Family.Scalar
+
+    /// The same order as `Network.visitParameters`.
+    public mutating func visitParameters(_ body: (inout [Scalar]) -> Void) {
+        stem.visitParameters(body)
+        for j in units.indices { units[j].visitParameters(body) }
+        body(&norm.gamma)
+        body(&norm.beta)
+        body(&classifier.weights.elements)
+        body(&classifier.bias)
+    }
+}

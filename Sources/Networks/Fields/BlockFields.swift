@@ -1,0 +1,203 @@
+import Integrators
+import LinearAlgebra
+
+/// The vector field of the Hamiltonian block (Chang et al. 2018, eq. 7) on the channel halves
+/// (Y, Z): Y' = K₁ᵀσ(K₁Z + b₁), Z' = −K₂ᵀσ(K₂Y + b₂). A separable Hamiltonian system, integrated
+/// by `StormerVerlet(scheme: .staggered)`; its Jacobian [[0, K₁ᵀD₁K₁], [−K₂ᵀD₂K₂, 0]] has
+/// purely imaginary eigenvalues.
+public struct HamiltonianField<Scalar: BLASScalar>: DifferentiablePartitionedField, Parameterized {
+    public typealias State = Tensor<Scalar>
+    public var velocityLayer: SymmetricLayer<Scalar>
+    public var forceLayer: SymmetricLayer<Scalar>
+    public let scratch: Scratch<Scalar>
+
+    public init(channels: Int, activation: Activation, scratch: Scratch<Scalar>, using g: inout SeededGenerator) {
+        velocityLayer = SymmetricLayer(layer: ConvLayer(inputChannels: channels, outputChannels: channels, using: &g), activation: activation, sign: 1)
+        forceLayer = SymmetricLayer(layer: ConvLayer(inputChannels: channels, outputChannels: channels, using: &g), activation: activation, sign: -1)
+        self.scratch = scratch
+    }
+
+    public func velocity(_ p: State, time: Scalar, into dq: inout State) { velocityLayer.evaluate(p, into: &dq, scratch: scratch) }
+    public func force(_ q: State, time: Scalar, into dp: inout State) { forceLayer.evaluate(q, into: &dp, scratch: scratch) }
+
+    public func velocityPullback(at p: State, time: Scalar, cotangent u: State, scale s: Scalar, input dp: inout State,
+                                 parameters g: inout LayerPairGradient<Scalar>) {
+        velocityLayer.pullback(at: p, cotangent: u, scale: s, input: &dp, gradient: &g.first, scratch: scratch)
+    }
+
+    public func forcePullback(at q: State, time: Scalar, cotangent u: State, scale s: Scalar, input dq: inout State,
+                              parameters g: inout LayerPairGradient<Scalar>) {
+        forceLayer.pullback(at: q, cotangent: u, scale: s, input: &dq, gradient: &g.second, scratch: scratch)
+    }
+
+    public mutating func visitParameters(_ body: (inout [Scalar]) -> Void) {
+        velocityLayer.layer.visitParameters(body)
+        forceLayer.layer.visitParameters(body)
+    }
+}
+
+/// The RevNet block's additive coupling Y ← Y + F(Z), Z ← Z + G(Y) (Gomez et al., NeurIPS 2017)
+/// read as a partitioned field with velocity F and force G, integrated by staggered
+/// Störmer–Verlet with h = 1.
+public struct RevNetField<Scalar: BLASScalar>: DifferentiablePartitionedField, Parameterized {
+    public typealias State = Tensor<Scalar>
+    public var f: ResidualLayer<Scalar>
+    public var g: ResidualLayer<Scalar>
+    public let scratch: Scratch<Scalar>
+
+    public init(channels: Int, activation: Activation, scratch: Scratch<Scalar>, using rng: inout SeededGenerator) {
+        func residual() -> ResidualLayer<Scalar> {
+            ResidualLayer(first: ConvLayer(inputChannels: channels, outputChannels: channels, using: &rng),
+                          second: ConvLayer(inputChannels: channels, outputChannels: channels, gain: 0.1, using: &rng),
+                          activation: activation)
+        }
+        f = residual()
+        g = residual()
+        self.scratch = scratch
+    }
+
+    public func velocity(_ p: State, time: Scalar, into dq: inout State) { f.evaluate(p, into: &dq, scratch: scratch) }
+    public func force(_ q: State, time: Scalar, into dp: inout State) { g.evaluate(q, into: &dp, scratch: scratch) }
+
+    public func velocityPullback(at p: State, time: Scalar, cotangent u: State, scale s: Scalar, input dp: inout State,
+                                 parameters grad: inout ParameterPair<LayerPairGradient<Scalar>, LayerPairGradient<Scalar>>) {
+        f.pullback(at: p, cotangent: u, scale: s, input: &dp, gradient: &grad.first, scratch: scratch)
+    }
+
+    public func forcePullback(at q: State, time: Scalar, cotangent u: State, scale s: Scalar, input dq: inout State,
+                              parameters grad: inout ParameterPair<LayerPairGradient<Scalar>, LayerPairGradient<Scalar>>) {
+        g.pullback(at: q, cotangent: u, scale: s, input: &dq, gradient: &grad.second, scratch: scratch)
+    }
+
+    public mutating func visitParameters(_ body: (inout [Scalar]) -> Void) {
+        f.first.visitParameters(body)
+        f.second.visitParameters(body)
+        g.first.visitParameters(body)
+        g.second.visitParameters(body)
+    }
+}
+
+/// The leapfrog block's field Y'' = −Kᵀσ(KY + b) (Chang et al. 2018, eq. 9) on all channels.
+public struct LeapfrogField<Scalar: BLASScalar>: DifferentiableSecondOrderField, Parameterized {
+    public typealias State = Tensor<Scalar>
+    public var layer: SymmetricLayer<Scalar>
+    public let scratch: Scratch<Scalar>
+
+    public init(channels: Int, activation: Activation, scratch: Scratch<Scalar>, using g: inout SeededGenerator) {
+        layer = SymmetricLayer(layer: ConvLayer(inputChannels: channels, outputChannels: channels, using: &g), activation: activation, sign: -1)
+        self.scratch = scratch
+    }
+
+    public func acceleration(_ y: State, time: Scalar, into a: inout State) { layer.evaluate(y, into: &a, scratch: scratch) }
+
+    public func accelerationPullback(at y: State, time: Scalar, cotangent u: State, scale s: Scalar, input dy: inout State,
+                                     parameters g: inout ConvLayerGradient<Scalar>) {
+        layer.pullback(at: y, cotangent: u, scale: s, input: &dy, gradient: &g, scratch: scratch)
+    }
+
+    public mutating func visitParameters(_ body: (inout [Scalar]) -> Void) { layer.layer.visitParameters(body) }
+}
+
+/// The ResNet block's residual function f(x) = K₂σ(K₁x + b₁) + b₂, integrated by forward Euler
+/// with h = 1: x + f(x) (He et al., CVPR 2016; Haber & Ruthotto 2017).
+public struct ResNetField<Scalar: BLASScalar>: DifferentiableVectorField, Parameterized {
+    public typealias State = Tensor<Scalar>
+    public var residual: ResidualLayer<Scalar>
+    public let scratch: Scratch<Scalar>
+
+    public init(channels: Int, activation: Activation, scratch: Scratch<Scalar>, using g: inout SeededGenerator) {
+        residual = ResidualLayer(first: ConvLayer(inputChannels: channels, outputChannels: channels, using: &g),
+                                 second: ConvLayer(inputChannels: channels, outputChannels: channels, gain: 0.1, using: &g),
+                                 activation: activation)
+        self.scratch = scratch
+    }
+
+    public func evaluate(_ x: State, time: Scalar, into d: inout State) { residual.evaluate(x, into: &d, scratch: scratch) }
+
+    public func pullback(at x: State, time: Scalar, cotangent u: State, scale s: Scalar, input dx: inout State,
+                         parameters g: inout LayerPairGradient<Scalar>) {
+        residual.pullback(at: x, cotangent: u, scale: s, input: &dx, gradient: &g, scratch: scratch)
+    }
+
+    public mutating func visitParameters(_ body: (inout [Scalar]) -> Void) {
+        residual.first.visitParameters(body)
+        residual.second.visitParameters(body)
+    }
+}
+
+/// The midpoint block's field on the halves (Y, Z): f(Y, Z) = (σ(KZ + b₁), σ(−KᵀY + b₂)),
+/// i.e. σ(Ax + b) with the anti-symmetric A = [[0, K], [−Kᵀ, 0]]; diag(σ')·A is similar to an
+/// anti-symmetric matrix, so its spectrum is purely imaginary (DESIGN.md; Chang et al. 2018, §3.2).
+/// Integrated by the two-step `ExplicitMidpoint` on the pair state.
+public struct MidpointField<Scalar: BLASScalar>: DifferentiableVectorField, Parameterized {
+    public typealias State = PartitionedState<Tensor<Scalar>>
+    public var layer: ConvLayer<Scalar>
+    /// b₂ (the bias of the second half; `layer.bias` is b₁).
+    public var secondBias: [Scalar]
+    public var activation: Activation
+    public let scratch: Scratch<Scalar>
+
+    public init(channels: Int, activation: Activation, scratch: Scratch<Scalar>, using g: inout SeededGenerator) {
+        layer = ConvLayer(inputChannels: channels, outputChannels: channels, using: &g)
+        secondBias = [Scalar](repeating: 0, count: channels)
+        self.activation = activation
+        self.scratch = scratch
+    }
+
+    public func evaluate(_ x: State, time: Scalar, into d: inout State) {
+        var a = scratch.take(Slot.preActivation, channels: layer.conv.outputChannels, like: x.q)
+        layer.preActivation(x.p, into: &a, scratch: scratch)          // K Z + b₁
+        Elementwise.activate(a, activation, into: &d.q)
+        layer.conv.applyTranspose(x.q, into: &a, scratch: scratch)    // Kᵀ Y
+        a.scale(by: -1)
+        Elementwise.addBias(secondBias, to: &a)
+        Elementwise.activate(a, activation, into: &d.p)
+        scratch.recycle(Slot.preActivation, a)
+    }
+
+    /// With a₁ = KZ + b₁, a₂ = −KᵀY + b₂ and d₁ = σ'(a₁)⊙u_Y, d₂ = σ'(a₂)⊙u_Z:
+    /// dZ += s·Kᵀd₁, dY −= s·K d₂, dK += s·(weightGrad(Z, d₁) − weightGrad(d₂, Y)).
+    public func pullback(at x: State, time: Scalar, cotangent u: State, scale s: Scalar, input dx: inout State,
+                         parameters g: inout MidpointGradient<Scalar>) {
+        var a = scratch.take(Slot.preActivation, channels: layer.conv.outputChannels, like: x.q)
+        var d = scratch.take(Slot.projected, channels: layer.conv.outputChannels, like: x.q)
+        var t = scratch.take(Slot.transposed, channels: layer.conv.outputChannels, like: x.q)
+        // First half.
+        layer.preActivation(x.p, into: &a, scratch: scratch)
+        d.assign(u.q)
+        Elementwise.multiplyByDerivative(&d, activation, at: a)
+        layer.conv.accumulateWeightGradient(input: x.p, outputGradient: d, scale: s, into: &g.layer.weights, scratch: scratch)
+        Elementwise.accumulateChannelSums(d, scale: s, into: &g.layer.bias)
+        layer.conv.applyTranspose(d, into: &t, scratch: scratch)
+        dx.p.axpy(s, t)
+        // Second half.
+        layer.conv.applyTranspose(x.q, into: &a, scratch: scratch)
+        a.scale(by: -1)
+        Elementwise.addBias(secondBias, to: &a)
+        d.assign(u.p)
+        Elementwise.multiplyByDerivative(&d, activation, at: a)
+        Elementwise.accumulateChannelSums(d, scale: s, into: &g.secondBias)
+        layer.conv.accumulateWeightGradient(input: d, outputGradient: x.q, scale: -s, into: &g.layer.weights, scratch: scratch)
+        layer.conv.apply(d, into: &t, scratch: scratch)
+        dx.q.axpy(-s, t)
+        scratch.recycle(Slot.preActivation, a)
+        scratch.recycle(Slot.projected, d)
+        scratch.recycle(Slot.transposed, t)
+    }
+
+    public mutating func visitParameters(_ body: (inout [Scalar]) -> Void) {
+        layer.visitParameters(body)
+        body(&secondBias)
+    }
+}
+
+/// The gradient of a `MidpointField`.
+public struct MidpointGradient<Scalar: BLASScalar>: Parameterized, Sendable, Equatable {
+    public var layer: ConvLayerGradient<Scalar>
+    public var secondBias: [Scalar]
+
+    public mutating func visitParameters(_ body: (inout [Scalar]) -> Void) {
+        layer.visitParameters(body)
+        body(&secondBias)
+    }
+}

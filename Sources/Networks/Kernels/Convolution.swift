@@ -1,0 +1,127 @@
+import LinearAlgebra
+
+/// A 3×3 convolution with stride 1 and zero padding 1 (the "same" convolution of the paper's
+/// blocks), computed as one GEMM over the whole batch after im2col (Chellapilla, Puri & Simard,
+/// "High performance convolutional neural networks for document processing", 2006).
+///
+/// Weights are stored column-major as a (Cin·9)×Cout matrix: entry k + co·K with
+/// k = (ci·3 + dy)·3 + dx holds K[co, ci, dy, dx] (a cross-correlation, as in deep-learning
+/// libraries). The transpose Kᵀ — with the same weights — is the convolution with the kernel
+/// rotated by 180° and the channel roles swapped.
+public struct Convolution3x3<Scalar: BLASScalar>: Sendable, Equatable {
+    public let inputChannels: Int
+    public let outputChannels: Int
+    public var weights: [Scalar]
+
+    /// K = Cin·9, the GEMM's inner dimension.
+    @inlinable public var patchSize: Int { inputChannels * 9 }
+
+    public init(inputChannels: Int, outputChannels: Int, weights: [Scalar]) {
+        precondition(weights.count == inputChannels * 9 * outputChannels, "Convolution3x3: \(weights.count) weights for \(inputChannels)→\(outputChannels)")
+        self.inputChannels = inputChannels
+        self.outputChannels = outputChannels
+        self.weights = weights
+    }
+
+    /// He-normal initialisation scaled by `gain` (He et al., ICCV 2015), from a seeded generator.
+    public init<G: RandomNumberGenerator>(inputChannels: Int, outputChannels: Int, gain: Scalar = 1, using g: inout G) {
+        let std = gain * (2 / Scalar(inputChannels * 9)).squareRoot()
+        self.init(inputChannels: inputChannels, outputChannels: outputChannels,
+                  weights: (0..<(inputChannels * 9 * outputChannels)).map { _ in std * Scalar(Gaussian.sample(using: &g)) })
+    }
+
+    /// y ← K x (y is overwritten; it must have `outputChannels` channels and x's other dimensions).
+    public func apply(_ x: Tensor<Scalar>, into y: inout Tensor<Scalar>, scratch: Scratch<Scalar>) {
+        precondition(x.channels == inputChannels && y.channels == outputChannels && y.channelSize == x.channelSize,
+                     "Convolution3x3.apply: shapes \(x.channels)→\(y.channels) do not match \(inputChannels)→\(outputChannels)")
+        Self.im2col(x, into: &scratch.columns)
+        Self.multiply(columns: scratch.columns, weights: weights, k: patchSize, outputChannels: outputChannels, into: &y)
+    }
+
+    /// z ← Kᵀ s with the same weights (z has `inputChannels` channels).
+    public func applyTranspose(_ s: Tensor<Scalar>, into z: inout Tensor<Scalar>, scratch: Scratch<Scalar>) {
+        precondition(s.channels == outputChannels && z.channels == inputChannels && z.channelSize == s.channelSize,
+                     "Convolution3x3.applyTranspose: shapes do not match")
+        Scratch.reserve(&scratch.flipped, weights.count)
+        let kIn = patchSize, kOut = outputChannels * 9
+        for co in 0..<outputChannels {
+            for ci in 0..<inputChannels {
+                for t in 0..<9 {  // t = dy·3 + dx; rotated by 180°: 8 − t
+                    scratch.flipped[co * 9 + (8 - t) + ci * kOut] = weights[ci * 9 + t + co * kIn]
+                }
+            }
+        }
+        Self.im2col(s, into: &scratch.columns)
+        Self.multiply(columns: scratch.columns, weights: scratch.flipped, k: kOut, outputChannels: inputChannels, into: &z)
+    }
+
+    /// dW ← dW + scale·∂⟨dy, K x⟩/∂K = scale·im2col(x)ᵀ·dy.
+    public func accumulateWeightGradient(input x: Tensor<Scalar>, outputGradient dy: Tensor<Scalar>, scale: Scalar,
+                                         into dW: inout [Scalar], scratch: Scratch<Scalar>) {
+        precondition(x.channels == inputChannels && dy.channels == outputChannels && dW.count == weights.count,
+                     "Convolution3x3.accumulateWeightGradient: shapes do not match")
+        Self.im2col(x, into: &scratch.columns)
+        let p = x.channelSize, k = patchSize
+        scratch.columns.withUnsafeBufferPointer { cols in
+            dy.data.withUnsafeBufferPointer { dy in
+                dW.withUnsafeMutableBufferPointer { dW in
+                    Scalar.gemm(transposeA: true, transposeB: false, m: Int32(k), n: Int32(outputChannels), k: Int32(p),
+                                alpha: scale, a: cols.baseAddress!, lda: Int32(p), b: dy.baseAddress!, ldb: Int32(p),
+                                beta: 1, c: dW.baseAddress!, ldc: Int32(k))
+                }
+            }
+        }
+    }
+
+    /// FLOPs of one application to a batch whose channels have P = N·H·W elements.
+    public func flops(channelSize p: Int) -> Double { 2 * Double(p) * Double(patchSize) * Double(outputChannels) }
+
+    /// Y (P × Cout, column-major = channel-major tensor) ← Cols (P × k) · W (k × Cout).
+    static func multiply(columns: [Scalar], weights: [Scalar], k: Int, outputChannels: Int, into y: inout Tensor<Scalar>) {
+        let p = y.channelSize
+        columns.withUnsafeBufferPointer { cols in
+            weights.withUnsafeBufferPointer { w in
+                y.data.withUnsafeMutableBufferPointer { y in
+                    Scalar.gemm(transposeA: false, transposeB: false, m: Int32(p), n: Int32(outputChannels), k: Int32(k),
+                                alpha: 1, a: cols.baseAddress!, lda: Int32(p), b: w.baseAddress!, ldb: Int32(k),
+                                beta: 0, c: y.baseAddress!, ldc: Int32(p))
+                }
+            }
+        }
+    }
+
+    /// im2col for a 3×3 "same" convolution: column k = (c·3 + dy)·3 + dx of the P×(C·9)
+    /// column-major result is channel c shifted by (dy − 1, dx − 1), zero outside the image.
+    static func im2col(_ x: Tensor<Scalar>, into columns: inout [Scalar]) {
+        let p = x.channelSize, h = x.height, w = x.width, plane = x.planeSize
+        Scratch.reserve(&columns, p * x.channels * 9)
+        columns.withUnsafeMutableBufferPointer { cols in
+            x.data.withUnsafeBufferPointer { src in
+                for c in 0..<x.channels {
+                    for dy in 0..<3 {
+                        for dx in 0..<3 {
+                            let out = cols.baseAddress! + ((c * 3 + dy) * 3 + dx) * p
+                            let shiftX = dx - 1
+                            let x0 = max(0, -shiftX), x1 = min(w, w - shiftX)  // valid output columns
+                            for n in 0..<x.batch {
+                                let inPlane = src.baseAddress! + (c * x.batch + n) * plane
+                                let outPlane = out + n * plane
+                                for y in 0..<h {
+                                    let row = outPlane + y * w
+                                    let sy = y + dy - 1
+                                    if sy < 0 || sy >= h {
+                                        row.update(repeating: 0, count: w)
+                                        continue
+                                    }
+                                    if x0 > 0 { row.update(repeating: 0, count: x0) }
+                                    if x1 < w { (row + x1).update(repeating: 0, count: w - x1) }
+                                    (row + x0).update(from: inPlane + sy * w + x0 + shiftX, count: x1 - x0)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

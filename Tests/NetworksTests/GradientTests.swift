@@ -1,0 +1,49 @@
+import Integrators
+import LinearAlgebra
+import Testing
+@testable import Networks
+
+/// Small networks and batches for gradient tests: 8×8 images, widths 4–8, tanh (smooth, so
+/// central differences are meaningful; ReLU kinks make them unreliable).
+enum Tiny {
+    static func batch<T: BLASScalar>(_: T.Type, count: Int = 3, size: Int = 8, seed: UInt64 = 7) -> (Tensor<T>, [Int]) {
+        var g = SeededGenerator(seed: seed)
+        let values = (0..<(count * 3 * size * size)).map { _ in T(Gaussian.sample(using: &g)) }
+        return (Tensor(nchw: values, batch: count, channels: 3, height: size, width: size), (0..<count).map { $0 % 3 })
+    }
+
+    static func architecture(_ block: String) throws -> Architecture {
+        try Architecture(block: block, units: [2, 2, 1], filters: [4, 4, 8, 8], stepSize: block == "resnet" || block == "revnet" ? nil : 0.3,
+                         activation: .tanh)
+    }
+}
+
+@Suite("Network gradients")
+struct GradientTests {
+    @Test("stored backprop matches central differences in double", arguments: Architecture.blocks)
+    func finiteDifferences(block: String) throws {
+        let (x, y) = Tiny.batch(Double.self)
+        let error = try Tiny.architecture(block).run(FiniteDifferenceCheck(architecture: try Tiny.architecture(block), images: x,
+                                                                           labels: y, classes: 3, seed: 1, samples: 25))
+        #expect(error < 1e-5, "\(block): \(error)")
+    }
+
+    @Test("reversible and stored backprop give the same gradients, double and float",
+          arguments: ["hamiltonian", "midpoint", "leapfrog", "revnet"])
+    func reversibleMatchesStored(block: String) throws {
+        let architecture = try Tiny.architecture(block)
+        let (xd, yd) = Tiny.batch(Double.self)
+        let double = try architecture.run(ReversibleVsStoredCheck(architecture: architecture, images: xd, labels: yd, classes: 3, seed: 1))
+        #expect(double < 1e-9, "\(block) double: \(double)")
+        let (xf, yf) = Tiny.batch(Float.self)
+        let float = try architecture.run(ReversibleVsStoredCheck(architecture: architecture, images: xf, labels: yf, classes: 3, seed: 1))
+        #expect(float < 1e-4, "\(block) float: \(float)")
+    }
+
+    @Test("resnet refuses reversible backprop")
+    func resnetNotReversible() throws {
+        var n = Network<ResNetFamily<Double>>(try Tiny.architecture("resnet"), inputChannels: 3, classes: 3, seed: 1)
+        let (x, y) = Tiny.batch(Double.self)
+        #expect(throws: ArchitectureError.self) { try n.gradient(images: x, labels: y, backprop: .reversible) }
+    }
+}
