@@ -14,7 +14,12 @@ struct Eig: ParsableCommand {
             """)
 
     @Argument(help: "A square matrix: .npy (float32/float64, C or Fortran order) or .csv.")
-    var file: String
+    var file: String?
+
+    @Option(help: "Instead of a file: a network block (hamiltonian, midpoint, leapfrog, resnet, revnet) at a random input.")
+    var block: String?
+
+    @OptionGroup var blockOptions: BlockOptions
 
     @Flag(help: "Read the matrix as a map x ↦ A x (verdict by spectral radius) instead of a flow x' = A x.")
     var discrete = false
@@ -29,9 +34,14 @@ struct Eig: ParsableCommand {
         guard tolerance.isFinite, tolerance >= 0 else {
             throw ValidationError("--tolerance must be a finite number ≥ 0, got \(tolerance)")
         }
+        guard (file == nil) != (block == nil) else {
+            throw ValidationError("give either a matrix FILE or --block NAME, not both or neither")
+        }
     }
 
     func run() throws {
+        if let block { return try analyseBlock(block) }
+        guard let file else { return }
         let matrix: Matrix<Double> = try MatrixFile.read(file)
         let spectrum: Spectrum<Double>
         do {
@@ -42,6 +52,34 @@ struct Eig: ParsableCommand {
         let report = SpectrumReport(spectrum, time: discrete ? .discrete : .continuous)
         if json { return try Output.printJSON(report) }
         print(SpectrumTable.render(report, title: "\(file): \(matrix.rows)×\(matrix.columns)"))
+    }
+}
+
+extension Eig {
+    struct BlockReport: Codable {
+        var block: String
+        var channels: Int
+        var size: String
+        var stepSize: Double
+        var activation: Activation
+        var field: SpectrumReport
+        var step: SpectrumReport
+    }
+
+    /// The spectra of a block's field (continuous time) and of one block step (discrete time).
+    func analyseBlock(_ block: String) throws {
+        let setup = try blockOptions.setup(Double.self, block: block)
+        let architecture = try Architecture(block: block, units: [1, 1, 1], filters: [2, 2, 2, 2])
+        let (field, step) = try architecture.run(BlockJacobians(setup))
+        let h = setup.stepSize ?? (["resnet", "revnet"].contains(block) ? 1 : 0.1)
+        let report = BlockReport(block: block, channels: setup.channels, size: blockOptions.size, stepSize: h,
+                                 activation: setup.activation,
+                                 field: SpectrumReport(try Spectrum(of: field, tolerance: tolerance), time: .continuous),
+                                 step: SpectrumReport(try Spectrum(of: step, tolerance: tolerance), time: .discrete))
+        if json { return try Output.printJSON(report) }
+        print(SpectrumTable.render(report.field, title: "\(block) block field Jacobian, \(setup.channels) channels, \(blockOptions.size), σ = \(setup.activation.rawValue)"))
+        print("")
+        print(SpectrumTable.render(report.step, title: "\(block) block step Jacobian, h = \(h)"))
     }
 }
 

@@ -13,6 +13,14 @@ struct Reverse: ParsableCommand {
 
     @OptionGroup var options: SystemOptions
 
+    @Option(help: "Instead of a system: a network block (hamiltonian, midpoint, leapfrog, revnet, resnet) with random weights.")
+    var arch: String?
+
+    @Option(help: "With --arch: the number of blocks N.")
+    var depth: Int = 100
+
+    @OptionGroup var blockOptions: BlockOptions
+
     @Option(help: "Step size h.")
     var dt: Double = 0.01
 
@@ -36,9 +44,12 @@ struct Reverse: ParsableCommand {
     func validate() throws {
         try validateStepSize(dt)
         guard steps > 0 else { throw ValidationError("--steps must be positive, got \(steps)") }
+        guard depth > 0 else { throw ValidationError("--depth must be positive, got \(depth)") }
+        guard (options.system == nil) != (arch == nil) else { throw ValidationError("give either --system or --arch") }
     }
 
     func run() throws {
+        if let arch { return try reverseBlocks(arch) }
         let report = options.precision == .double ? try reverse(Double.self) : try reverse(Float.self)
         if json { return try Output.printJSON(report) }
         print("\(report.system) with \(report.method), h = \(report.dt), \(report.precision); "
@@ -56,5 +67,33 @@ struct Reverse: ParsableCommand {
         return Report(system: system.name, method: method.rawValue, precision: options.precision.rawValue, dt: dt,
                       steps: steps, exactInverse: r.exactInverse, reconstructionError: Double(r.reconstructionError),
                       errors: r.errors.map { [Double($0.steps), Double($0.error)] })
+    }
+
+    struct BlockReport: Codable {
+        var arch: String
+        var depth: Int
+        var precision: String
+        var exactInverse: Bool
+        var reconstructionError: Double
+        var errors: [[Double]]
+    }
+
+    func reverseBlocks(_ arch: String) throws {
+        let errors = options.precision == .double ? try blockErrors(arch, Double.self) : try blockErrors(arch, Float.self)
+        let report = BlockReport(arch: arch, depth: depth, precision: options.precision.rawValue, exactInverse: true,
+                                 reconstructionError: errors.last!.error, errors: errors.map { [Double($0.blocks), $0.error] })
+        if json { return try Output.printJSON(report) }
+        print("\(arch) blocks with random weights, \(report.precision); exact inverse step")
+        print("       n   reconstruction error")
+        for e in report.errors { print(Output.pad("\(Int(e[0]))", 8) + "   " + Output.sci(e[1], digits: 3)) }
+    }
+
+    func blockErrors<T: BLASScalar>(_ arch: String, _: T.Type) throws -> [(blocks: Int, error: Double)] {
+        let setup = try blockOptions.setup(T.self, block: arch)
+        do {
+            return try Architecture(block: arch, units: [1, 1, 1], filters: [2, 2, 2, 2]).run(BlockReversibility(setup, depth: depth))
+        } catch let e as ArchitectureError {
+            throw CLIError(e.description)
+        }
     }
 }

@@ -14,7 +14,7 @@ enum Precision: String, ExpressibleByArgument, CaseIterable {
 /// The flags that name a system and a method, shared by integrate, reverse and convergence.
 struct SystemOptions: ParsableArguments {
     @Option(help: "The system: harmonic, pendulum, kepler, lorenz, rossler, henon, or linear:FILE.npy (y' = A y).")
-    var system: String
+    var system: String?
 
     @Option(help: "The method: \(MethodName.allCases.map(\.rawValue).joined(separator: ", ")).")
     var method: MethodName?
@@ -44,8 +44,9 @@ struct SystemOptions: ParsableArguments {
 
     /// The named system in precision T, and its initial point (validated against the dimension).
     func resolve<T: BLASScalar>(_: T.Type) throws -> (system: BuiltinSystem<T>, initial: [T]) {
+        guard let name = self.system else { throw CLIError("--system is required; choose one of \(BuiltinSystem<T>.names.joined(separator: ", "))") }
         let system: BuiltinSystem<T>
-        do { system = try BuiltinSystem<T>.named(self.system) } catch let e as SystemError { throw CLIError(e.description) }
+        do { system = try BuiltinSystem<T>.named(name) } catch let e as SystemError { throw CLIError(e.description) }
         guard let initial else { return (system, system.initialPoint) }
         return (system, try parsePoint(initial, flag: "--initial", for: system))
     }
@@ -78,3 +79,49 @@ struct SystemOptions: ParsableArguments {
 func validateStepSize(_ dt: Double, flag: String = "--dt") throws {
     guard dt.isFinite, dt > 0 else { throw CLIError("\(flag) must be a positive finite number, got \(dt)") }
 }
+
+/// The flags that set up random blocks: `eig --block` and `reverse --arch`.
+struct BlockOptions: ParsableArguments {
+    @Option(help: "Channels of the feature map (even for hamiltonian, midpoint, revnet).")
+    var channels: Int = 4
+
+    @Option(help: "Spatial size HxW of the feature map.")
+    var size: String = "8x8"
+
+    @Option(name: .customLong("h"), help: "Step size h of the block (default 0.1; 1 for resnet and revnet).")
+    var stepSize: Double?
+
+    @Option(help: "Seed of the random input and weights.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Activation σ: tanh (σ' > 0, so the Jacobians are non-singular) or relu.")
+    var activation: Activation = .tanh
+
+    func dimensions() throws -> (height: Int, width: Int) {
+        let parts = size.lowercased().split(separator: "x").map { Int($0) }
+        guard parts.count == 2, let h = parts[0], let w = parts[1], h > 0, w > 0 else {
+            throw ValidationError("--size must be HxW with positive integers, e.g. 8x8; got '\(size)'")
+        }
+        return (h, w)
+    }
+
+    func validate() throws {
+        guard channels > 0 else { throw ValidationError("--channels must be positive, got \(channels)") }
+        _ = try dimensions()
+        if let h = stepSize { try validateStepSize(h, flag: "--h") }
+    }
+
+    /// The setup, checking that the block can split the channels.
+    func setup<T: BLASScalar>(_: T.Type, block: String) throws -> BlockSetup<T> {
+        guard Architecture.blocks.contains(block) else {
+            throw CLIError("unknown block '\(block)'; choose one of \(Architecture.blocks.joined(separator: ", "))")
+        }
+        if ["hamiltonian", "midpoint", "revnet"].contains(block), channels % 2 != 0 {
+            throw CLIError("\(block) splits channels into halves: --channels must be even, got \(channels)")
+        }
+        let (h, w) = try dimensions()
+        return BlockSetup(channels: channels, height: h, width: w, stepSize: stepSize, activation: activation, seed: seed)
+    }
+}
+
+extension Activation: ExpressibleByArgument {}

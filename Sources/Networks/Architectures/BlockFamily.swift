@@ -1,5 +1,6 @@
 import Integrators
 import LinearAlgebra
+import Stability
 
 /// A kind of block: which integrator, on which layer-valued field, on which state. A block
 /// *is* one step of an `Integrators` method; this type only says how a network's feature map
@@ -7,7 +8,7 @@ import LinearAlgebra
 public protocol BlockFamily {
     associatedtype Scalar: BLASScalar
     associatedtype Field: Parameterized where Field.Scalar == Scalar
-    associatedtype Method: DifferentiableIntegrator where Method.Field == Field, Method.State: TensorStructured & VectorSpace,
+    associatedtype Method: DifferentiableIntegrator where Method.Field == Field, Method.State: TensorStructured & CoordinateState,
         Method.State.Scalar == Scalar, Method.Parameters: Parameterized, Method.Parameters.Scalar == Scalar
 
     /// The architecture's name (`"hamiltonian"`).
@@ -31,6 +32,33 @@ public protocol BlockFamily {
     static func stateCotangent(from dx: Tensor<Scalar>, like s: Method.State) -> Method.State
     /// The adjoint of `state(from:)`.
     static func tensorCotangent(from ds: Method.State) -> Tensor<Scalar>
+    /// The Jacobian of the first-order vector field the block discretises, at feature map x, in
+    /// the coordinates of its first-order state: (Y, Z) for partitioned blocks, (Y, Y') for
+    /// leapfrog, x for ResNet. By central differences of the actual convolution operators.
+    static func fieldJacobian(_ field: Field, at x: Tensor<Scalar>) -> Matrix<Scalar>
+}
+
+/// Central-difference Jacobians of maps between states of one shape (the shape comes from x,
+/// so tensors keep their dimensions).
+enum StateJacobian {
+    static func of<S: CoordinateState>(_ f: (S) -> S, at x: S) -> Matrix<S.Scalar> where S.Scalar: BLASScalar {
+        FiniteDifference.jacobian(at: x.coordinates) { c in
+            var s = x
+            c.withUnsafeBufferPointer { s.setCoordinates(from: $0.baseAddress!) }
+            return f(s).coordinates
+        }
+    }
+
+    /// The Jacobian of (q, p) ↦ (velocity(p), force(q)).
+    static func partitioned<F: PartitionedVectorField>(_ field: F, at x: PartitionedState<F.State>) -> Matrix<F.Scalar>
+    where F.State: CoordinateState, F.Scalar: BLASScalar {
+        of({ s in
+            var d = s
+            field.velocity(s.p, time: 0, into: &d.q)
+            field.force(s.q, time: 0, into: &d.p)
+            return d
+        }, at: x)
+    }
 }
 
 /// Splitting and joining channel halves (Y, Z).
@@ -63,6 +91,9 @@ public enum HamiltonianFamily<Scalar: BLASScalar>: BlockFamily {
     public static func tensor(from s: Method.State) -> Tensor<Scalar> { Halves.join(s) }
     public static func stateCotangent(from dx: Tensor<Scalar>, like s: Method.State) -> Method.State { Halves.split(dx) }
     public static func tensorCotangent(from ds: Method.State) -> Tensor<Scalar> { Halves.join(ds) }
+    public static func fieldJacobian(_ field: Field, at x: Tensor<Scalar>) -> Matrix<Scalar> {
+        StateJacobian.partitioned(field, at: Halves.split(x))
+    }
 }
 
 /// RevNet blocks: additive coupling = staggered Verlet with h = 1 on residual functions F, G.
@@ -88,6 +119,9 @@ public enum RevNetFamily<Scalar: BLASScalar>: BlockFamily {
     public static func tensor(from s: Method.State) -> Tensor<Scalar> { Halves.join(s) }
     public static func stateCotangent(from dx: Tensor<Scalar>, like s: Method.State) -> Method.State { Halves.split(dx) }
     public static func tensorCotangent(from ds: Method.State) -> Tensor<Scalar> { Halves.join(ds) }
+    public static func fieldJacobian(_ field: Field, at x: Tensor<Scalar>) -> Matrix<Scalar> {
+        StateJacobian.partitioned(field, at: Halves.split(x))
+    }
 }
 
 /// Midpoint blocks: the two-step rule Y_{j+1} = Y_{j−1} + 2h f(Y_j) on the halves, Y₋₁ = Y₀.
@@ -121,6 +155,9 @@ public enum MidpointFamily<Scalar: BLASScalar>: BlockFamily {
         sum.add(ds.previous)
         return Halves.join(sum)
     }
+    public static func fieldJacobian(_ field: Field, at x: Tensor<Scalar>) -> Matrix<Scalar> {
+        StateJacobian.of({ field($0) }, at: Halves.split(x))
+    }
 }
 
 /// Leapfrog blocks: Y_{j+1} = 2Y_j − Y_{j−1} − h²Kᵀσ(KY_j + b) on all channels, Y₋₁ = Y₀.
@@ -149,6 +186,12 @@ public enum LeapfrogFamily<Scalar: BLASScalar>: BlockFamily {
         sum.add(ds.previous)
         return sum
     }
+    /// (Y, V) ↦ (V, F(Y)): the first-order form of Y'' = F(Y), velocity V starting at 0.
+    public static func fieldJacobian(_ field: Field, at x: Tensor<Scalar>) -> Matrix<Scalar> {
+        var v = x
+        v.scale(by: 0)
+        return StateJacobian.partitioned(field, at: PartitionedState(q: x, p: v))
+    }
 }
 
 /// ResNet blocks: forward Euler with h = 1 on a two-layer residual function. Not reversible.
@@ -169,4 +212,7 @@ public enum ResNetFamily<Scalar: BLASScalar>: BlockFamily {
     public static func tensor(from s: Tensor<Scalar>) -> Tensor<Scalar> { s }
     public static func stateCotangent(from dx: Tensor<Scalar>, like s: Tensor<Scalar>) -> Tensor<Scalar> { dx }
     public static func tensorCotangent(from ds: Tensor<Scalar>) -> Tensor<Scalar> { ds }
+    public static func fieldJacobian(_ field: Field, at x: Tensor<Scalar>) -> Matrix<Scalar> {
+        StateJacobian.of({ field($0) }, at: x)
+    }
 }

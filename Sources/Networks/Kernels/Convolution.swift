@@ -36,6 +36,7 @@ public struct Convolution3x3<Scalar: BLASScalar>: Sendable, Equatable {
                      "Convolution3x3.apply: shapes \(x.channels)→\(y.channels) do not match \(inputChannels)→\(outputChannels)")
         Self.im2col(x, into: &scratch.columns)
         Self.multiply(columns: scratch.columns, weights: weights, k: patchSize, outputChannels: outputChannels, into: &y)
+        scratch.flops += flops(channelSize: x.channelSize)
     }
 
     /// z ← Kᵀ s with the same weights (z has `inputChannels` channels).
@@ -53,6 +54,7 @@ public struct Convolution3x3<Scalar: BLASScalar>: Sendable, Equatable {
         }
         Self.im2col(s, into: &scratch.columns)
         Self.multiply(columns: scratch.columns, weights: scratch.flipped, k: kOut, outputChannels: inputChannels, into: &z)
+        scratch.flops += flops(channelSize: s.channelSize)
     }
 
     /// dW ← dW + scale·∂⟨dy, K x⟩/∂K = scale·im2col(x)ᵀ·dy.
@@ -62,6 +64,7 @@ public struct Convolution3x3<Scalar: BLASScalar>: Sendable, Equatable {
                      "Convolution3x3.accumulateWeightGradient: shapes do not match")
         Self.im2col(x, into: &scratch.columns)
         let p = x.channelSize, k = patchSize
+        scratch.flops += flops(channelSize: p)
         scratch.columns.withUnsafeBufferPointer { cols in
             dy.data.withUnsafeBufferPointer { dy in
                 dW.withUnsafeMutableBufferPointer { dW in

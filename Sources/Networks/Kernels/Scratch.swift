@@ -8,6 +8,8 @@ public final class Scratch<Scalar: BLASScalar> {
     /// Flipped weights for transposed convolutions.
     var flipped: [Scalar] = []
     var tensors: [Int: Tensor<Scalar>] = [:]
+    /// Floating-point operations of the convolution GEMMs run through this scratch.
+    public var flops: Double = 0
 
     public init() {}
 
