@@ -17,15 +17,6 @@ func bestSeconds(_ reps: Int, _ body: () throws -> Void) rethrows -> Double {
     return best
 }
 
-func gemmGflops<T: BLASScalar>(_: T.Type, n: Int) -> Double {
-    let a = Matrix<T>(rows: n, columns: n, columnMajor: (0..<(n * n)).map { T(($0 * 7919) % 1000) / 1000 - 0.5 })
-    let b = Matrix<T>(rows: n, columns: n, columnMajor: (0..<(n * n)).map { T(($0 * 104729) % 1000) / 1000 - 0.5 })
-    var c = Matrix<T>(rows: n, columns: n)
-    Matrix.gemm(a, b, into: &c)  // warm-up: thread pool, caches
-    let t = bestSeconds(reps) { Matrix.gemm(a, b, into: &c) }
-    return 2 * Double(n * n * n) / t / 1e9
-}
-
 print("Dynamics benchmarks (\(quick ? "quick" : "full")), \(BLASConfiguration.configuration)")
 print("")
 print("GEMM, n×n column-major, best of \(reps)   [Swift Matrix.gemm vs cblas_?gemm called from C]")
@@ -33,8 +24,8 @@ print("threads     n    SGEMM Swift   SGEMM C   DGEMM Swift   DGEMM C    (GFLOP/
 for threads in [1, 2] {
     BLASConfiguration.threads = threads
     for n in quick ? [512, 1024] : [256, 512, 1024, 2048] {
-        let ss = gemmGflops(Float.self, n: n), sc = creference_sgemm_gflops(Int32(n), Int32(reps))
-        let ds = gemmGflops(Double.self, n: n), dc = creference_dgemm_gflops(Int32(n), Int32(reps))
+        let ss = GEMMThroughput.measure(Float.self, n: n, repetitions: reps), sc = creference_sgemm_gflops(Int32(n), Int32(reps))
+        let ds = GEMMThroughput.measure(Double.self, n: n, repetitions: reps), dc = creference_dgemm_gflops(Int32(n), Int32(reps))
         print(String(format: "%7d %5d %14.1f %9.1f %13.1f %9.1f", threads, n, ss, sc, ds, dc))
     }
 }

@@ -15,7 +15,7 @@ struct DynamicsCommand: ParsableCommand {
         version: version,
         subcommands: [
             Info.self, Eig.self, Integrate.self, Reverse.self, ConvergenceCommand.self,
-            StabilityCommand.self, LyapunovCommand.self, RegionCommand.self,
+            StabilityCommand.self, LyapunovCommand.self, RegionCommand.self, Gradcheck.self, Bench.self,
         ]
     )
 }

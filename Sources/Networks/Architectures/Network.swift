@@ -1,6 +1,14 @@
 import Integrators
 import LinearAlgebra
 
+/// How much of the forward pass to keep for backpropagation.
+public enum Backprop: String, Sendable, Codable, CaseIterable {
+    /// Keep every unit's input.
+    case stored
+    /// Keep only states at segment boundaries; rebuild the rest with `unstep`.
+    case reversible
+}
+
 /// A network of the paper's shape whose units are steps of `Family.Method`.
 ///
 /// Units are held in one list; `widths[j]` is the channel count unit j runs at, and a
@@ -66,14 +74,6 @@ public struct Network<Family: BlockFamily> {
     }
 
     // MARK: Forward
-
-    /// How much of the forward pass to keep for backpropagation.
-    public enum Backprop: String, Sendable, CaseIterable {
-        /// Keep every unit's input.
-        case stored
-        /// Keep only states at segment boundaries; rebuild the rest with `unstep`.
-        case reversible
-    }
 
     /// What a forward pass keeps for the backward pass.
     public struct Tape {

@@ -1,0 +1,166 @@
+import ArgumentParser
+import Dynamics
+import Foundation
+
+/// `dynamics gradcheck`: are the network gradients right?
+struct Gradcheck: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check a network's gradients: reversible vs stored backprop (float) and stored vs central differences (double).",
+        discussion: """
+            Uses a small network of the block (widths 4, 4, 8, 8; 8×8 images; batch 3; tanh, since
+            ReLU's kinks make finite differences unreliable) with --depth units spread over the
+            three stages.
+            """)
+
+    @Option(help: "The block: hamiltonian, midpoint, leapfrog, revnet or resnet.")
+    var arch: String
+
+    @Option(help: "Number of units (at least 3: one per stage).")
+    var depth: Int = 6
+
+    @Option(help: "Parameters sampled for the finite-difference check.")
+    var samples: Int = 30
+
+    @Option(help: "Seed of the weights and data.")
+    var seed: UInt64 = 1
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    struct Report: Codable {
+        var arch: String
+        var depth: Int
+        var reversibleVsStored: Double?
+        var finiteDifference: Double
+    }
+
+    func validate() throws {
+        guard depth >= 3 else { throw ValidationError("--depth must be at least 3 (one unit per stage), got \(depth)") }
+        guard samples > 0 else { throw ValidationError("--samples must be positive, got \(samples)") }
+    }
+
+    func architecture() throws -> Architecture {
+        let units = [depth / 3 + (depth % 3 > 0 ? 1 : 0), depth / 3 + (depth % 3 > 1 ? 1 : 0), depth / 3]
+        do {
+            return try Architecture(block: arch, units: units, filters: [4, 4, 8, 8],
+                                    stepSize: ["resnet", "revnet"].contains(arch) ? nil : 0.3, activation: .tanh)
+        } catch let e as ArchitectureError { throw CLIError(e.description) }
+    }
+
+    func batch<T: BLASScalar>(_: T.Type) -> (Tensor<T>, [Int]) {
+        var g = SeededGenerator(seed: seed &+ 100)
+        let values = (0..<(3 * 3 * 8 * 8)).map { _ in T(Gaussian.sample(using: &g)) }
+        return (Tensor(nchw: values, batch: 3, channels: 3, height: 8, width: 8), [0, 1, 2])
+    }
+
+    func run() throws {
+        let a = try architecture()
+        let (xd, yd) = batch(Double.self), (xf, yf) = batch(Float.self)
+        let fd = try a.run(FiniteDifferenceCheck(architecture: a, images: xd, labels: yd, classes: 3, seed: seed, samples: samples))
+        let rs = arch == "resnet" ? nil : try a.run(ReversibleVsStoredCheck(architecture: a, images: xf, labels: yf, classes: 3, seed: seed))
+        let report = Report(arch: arch, depth: depth, reversibleVsStored: rs, finiteDifference: fd)
+        if json { return try Output.printJSON(report) }
+        print("\(arch), \(depth) units")
+        print("reversible vs stored (float), max relative difference: " + (rs.map { Output.sci($0, digits: 3) } ?? " n/a (no exact inverse)"))
+        print("stored vs central differences (double), max relative error: " + Output.sci(fd, digits: 3))
+    }
+}
+
+/// `dynamics bench`: training-step throughput of a preset on random data.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Time training steps of a preset on random data: images/s, useful GFLOP/s against SGEMM, peak memory.",
+        discussion: """
+            Useful FLOPs are 3× the convolution FLOPs of a forward pass (forward, input gradient,
+            weight gradient), whatever the backprop mode; recomputation in reversible mode is not
+            counted as useful. sgemmGflops is square SGEMM (n = 2048) measured in the same run.
+            """)
+
+    @Option(help: "The preset: \(Architecture.presets.keys.sorted().joined(separator: ", ")).")
+    var preset: String
+
+    @Option(help: "Mini-batch size.")
+    var batch: Int = 128
+
+    @Option(help: "Image size S (S×S, 3 channels).")
+    var size: Int = 32
+
+    @Option(help: "Backpropagation: reversible or stored.")
+    var backprop: Backprop = .reversible
+
+    @Option(help: "Timed steps (after one warm-up step).")
+    var steps: Int = 3
+
+    @Option(help: "Override the preset's units per stage, u1,u2,u3 (same widths: compare memory across depths).")
+    var units: String?
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    struct Report: Codable {
+        var preset: String
+        var depth: Int
+        var backprop: Backprop
+        var batch: Int
+        var size: Int
+        var parameters: Int
+        var threads: Int
+        var secondsPerStep: Double
+        var imagesPerSecond: Double
+        var gflops: Double
+        var sgemmGflops: Double
+        var peakResidentMB: Double
+    }
+
+    func validate() throws {
+        guard batch > 0, size >= 4, size % 4 == 0 else { throw ValidationError("--batch must be positive and --size a multiple of 4 (two 2×2 poolings), got \(batch), \(size)") }
+        guard steps > 0 else { throw ValidationError("--steps must be positive, got \(steps)") }
+    }
+
+    func run() throws {
+        var architecture: Architecture
+        do {
+            architecture = try Architecture.preset(preset)
+            if let units {
+                let u = units.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+                architecture = try Architecture(block: architecture.block, units: u, filters: architecture.filters)
+            }
+        } catch let e as ArchitectureError { throw CLIError(e.description) }
+        if backprop == .reversible && architecture.block == "resnet" {
+            throw CLIError("\(preset) has no exact inverse step: use --backprop stored")
+        }
+        let network = TrainableNetwork.make(architecture, inputChannels: 3, classes: 10, seed: 1)
+        var g = SeededGenerator(seed: 2)
+        let images = Tensor<Float>(channels: 3, batch: batch, height: size, width: size,
+                                   data: (0..<(3 * batch * size * size)).map { _ in Float(Gaussian.sample(using: &g)) })
+        let labels = (0..<batch).map { _ in Int.random(in: 0..<10, using: &g) }
+        let forwardFlops = network.forwardFlops(images)
+        let step = TrainableNetwork.TrainingStep(rate: 0.01, backprop: backprop)
+        _ = try network.step(images: images, labels: labels, step)
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        for _ in 0..<steps { _ = try network.step(images: images, labels: labels, step) }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 / Double(steps)
+        let report = Report(preset: preset, depth: architecture.depth, backprop: backprop, batch: batch, size: size, parameters: network.parameterCount,
+                            threads: BLASConfiguration.threads, secondsPerStep: seconds, imagesPerSecond: Double(batch) / seconds,
+                            gflops: 3 * forwardFlops / seconds / 1e9, sgemmGflops: GEMMThroughput.measure(Float.self, n: 2048),
+                            peakResidentMB: ProcessMemory.peakResidentMB)
+        if json { return try Output.printJSON(report) }
+        print("\(preset) (depth \(report.depth), \(report.parameters) parameters), batch \(batch), \(size)×\(size), \(backprop.rawValue) backprop, \(report.threads) BLAS threads")
+        print(String(format: "%.3f s/step   %.1f images/s   useful %.1f GFLOP/s = %.0f%% of SGEMM (%.1f GFLOP/s)   peak RSS %.0f MB",
+                     seconds, report.imagesPerSecond, report.gflops, 100 * report.gflops / report.sgemmGflops, report.sgemmGflops,
+                     report.peakResidentMB))
+    }
+}
+
+extension Backprop: ExpressibleByArgument {}
+
+/// The process's own memory figures, from /proc/self/status (Linux).
+enum ProcessMemory {
+    /// VmHWM, the peak resident set size, in MB (0 where /proc is unavailable).
+    static var peakResidentMB: Double {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kB = Double(line.split(separator: " ", omittingEmptySubsequences: true)[1]) else { return 0 }
+        return kB / 1024
+    }
+}

@@ -1,0 +1,130 @@
+import Integrators
+import LinearAlgebra
+
+/// A network of any block family in Float, behind one non-generic type: what training,
+/// evaluation, checkpoints and benchmarks use.
+///
+/// Why closures: the family is chosen at run time, and generic code called across modules is
+/// not specialised. `make` picks the concrete `Network<Family>` inside this module, where the
+/// optimiser specialises every kernel for it, and the closures it returns carry that
+/// specialised code (measured: the generic, unspecialised path is two orders of magnitude
+/// slower in the elementwise kernels).
+public final class TrainableNetwork {
+    public let architecture: Architecture
+    public let inputChannels: Int
+    public let classes: Int
+    public let parameterCount: Int
+    private let stepClosure: (Tensor<Float>, [Int], TrainingStep) throws -> StepResult
+    private let predictClosure: (Tensor<Float>) -> [Int]
+    private let flopsClosure: (Tensor<Float>) -> Double
+    private let snapshotClosure: () -> NetworkSnapshot
+    private let restoreClosure: (NetworkSnapshot) throws -> Void
+
+    /// The hyper-parameters of one optimisation step.
+    public struct TrainingStep: Sendable {
+        public var rate: Float
+        public var momentum: Float
+        public var weightDecay: Float
+        public var smoothness: Float
+        public var backprop: Backprop
+
+        public init(rate: Float, momentum: Float = 0.9, weightDecay: Float = 2e-4, smoothness: Float = 2e-4,
+                    backprop: Backprop = .reversible) {
+            self.rate = rate
+            self.momentum = momentum
+            self.weightDecay = weightDecay
+            self.smoothness = smoothness
+            self.backprop = backprop
+        }
+    }
+
+    /// Loss and correct predictions on the step's batch (before the update).
+    public struct StepResult: Sendable {
+        public var loss: Double
+        public var correct: Int
+    }
+
+    /// A fresh network with seeded weights.
+    public static func make(_ architecture: Architecture, inputChannels: Int, classes: Int, seed: UInt64) -> TrainableNetwork {
+        switch architecture.block {
+        case "hamiltonian": TrainableNetwork(Network<HamiltonianFamily<Float>>(architecture, inputChannels: inputChannels, classes: classes, seed: seed))
+        case "midpoint": TrainableNetwork(Network<MidpointFamily<Float>>(architecture, inputChannels: inputChannels, classes: classes, seed: seed))
+        case "leapfrog": TrainableNetwork(Network<LeapfrogFamily<Float>>(architecture, inputChannels: inputChannels, classes: classes, seed: seed))
+        case "revnet": TrainableNetwork(Network<RevNetFamily<Float>>(architecture, inputChannels: inputChannels, classes: classes, seed: seed))
+        default: TrainableNetwork(Network<ResNetFamily<Float>>(architecture, inputChannels: inputChannels, classes: classes, seed: seed))
+        }
+    }
+
+    private final class Box<F: BlockFamily> where F.Scalar == Float {
+        var network: Network<F>
+        var optimizer = SGD<Float>()
+        init(_ network: Network<F>) { self.network = network }
+    }
+
+    private init<F: BlockFamily>(_ network: Network<F>) where F.Scalar == Float {
+        let box = Box(network)
+        architecture = network.architecture
+        inputChannels = network.inputChannels
+        classes = network.classes
+        parameterCount = network.parameterCount
+        stepClosure = { images, labels, s in
+            var (loss, correct, gradient) = try box.network.gradient(images: images, labels: labels, backprop: s.backprop)
+            loss += box.network.addSmoothness(s.smoothness, to: &gradient)
+            box.optimizer.momentum = s.momentum
+            box.optimizer.weightDecay = s.weightDecay
+            box.optimizer.update(&box.network, gradient: gradient, rate: s.rate)
+            return StepResult(loss: loss, correct: correct)
+        }
+        predictClosure = { box.network.predict($0) }
+        flopsClosure = { images in
+            let before = box.network.scratch.flops
+            _ = box.network.predict(images)
+            return box.network.scratch.flops - before
+        }
+        snapshotClosure = {
+            var parameters: [[Float]] = []
+            box.network.visitParameters { parameters.append($0) }
+            return NetworkSnapshot(parameters: parameters, runningMean: box.network.norm.runningMean,
+                                   runningVariance: box.network.norm.runningVariance, velocity: box.optimizer.velocity)
+        }
+        restoreClosure = { snapshot in
+            var expected: [Int] = []
+            box.network.visitParameters { expected.append($0.count) }
+            guard snapshot.parameters.map(\.count) == expected,
+                  snapshot.runningMean.count == box.network.norm.runningMean.count,
+                  snapshot.velocity.isEmpty || snapshot.velocity.map(\.count) == expected else {
+                throw ArchitectureError("the checkpoint's parameter shapes do not match this architecture")
+            }
+            var k = 0
+            box.network.visitParameters { $0 = snapshot.parameters[k]; k += 1 }
+            box.network.norm.runningMean = snapshot.runningMean
+            box.network.norm.runningVariance = snapshot.runningVariance
+            box.optimizer.velocity = snapshot.velocity
+        }
+    }
+
+    /// One optimisation step on a batch: gradient (stored or reversible), smoothness, SGD update.
+    public func step(images: Tensor<Float>, labels: [Int], _ s: TrainingStep) throws -> StepResult {
+        try stepClosure(images, labels, s)
+    }
+
+    /// Predicted classes, evaluation mode.
+    public func predict(_ images: Tensor<Float>) -> [Int] { predictClosure(images) }
+
+    /// Convolution FLOPs of one forward pass on `images`.
+    public func forwardFlops(_ images: Tensor<Float>) -> Double { flopsClosure(images) }
+
+    /// All state a checkpoint needs (weights, batch-norm statistics, optimiser velocity).
+    public func snapshot() -> NetworkSnapshot { snapshotClosure() }
+
+    /// Restores a snapshot of the same architecture.
+    public func restore(_ snapshot: NetworkSnapshot) throws { try restoreClosure(snapshot) }
+}
+
+/// The learnable and running state of a network and its optimiser.
+public struct NetworkSnapshot: Codable, Sendable, Equatable {
+    public var parameters: [[Float]]
+    public var runningMean: [Float]
+    public var runningVariance: [Float]
+    public var velocity: [[Float]]
+}

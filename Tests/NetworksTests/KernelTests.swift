@@ -1,0 +1,107 @@
+import Integrators
+import LinearAlgebra
+import Testing
+@testable import Networks
+
+@Suite("Tensor and convolution kernels")
+struct KernelTests {
+    static func random<T: BLASScalar>(_: T.Type, channels: Int, batch: Int, height: Int, width: Int, seed: UInt64) -> Tensor<T> {
+        var g = SeededGenerator(seed: seed)
+        return Tensor(channels: channels, batch: batch, height: height, width: width,
+                      data: (0..<(channels * batch * height * width)).map { _ in T(Gaussian.sample(using: &g)) })
+    }
+
+    /// The definition: y[co, n, i, j] = Σ_{ci, dy, dx} K[co, ci, dy, dx] x[ci, n, i + dy − 1, j + dx − 1].
+    static func directConvolution<T: BLASScalar>(_ conv: Convolution3x3<T>, _ x: Tensor<T>) -> Tensor<T> {
+        var y = Tensor<T>(channels: conv.outputChannels, batch: x.batch, height: x.height, width: x.width)
+        for co in 0..<conv.outputChannels {
+            for n in 0..<x.batch {
+                for i in 0..<x.height {
+                    for j in 0..<x.width {
+                        var s: T = 0
+                        for ci in 0..<conv.inputChannels {
+                            for dy in 0..<3 {
+                                for dx in 0..<3 {
+                                    let si = i + dy - 1, sj = j + dx - 1
+                                    guard si >= 0, si < x.height, sj >= 0, sj < x.width else { continue }
+                                    s += conv.weights[(ci * 3 + dy) * 3 + dx + co * conv.patchSize]
+                                        * x.data[((ci * x.batch + n) * x.height + si) * x.width + sj]
+                                }
+                            }
+                        }
+                        y.data[((co * x.batch + n) * x.height + i) * x.width + j] = s
+                    }
+                }
+            }
+        }
+        return y
+    }
+
+    @Test("im2col + GEMM equals the direct convolution, Float and Double (odd sizes too)")
+    func convolution() {
+        func check<T: BLASScalar>(_: T.Type, tolerance: T) {
+            var g = SeededGenerator(seed: 3)
+            let conv = Convolution3x3<T>(inputChannels: 3, outputChannels: 5, using: &g)
+            let x = Self.random(T.self, channels: 3, batch: 2, height: 5, width: 7, seed: 4)
+            var y = Tensor<T>(channels: 5, batch: 2, height: 5, width: 7)
+            conv.apply(x, into: &y, scratch: Scratch())
+            let reference = Self.directConvolution(conv, x)
+            #expect(zip(y.data, reference.data).allSatisfy { abs($0 - $1) <= tolerance }, "\(T.self)")
+        }
+        check(Float.self, tolerance: 1e-5)
+        check(Double.self, tolerance: 1e-12)
+    }
+
+    @Test("Kᵀ is the adjoint of K: ⟨Kx, y⟩ = ⟨x, Kᵀy⟩; the weight gradient is ∂⟨Kx, y⟩/∂K")
+    func adjoint() {
+        var g = SeededGenerator(seed: 5)
+        let conv = Convolution3x3<Double>(inputChannels: 4, outputChannels: 6, using: &g)
+        let x = Self.random(Double.self, channels: 4, batch: 2, height: 6, width: 6, seed: 6)
+        let y = Self.random(Double.self, channels: 6, batch: 2, height: 6, width: 6, seed: 7)
+        let scratch = Scratch<Double>()
+        var kx = y, kty = x
+        conv.apply(x, into: &kx, scratch: scratch)
+        conv.applyTranspose(y, into: &kty, scratch: scratch)
+        let lhs = zip(kx.data, y.data).reduce(0) { $0 + $1.0 * $1.1 }, rhs = zip(x.data, kty.data).reduce(0) { $0 + $1.0 * $1.1 }
+        #expect(abs(lhs - rhs) < 1e-10 * abs(lhs))
+        // ⟨Kx, y⟩ is linear in K, so its gradient dW satisfies ⟨dW, K⟩ = ⟨Kx, y⟩.
+        var dW = [Double](repeating: 0, count: conv.weights.count)
+        conv.accumulateWeightGradient(input: x, outputGradient: y, scale: 1, into: &dW, scratch: scratch)
+        #expect(abs(zip(dW, conv.weights).reduce(0) { $0 + $1.0 * $1.1 } - lhs) < 1e-10 * abs(lhs))
+    }
+
+    @Test("downsampling's adjoint is its transpose")
+    func downsampling() {
+        let x = Self.random(Double.self, channels: 2, batch: 3, height: 4, width: 6, seed: 8)
+        let y = Self.random(Double.self, channels: 5, batch: 3, height: 2, width: 3, seed: 9)
+        let dx = Downsampling.adjoint(y, channels: 2, height: 4, width: 6)
+        let down = Downsampling.apply(x, channels: 5)
+        #expect(down.channels == 5 && down.channels(2..<5).squaredNorm == 0)
+        let lhs = zip(down.data, y.data).reduce(0) { $0 + $1.0 * $1.1 }, rhs = zip(x.data, dx.data).reduce(0) { $0 + $1.0 * $1.1 }
+        #expect(abs(lhs - rhs) < 1e-12 * max(1, abs(lhs)))
+    }
+
+    @Test("NCHW images become channel-major; halves split and join")
+    func layout() {
+        // 2 images × 2 channels × 1×2: NCHW [n0c0: 1 2, n0c1: 3 4, n1c0: 5 6, n1c1: 7 8].
+        let t = Tensor<Float>(nchw: [1, 2, 3, 4, 5, 6, 7, 8], batch: 2, channels: 2, height: 1, width: 2)
+        #expect(t.data == [1, 2, 5, 6, 3, 4, 7, 8])
+        let halves = Halves.split(t)
+        #expect(halves.q.data == [1, 2, 5, 6] && Halves.join(halves) == t)
+    }
+
+    @Test("the presets have the paper's sizes: hamiltonian-74 ≈ 0.43M and -1202 ≈ 9.7M parameters")
+    func presets() throws {
+        func parameters(_ name: String) throws -> Int {
+            var n = 0
+            var network = Network<HamiltonianFamily<Float>>(try Architecture.preset(name), inputChannels: 3, classes: 10, seed: 1)
+            network.visitParameters { n += $0.count }
+            return n
+        }
+        #expect(abs(Double(try parameters("hamiltonian-74")) - 0.43e6) < 0.01e6)
+        #expect(abs(Double(try parameters("hamiltonian-1202")) - 9.7e6) < 0.1e6)
+        #expect(try Architecture.preset("hamiltonian-74").depth == 74 && (try Architecture.preset("resnet-32").depth) == 32)
+        #expect(throws: ArchitectureError.self) { try Architecture.preset("hamiltonian-75") }
+        #expect(throws: ArchitectureError.self) { try Architecture(block: "hamiltonian", units: [1, 1, 1], filters: [3, 3, 6, 6]) }
+    }
+}
