@@ -22,6 +22,7 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "LinearAlgebra",
             dependencies: [
@@ -44,7 +45,7 @@ let package = Package(
         ),
         .target(
             name: "Networks",
-            dependencies: ["LinearAlgebra", "Integrators", "Stability", .product(name: "RealModule", package: "swift-numerics")]
+            dependencies: ["LinearAlgebra", "Integrators", "Stability", "CZlib", .product(name: "RealModule", package: "swift-numerics")]
         ),
         .target(
             name: "Dynamics",
