@@ -14,7 +14,7 @@ struct ConvergenceCommand: ParsableCommand {
 
     @OptionGroup var options: SystemOptions
 
-    @Option(name: .customLong("t-end"), help: "Final time T.")
+    @Option(name: .customLong("t-end"), parsing: .unconditional, help: "Final time T.")
     var tEnd: Double = 1
 
     @Option(help: "Steps on the coarsest grid, N₀ (default: 10 for rk4, 40 otherwise).")

@@ -24,7 +24,7 @@ struct Eig: ParsableCommand {
     @Flag(help: "Read the matrix as a map x ↦ A x (verdict by spectral radius) instead of a flow x' = A x.")
     var discrete = false
 
-    @Option(help: "Relative tolerance for 'on the boundary' (default √ε = 1.5e-8).")
+    @Option(parsing: .unconditional, help: "Relative tolerance for 'on the boundary' (default √ε = 1.5e-8).")
     var tolerance: Double = Spectrum<Double>.defaultTolerance
 
     @Flag(help: "Print one JSON object instead of a table.")

@@ -15,7 +15,7 @@ struct Integrate: ParsableCommand {
 
     @OptionGroup var options: SystemOptions
 
-    @Option(help: "Step size h.")
+    @Option(parsing: .unconditional, help: "Step size h.")
     var dt: Double = 0.01
 
     @Option(help: "Number of steps.")

@@ -13,7 +13,7 @@ struct LyapunovCommand: ParsableCommand {
 
     @OptionGroup var options: SystemOptions
 
-    @Option(help: "Step size h (ignored for maps).")
+    @Option(parsing: .unconditional, help: "Step size h (ignored for maps).")
     var dt: Double = 0.01
 
     @Option(help: "Number of measured steps.")

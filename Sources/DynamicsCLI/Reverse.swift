@@ -21,7 +21,7 @@ struct Reverse: ParsableCommand {
 
     @OptionGroup var blockOptions: BlockOptions
 
-    @Option(help: "Step size h.")
+    @Option(parsing: .unconditional, help: "Step size h.")
     var dt: Double = 0.01
 
     @Option(help: "Number of steps N forward (and back).")

@@ -18,7 +18,7 @@ struct StabilityCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "The point x1,x2,… (default: the system's initial point).")
     var at: String?
 
-    @Option(help: "Step size h for the step's Jacobian.")
+    @Option(parsing: .unconditional, help: "Step size h for the step's Jacobian.")
     var dt: Double = 0.01
 
     @Flag(help: "Print one JSON object instead of text.")

@@ -88,7 +88,7 @@ struct BlockOptions: ParsableArguments {
     @Option(help: "Spatial size HxW of the feature map.")
     var size: String = "8x8"
 
-    @Option(name: .customLong("h"), help: "Step size h of the block (default 0.1; 1 for resnet and revnet).")
+    @Option(name: .customLong("h"), parsing: .unconditional, help: "Step size h of the block (default 0.1; 1 for resnet and revnet).")
     var stepSize: Double?
 
     @Option(help: "Seed of the random input and weights.")

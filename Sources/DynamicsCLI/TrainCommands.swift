@@ -29,28 +29,28 @@ struct Train: ParsableCommand {
     @Option(help: "With --arch: widths f0,f1,f2,f3 (stem = stage 1 ≤ stage 2 ≤ stage 3).")
     var filters: String = "16,16,32,64"
 
-    @Option(name: .customLong("h"), help: "Step size h of the blocks.")
+    @Option(name: .customLong("h"), parsing: .unconditional, help: "Step size h of the blocks.")
     var stepSize: Double?
 
     @Option(help: "Activation: relu or tanh.")
     var activation: Activation = .relu
 
-    @Option(help: "Epochs.")
-    var epochs: Int = 10
+    @Option(help: "Epochs (default 10; with --resume, the checkpoint's, or more to extend the run).")
+    var epochs: Int?
 
     @Option(help: "Mini-batch size.")
     var batchSize: Int = 100
 
-    @Option(help: "Initial learning rate.")
+    @Option(parsing: .unconditional, help: "Initial learning rate.")
     var lr: Double = 0.1
 
-    @Option(help: "Momentum.")
+    @Option(parsing: .unconditional, help: "Momentum.")
     var momentum: Double = 0.9
 
-    @Option(help: "Weight decay.")
+    @Option(parsing: .unconditional, help: "Weight decay.")
     var weightDecay: Double = 2e-4
 
-    @Option(help: "Weight-smoothness decay α (α/2 Σ‖θ_{j+1} − θ_j‖² over a stage's consecutive units).")
+    @Option(parsing: .unconditional, help: "Weight-smoothness decay α (α/2 Σ‖θ_{j+1} − θ_j‖² over a stage's consecutive units).")
     var smoothness: Double = 2e-4
 
     @Option(help: "Train on this stratified fraction of the training set (0 < f ≤ 1).")
@@ -99,7 +99,7 @@ struct Train: ParsableCommand {
     }
 
     func validate() throws {
-        guard epochs > 0 else { throw ValidationError("--epochs must be positive, got \(epochs)") }
+        if let epochs, epochs <= 0 { throw ValidationError("--epochs must be positive, got \(epochs)") }
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive, got \(batchSize)") }
         guard lr.isFinite, lr > 0 else { throw ValidationError("--lr must be a positive number, got \(lr)") }
         guard momentum >= 0, momentum < 1 else { throw ValidationError("--momentum must be in [0, 1), got \(momentum)") }
@@ -130,10 +130,10 @@ struct Train: ParsableCommand {
         var configuration: TrainingConfiguration
         if let resumed {
             configuration = resumed.header.configuration
-            configuration.epochs = max(configuration.epochs, epochs == 10 ? configuration.epochs : epochs)
+            if let epochs { configuration.epochs = max(configuration.epochs, epochs) }
         } else {
             let spec = try DatasetSpec(parsing: data)
-            configuration = TrainingConfiguration(architecture: try architecture(), data: spec, epochs: epochs,
+            configuration = TrainingConfiguration(architecture: try architecture(), data: spec, epochs: epochs ?? 10,
                                                   augment: augment.map { $0 == .on } ?? spec.augmentsByDefault)
             configuration.batchSize = batchSize
             configuration.learningRate = Float(lr)

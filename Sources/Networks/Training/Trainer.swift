@@ -120,9 +120,12 @@ public final class Trainer {
     /// Runs the remaining epochs. After each: evaluation, one JSON line appended to `log`, and an
     /// atomic checkpoint in `checkpointFolder`. A non-finite loss stops the run with an error
     /// before anything of that epoch is written, so the last checkpoint stays intact.
-    public func run(checkpointFolder: String? = nil, log: String? = nil, progress: ((Progress) -> Void)? = nil) throws {
+    /// - Parameter stoppingAfter: end after this many completed epochs (as if interrupted) instead
+    ///   of `configuration.epochs`; the schedule still spans all configured epochs.
+    public func run(checkpointFolder: String? = nil, log: String? = nil, stoppingAfter: Int? = nil,
+                    progress: ((Progress) -> Void)? = nil) throws {
         let total = configuration.epochs * batchesPerEpoch
-        while epoch < configuration.epochs {
+        while epoch < min(configuration.epochs, stoppingAfter ?? configuration.epochs) {
             // One generator per epoch, derived from the seed: resuming replays the same batches.
             var g = SeededGenerator(seed: configuration.seed &+ 0x9E37_79B9 &* UInt64(epoch + 1))
             var order = Array(0..<train.count)

@@ -1,0 +1,39 @@
+import Foundation
+import Testing
+
+@Suite("dynamics train and evaluate, end to end")
+struct TrainCommandTests {
+    @Test("train on a synthetic set with a checkpoint and a log; evaluate the checkpoint")
+    func trainAndEvaluate() throws {
+        let folder = CLIRunner.temporaryPath("ckpt-\(UInt32.random(in: 0...UInt32.max))"), log = CLIRunner.temporaryPath("log.jsonl")
+        try? FileManager.default.removeItem(atPath: log)
+        let r = try CLIRunner.run(["train", "--data", "synthetic:circles", "--arch", "hamiltonian", "--units", "1,1,1",
+                                   "--filters", "4,4,8,8", "--epochs", "2", "--batch-size", "50", "--lr", "0.05",
+                                   "--subsample", "0.2", "--checkpoint", folder, "--log", log, "--threads", "1", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try #require(r.json)
+        for key in ["testAccuracy", "trainLoss", "epochs", "imagesPerSecond", "parameters", "peakResidentMB"] { #expect(json[key] != nil, "\(key)") }
+        #expect(json["epochs"] as? Int == 2)
+        let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 2 && lines[0].contains("\"epoch\":1"))
+        let e = try CLIRunner.run(["evaluate", "--checkpoint", folder, "--data", "synthetic:circles", "--json"])
+        #expect(e.status == 0, "\(e.stderr)")
+        #expect(e.json?["testAccuracy"] as? Double == json["testAccuracy"] as? Double)
+        let resumed = try CLIRunner.run(["train", "--resume", folder, "--epochs", "3", "--threads", "1", "--json"])
+        #expect(resumed.status == 0 && resumed.json?["epochs"] as? Int == 3, "\(resumed.stderr)")
+    }
+
+    @Test("bad training input is one clear error", arguments: [
+        (["train", "--preset", "hamiltonian-75"], "unknown preset"),
+        (["train", "--lr", "-1"], "--lr must be a positive number"),
+        (["train", "--data", "imagenet:/x"], "is not a data set"),
+        (["train", "--data", "cifar10:/nonexistent"], "no such folder"),
+        (["train", "--arch", "hamiltonian", "--filters", "3,3,6,6"], "must be even"),
+        (["train", "--arch", "resnet", "--backprop", "reversible", "--epochs", "1"], "no exact inverse"),
+        (["evaluate", "--checkpoint", "/nonexistent", "--data", "synthetic:shapes"], "no checkpoint here"),
+    ])
+    func badInput(arguments: [String], expected: String) throws {
+        let r = try CLIRunner.run(arguments)
+        #expect(r.status != 0 && r.stderr.contains(expected), "stderr was: \(r.stderr)")
+    }
+}
