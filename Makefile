@@ -15,13 +15,17 @@ deps:
 build: deps
 	$(SWIFT) build -c release --product dynamics
 
+# The main job: the linked BLAS, a matrix spectrum, a block's spectrum, reversibility of
+# 1000 Hamiltonian blocks, and a Hamiltonian network trained on the built-in shapes set.
 demo: build
 	@mkdir -p $(DEMO_DIR)
 	$(DYNAMICS) info
-	@printf '0,1\n-1,-0.1\n' > $(DEMO_DIR)/damped-oscillator.csv
 	@printf '0,2,-1\n-2,0,3\n1,-3,0\n' > $(DEMO_DIR)/anti-symmetric.csv
-	$(DYNAMICS) eig $(DEMO_DIR)/damped-oscillator.csv
 	$(DYNAMICS) eig $(DEMO_DIR)/anti-symmetric.csv
+	$(DYNAMICS) eig --block hamiltonian --channels 2 --size 2x2
+	$(DYNAMICS) reverse --arch hamiltonian --depth 1000
+	$(DYNAMICS) train --data synthetic:shapes --arch hamiltonian --units 2,2,2 --filters 16,16,32,32 \
+		--epochs 8 --lr 0.05 --threads 1
 
 test: deps
 	$(SWIFT) test --disable-xctest
