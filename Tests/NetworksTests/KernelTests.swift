@@ -52,6 +52,18 @@ struct KernelTests {
         check(Double.self, tolerance: 1e-12)
     }
 
+    @Test("chunked im2col (one image per GEMM) gives the whole-batch result")
+    func chunks() {
+        var g = SeededGenerator(seed: 9)
+        let conv = Convolution3x3<Double>(inputChannels: 2, outputChannels: 3, using: &g)
+        let x = Self.random(Double.self, channels: 2, batch: 5, height: 4, width: 4, seed: 10)
+        var whole = Tensor<Double>(channels: 3, batch: 5, height: 4, width: 4), chunked = whole
+        Convolution3x3.convolve(x, weights: conv.weights, outputChannels: 3, into: &whole, scratch: Scratch(), chunkLimit: .max)
+        Convolution3x3.convolve(x, weights: conv.weights, outputChannels: 3, into: &chunked, scratch: Scratch(), chunkLimit: 1)
+        #expect(Convolution3x3<Double>.chunks(x, limit: 1).count == 5)
+        #expect(zip(whole.data, chunked.data).allSatisfy { abs($0 - $1) < 1e-13 })
+    }
+
     @Test("Kᵀ is the adjoint of K: ⟨Kx, y⟩ = ⟨x, Kᵀy⟩; the weight gradient is ∂⟨Kx, y⟩/∂K")
     func adjoint() {
         var g = SeededGenerator(seed: 5)
