@@ -61,6 +61,25 @@ enum StateJacobian {
     }
 }
 
+extension BlockFamily where Method: ReversibleIntegrator {
+    /// The method's own exact inverse step.
+    public static var unstep: ((inout Method, Field, inout Method.State, Scalar, Scalar) -> Void)? {
+        { m, f, s, t, h in m.unstep(f, &s, time: t, stepSize: h) }
+    }
+}
+
+/// Blocks on the channel halves (Y, Z) of a partitioned field (Hamiltonian, RevNet): the state
+/// is the pair of halves, and the field's Jacobian is that of (Y, Z) ↦ (velocity(Z), force(Y)).
+extension BlockFamily where Method.State == PartitionedState<Tensor<Scalar>>, Field: PartitionedVectorField, Field.State == Tensor<Scalar> {
+    public static func state(from x: Tensor<Scalar>) -> Method.State { Halves.split(x) }
+    public static func tensor(from s: Method.State) -> Tensor<Scalar> { Halves.join(s) }
+    public static func stateCotangent(from dx: Tensor<Scalar>, like s: Method.State) -> Method.State { Halves.split(dx) }
+    public static func tensorCotangent(from ds: Method.State) -> Tensor<Scalar> { Halves.join(ds) }
+    public static func fieldJacobian(_ field: Field, at x: Tensor<Scalar>) -> Matrix<Scalar> {
+        StateJacobian.partitioned(field, at: Halves.split(x))
+    }
+}
+
 /// Splitting and joining channel halves (Y, Z).
 enum Halves {
     static func split<T>(_ x: Tensor<T>) -> PartitionedState<Tensor<T>> {
@@ -84,16 +103,6 @@ public enum HamiltonianFamily<Scalar: BLASScalar>: BlockFamily {
     public static func zeroGradient(for f: Field) -> LayerPairGradient<Scalar> {
         LayerPairGradient(first: ConvLayerGradient(zeroFor: f.velocityLayer.layer), second: ConvLayerGradient(zeroFor: f.forceLayer.layer))
     }
-    public static var unstep: ((inout Method, Field, inout Method.State, Scalar, Scalar) -> Void)? {
-        { m, f, s, t, h in m.unstep(f, &s, time: t, stepSize: h) }
-    }
-    public static func state(from x: Tensor<Scalar>) -> Method.State { Halves.split(x) }
-    public static func tensor(from s: Method.State) -> Tensor<Scalar> { Halves.join(s) }
-    public static func stateCotangent(from dx: Tensor<Scalar>, like s: Method.State) -> Method.State { Halves.split(dx) }
-    public static func tensorCotangent(from ds: Method.State) -> Tensor<Scalar> { Halves.join(ds) }
-    public static func fieldJacobian(_ field: Field, at x: Tensor<Scalar>) -> Matrix<Scalar> {
-        StateJacobian.partitioned(field, at: Halves.split(x))
-    }
 }
 
 /// RevNet blocks: additive coupling = staggered Verlet with h = 1 on residual functions F, G.
@@ -112,16 +121,6 @@ public enum RevNetFamily<Scalar: BLASScalar>: BlockFamily {
         }
         return ParameterPair(first: pair(f.f), second: pair(f.g))
     }
-    public static var unstep: ((inout Method, Field, inout Method.State, Scalar, Scalar) -> Void)? {
-        { m, f, s, t, h in m.unstep(f, &s, time: t, stepSize: h) }
-    }
-    public static func state(from x: Tensor<Scalar>) -> Method.State { Halves.split(x) }
-    public static func tensor(from s: Method.State) -> Tensor<Scalar> { Halves.join(s) }
-    public static func stateCotangent(from dx: Tensor<Scalar>, like s: Method.State) -> Method.State { Halves.split(dx) }
-    public static func tensorCotangent(from ds: Method.State) -> Tensor<Scalar> { Halves.join(ds) }
-    public static func fieldJacobian(_ field: Field, at x: Tensor<Scalar>) -> Matrix<Scalar> {
-        StateJacobian.partitioned(field, at: Halves.split(x))
-    }
 }
 
 /// Midpoint blocks: the two-step rule Y_{j+1} = Y_{j−1} + 2h f(Y_j) on the halves, Y₋₁ = Y₀.
@@ -136,9 +135,6 @@ public enum MidpointFamily<Scalar: BLASScalar>: BlockFamily {
     }
     public static func zeroGradient(for f: Field) -> MidpointGradient<Scalar> {
         MidpointGradient(layer: ConvLayerGradient(zeroFor: f.layer), secondBias: [Scalar](repeating: 0, count: f.secondBias.count))
-    }
-    public static var unstep: ((inout Method, Field, inout Method.State, Scalar, Scalar) -> Void)? {
-        { m, f, s, t, h in m.unstep(f, &s, time: t, stepSize: h) }
     }
     public static func state(from x: Tensor<Scalar>) -> Method.State {
         let halves = Halves.split(x)
@@ -171,9 +167,6 @@ public enum LeapfrogFamily<Scalar: BLASScalar>: BlockFamily {
         LeapfrogField(channels: channels, activation: activation, scratch: scratch, using: &g)
     }
     public static func zeroGradient(for f: Field) -> ConvLayerGradient<Scalar> { ConvLayerGradient(zeroFor: f.layer.layer) }
-    public static var unstep: ((inout Method, Field, inout Method.State, Scalar, Scalar) -> Void)? {
-        { m, f, s, t, h in m.unstep(f, &s, time: t, stepSize: h) }
-    }
     public static func state(from x: Tensor<Scalar>) -> Method.State { TwoStepState(previous: x, current: x) }
     public static func tensor(from s: Method.State) -> Tensor<Scalar> { s.current }
     public static func stateCotangent(from dx: Tensor<Scalar>, like s: Method.State) -> Method.State {
