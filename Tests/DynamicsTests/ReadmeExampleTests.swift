@@ -1,4 +1,5 @@
 import Dynamics
+import Foundation
 import Testing
 
 /// The library example of README.md, verbatim where possible: if this stops compiling, the
@@ -22,5 +23,21 @@ struct ReadmeExampleTests {
 
         let spectrum = try Spectrum(of: Matrix<Double>([[0, 1], [-1, 0]]))
         #expect(spectrum.isPurelyImaginary && spectrum.verdict(.continuous) == .marginal)
+    }
+
+    @Test("the training example (one epoch instead of eight)")
+    func training() throws {
+        _ = try Architecture.preset("hamiltonian-74")
+        let (train, test) = try DatasetSpec(parsing: "synthetic:shapes").load()
+        var configuration = TrainingConfiguration(architecture: try Architecture(block: "hamiltonian", units: [2, 2, 2],
+                                                  filters: [16, 16, 32, 32]), data: try DatasetSpec(parsing: "synthetic:shapes"),
+                                                  epochs: 1, augment: false)
+        configuration.learningRate = 0.05
+        configuration.subsample = 0.25
+        let trainer = try Trainer(configuration, train: train, test: test)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dynamics-readme-\(getpid())").path
+        try trainer.run(checkpointFolder: folder)
+        #expect((0...1).contains(trainer.accuracy(on: trainer.test)) && trainer.history.count == 1)
+        #expect(FileManager.default.fileExists(atPath: Checkpoint.file(in: folder)))
     }
 }
