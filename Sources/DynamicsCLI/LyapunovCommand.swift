@@ -1,5 +1,6 @@
 import ArgumentParser
 import Dynamics
+import Foundation
 
 /// `dynamics lyapunov`: Lyapunov exponents of a built-in system under a method.
 struct LyapunovCommand: ParsableCommand {
@@ -12,6 +13,14 @@ struct LyapunovCommand: ParsableCommand {
             """)
 
     @OptionGroup var options: SystemOptions
+
+    @Option(help: "Instead of a system: the growth of a perturbation through --depth random blocks of this kind.")
+    var arch: String?
+
+    @Option(help: "With --arch: the number of blocks.")
+    var depth: Int = 100
+
+    @OptionGroup var blockOptions: BlockOptions
 
     @Option(parsing: .unconditional, help: "Step size h (ignored for maps).")
     var dt: Double = 0.01
@@ -52,9 +61,31 @@ struct LyapunovCommand: ParsableCommand {
         guard steps > 0 else { throw ValidationError("--steps must be positive, got \(steps)") }
         guard transient >= 0 else { throw ValidationError("--transient must be ≥ 0, got \(transient)") }
         guard renormalizeEvery > 0 else { throw ValidationError("--renormalize-every must be positive, got \(renormalizeEvery)") }
+        guard depth > 0 else { throw ValidationError("--depth must be positive, got \(depth)") }
+        guard (options.system == nil) != (arch == nil) else { throw ValidationError("give either --system or --arch") }
+    }
+
+    struct GrowthReport: Codable {
+        var arch: String
+        var depth: Int
+        var growth: [[Double]]
+        var finiteTimeExponent: Double
+    }
+
+    /// ‖δx_n‖/‖δx_0‖ through random blocks, and (1/N) ln of the last ratio.
+    func growth(_ arch: String) throws {
+        let setup = try blockOptions.setup(Double.self, block: arch)
+        let g = try Architecture(block: arch, units: [1, 1, 1], filters: [2, 2, 2, 2]).run(PerturbationGrowth(setup, depth: depth))
+        let report = GrowthReport(arch: arch, depth: depth, growth: g.map { [Double($0.blocks), $0.growth] },
+                                  finiteTimeExponent: Double.log(g.last!.growth) / Double(depth))
+        if json { return try Output.printJSON(report) }
+        print("\(arch): perturbation growth through \(depth) random blocks")
+        for (n, r) in g where n == depth || n.isMultiple(of: max(1, depth / 10)) { print(Output.pad("\(n)", 8) + "   " + Output.sci(r, digits: 3)) }
+        print("finite-depth exponent (1/N) ln growth = \(Output.sci(report.finiteTimeExponent, digits: 3)) per block")
     }
 
     func run() throws {
+        if let arch { return try growth(arch) }
         let r = options.precision == .double ? try measure(Double.self) : try measure(Float.self)
         if json { return try Output.printJSON(r) }
         print("\(r.system) with \(r.method)\(r.method == "map" ? "" : ", h = \(r.dt)"), \(r.steps) steps after \(r.transient)")
