@@ -2,12 +2,13 @@
 #   make demo    build in release and run the main job on built-in defaults
 #   make test    run the whole test suite
 #   make bench   release benchmarks (figures only, nothing is asserted)
+#   make notebooks  execute Notebooks/*.ipynb headless, in place
 
 SWIFT ?= swift
 DEMO_DIR := .build/demo
 DYNAMICS := .build/release/dynamics
 
-.PHONY: demo test bench deps build
+.PHONY: demo test bench deps build notebooks
 
 deps:
 	@scripts/install-system-packages
@@ -32,3 +33,6 @@ test: deps
 
 bench: deps
 	$(SWIFT) run -c release DynamicsBenchmarks
+
+notebooks: deps
+	Notebooks/run-all

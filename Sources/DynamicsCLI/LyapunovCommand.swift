@@ -20,6 +20,9 @@ struct LyapunovCommand: ParsableCommand {
     @Option(help: "With --arch: the number of blocks.")
     var depth: Int = 100
 
+    @Flag(help: "With --arch: the same weights in every block (an autonomous ODE) instead of independent ones.")
+    var sharedWeights = false
+
     @OptionGroup var blockOptions: BlockOptions
 
     @Option(parsing: .unconditional, help: "Step size h (ignored for maps).")
@@ -75,11 +78,11 @@ struct LyapunovCommand: ParsableCommand {
     /// ‖δx_n‖/‖δx_0‖ through random blocks, and (1/N) ln of the last ratio.
     func growth(_ arch: String) throws {
         let setup = try blockOptions.setup(Double.self, block: arch)
-        let g = try Architecture(block: arch, units: [1, 1, 1], filters: [2, 2, 2, 2]).run(PerturbationGrowth(setup, depth: depth))
+        let g = try Architecture(block: arch, units: [1, 1, 1], filters: [2, 2, 2, 2]).run(PerturbationGrowth(setup, depth: depth, sharedWeights: sharedWeights))
         let report = GrowthReport(arch: arch, depth: depth, growth: g.map { [Double($0.blocks), $0.growth] },
                                   finiteTimeExponent: Double.log(g.last!.growth) / Double(depth))
         if json { return try Output.printJSON(report) }
-        print("\(arch): perturbation growth through \(depth) random blocks")
+        print("\(arch): perturbation growth through \(depth) blocks with \(sharedWeights ? "shared" : "independent") random weights")
         for (n, r) in g where n == depth || n.isMultiple(of: max(1, depth / 10)) { print(Output.pad("\(n)", 8) + "   " + Output.sci(r, digits: 3)) }
         print("finite-depth exponent (1/N) ln growth = \(Output.sci(report.finiteTimeExponent, digits: 3)) per block")
     }

@@ -26,7 +26,7 @@ struct NetworkCommandTests {
 
     @Test("lyapunov --arch: perturbation growth through random blocks starts at 1")
     func growth() throws {
-        let r = try CLIRunner.run(["lyapunov", "--arch", "hamiltonian", "--depth", "20", "--channels", "2", "--size", "4x4", "--json"])
+        let r = try CLIRunner.run(["lyapunov", "--arch", "hamiltonian", "--depth", "20", "--shared-weights", "--channels", "2", "--size", "4x4", "--json"])
         #expect(r.status == 0, "\(r.stderr)")
         let growth = try #require(r.json?["growth"] as? [[Double]])
         #expect(growth.count == 21 && growth[0] == [0, 1] && growth.allSatisfy { $0[1].isFinite && $0[1] > 0 })

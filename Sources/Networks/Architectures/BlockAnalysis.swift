@@ -85,18 +85,23 @@ public struct BlockReversibility<Scalar: BLASScalar>: NetworkExperiment {
 public struct PerturbationGrowth<Scalar: BLASScalar>: NetworkExperiment {
     public var setup: BlockSetup<Scalar>
     public var depth: Int
+    /// One set of weights for every block (an autonomous ODE) instead of independent ones.
+    public var sharedWeights: Bool
 
-    public init(_ setup: BlockSetup<Scalar>, depth: Int) {
+    public init(_ setup: BlockSetup<Scalar>, depth: Int, sharedWeights: Bool = false) {
         precondition(depth > 0, "PerturbationGrowth: depth must be positive")
         self.setup = setup
         self.depth = depth
+        self.sharedWeights = sharedWeights
     }
 
     /// (n, growth) for n = 0, 1, …, depth.
     public func run<F: BlockFamily>(_: F.Type) throws -> [(blocks: Int, growth: Double)] where F.Scalar == Scalar {
         var g = SeededGenerator(seed: setup.seed)
         let scratch = Scratch<Scalar>()
-        let fields = (0..<depth).map { _ in F.makeField(channels: setup.channels, activation: setup.activation, scratch: scratch, using: &g) }
+        let fields = (0..<(sharedWeights ? 1 : depth)).map { _ in
+            F.makeField(channels: setup.channels, activation: setup.activation, scratch: scratch, using: &g)
+        }
         let input = setup.input(using: &g)
         var direction = setup.input(using: &g)
         direction.scale(by: Scalar.ulpOfOne.squareRoot() * input.norm / direction.norm)
@@ -108,8 +113,9 @@ public struct PerturbationGrowth<Scalar: BLASScalar>: NetworkExperiment {
         var method = F.makeMethod()
         var growth: [(Int, Double)] = [(0, 1)]
         for j in 0..<depth {
-            method.step(fields[j], &x, time: Scalar(j) * h, stepSize: h)
-            method.step(fields[j], &y, time: Scalar(j) * h, stepSize: h)
+            let field = fields[sharedWeights ? 0 : j]
+            method.step(field, &x, time: Scalar(j) * h, stepSize: h)
+            method.step(field, &y, time: Scalar(j) * h, stepSize: h)
             growth.append((j + 1, Double(y.distance(to: x)) / d0))
         }
         return growth
