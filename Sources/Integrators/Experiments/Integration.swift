@@ -72,7 +72,7 @@ public struct Integration<Scalar: BLASScalar>: BindingExperiment {
 
 /// Seconds elapsed on `clock` since `start`.
 @inlinable
-func seconds(since start: ContinuousClock.Instant, _ clock: ContinuousClock) -> Double {
+public func seconds(since start: ContinuousClock.Instant, _ clock: ContinuousClock) -> Double {
     let d = start.duration(to: clock.now).components
     return Double(d.seconds) + Double(d.attoseconds) * 1e-18
 }

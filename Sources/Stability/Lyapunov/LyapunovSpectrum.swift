@@ -115,10 +115,3 @@ public struct LyapunovSpectrum<Scalar: BLASScalar>: BindingExperiment {
                               seconds: seconds(since: t0, clock))
     }
 }
-
-@inlinable
-@usableFromInline
-func seconds(since start: ContinuousClock.Instant, _ clock: ContinuousClock) -> Double {
-    let d = start.duration(to: clock.now).components
-    return Double(d.seconds) + Double(d.attoseconds) * 1e-18
-}
