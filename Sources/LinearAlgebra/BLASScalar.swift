@@ -30,9 +30,6 @@ where Self.RawSignificand: FixedWidthInteger {
     /// xᵀy  (`?dot`).
     static func dot(n: Int32, x: UnsafePointer<Self>, incx: Int32, y: UnsafePointer<Self>, incy: Int32) -> Self
 
-    /// ‖x‖₂ without overflow  (`?nrm2`).
-    static func nrm2(n: Int32, x: UnsafePointer<Self>, incx: Int32) -> Self
-
     /// Eigenvalues (and optionally right eigenvectors) of a general matrix (`?geev`, workspace form).
     static func geev(
         computeVectors: Bool, n: Int32, a: UnsafeMutablePointer<Self>, lda: Int32,
@@ -91,11 +88,6 @@ extension Float: BLASScalar {
     @inlinable
     public static func dot(n: Int32, x: UnsafePointer<Float>, incx: Int32, y: UnsafePointer<Float>, incy: Int32) -> Float {
         cblas_sdot(n, x, incx, y, incy)
-    }
-
-    @inlinable
-    public static func nrm2(n: Int32, x: UnsafePointer<Float>, incx: Int32) -> Float {
-        cblas_snrm2(n, x, incx)
     }
 
     @inlinable
@@ -167,11 +159,6 @@ extension Double: BLASScalar {
     @inlinable
     public static func dot(n: Int32, x: UnsafePointer<Double>, incx: Int32, y: UnsafePointer<Double>, incy: Int32) -> Double {
         cblas_ddot(n, x, incx, y, incy)
-    }
-
-    @inlinable
-    public static func nrm2(n: Int32, x: UnsafePointer<Double>, incx: Int32) -> Double {
-        cblas_dnrm2(n, x, incx)
     }
 
     @inlinable

@@ -82,11 +82,6 @@ public struct Matrix<Scalar: BLASScalar>: Equatable, Sendable {
         return t
     }
 
-    /// The matrix with every entry converted to another precision.
-    public func converted<Other: BLASScalar>(to _: Other.Type = Other.self) -> Matrix<Other> {
-        Matrix<Other>(rows: rows, columns: columns, columnMajor: elements.map { Other($0) })
-    }
-
     /// Throws `LinearAlgebraError.nonFinite` naming the first NaN/Inf entry, for `routine`.
     public func checkFinite(routine: String) throws {
         if let k = elements.firstIndex(where: { !$0.isFinite }) {
@@ -100,10 +95,6 @@ public struct Matrix<Scalar: BLASScalar>: Equatable, Sendable {
         guard isSquare else { throw LinearAlgebraError.notSquare(routine: routine, rows: rows, columns: columns) }
     }
 
-    /// Frobenius norm ‖A‖_F (BLAS `?nrm2` over all entries).
-    public var frobeniusNorm: Scalar {
-        elements.withUnsafeBufferPointer { Scalar.nrm2(n: Int32(elements.count), x: $0.baseAddress!, incx: 1) }
-    }
 }
 
 extension Matrix: CustomStringConvertible {

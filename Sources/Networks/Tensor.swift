@@ -128,8 +128,4 @@ public struct Tensor<Scalar: BLASScalar>: VectorSpace, CoordinateState, Equatabl
         return Tensor(channels: a.channels + b.channels, batch: a.batch, height: a.height, width: a.width, data: a.data + b.data)
     }
 
-    /// The tensor in another precision.
-    public func converted<Other: BLASScalar>(to _: Other.Type = Other.self) -> Tensor<Other> {
-        Tensor<Other>(channels: channels, batch: batch, height: height, width: width, data: data.map { Other($0) })
-    }
 }

@@ -17,9 +17,6 @@ public enum MethodName: String, CaseIterable, Sendable {
         }
     }
 
-    /// Whether the method has an exact algebraic inverse step.
-    public var isReversible: Bool { self == .midpoint || self == .verlet || self == .leapfrog || self == .map }
-
     /// The time-stepping methods (all but `map`).
     public static var integrators: [MethodName] { [.euler, .midpoint, .rk2, .rk4, .verlet, .leapfrog] }
 }

@@ -90,11 +90,6 @@ public struct Network<Family: BlockFamily> {
         var pooled: Matrix<Scalar>
         var logits: Matrix<Scalar>
 
-        /// Tensors held, in elements (the memory the mode costs).
-        public var storedElements: Int {
-            (unitInputs.values.map(\.coordinateCountIfTensor) + unitOutputs.values.map(\.coordinateCountIfTensor)).reduce(0, +)
-                + final.coordinateCountIfTensor
-        }
     }
 
     /// The forward pass on channel-major images; `training` selects batch statistics (and
@@ -197,15 +192,6 @@ public struct Network<Family: BlockFamily> {
     public mutating func predict(_ images: Tensor<Scalar>) -> [Int] {
         let logits = forward(images, training: false, keep: nil).logits
         return (0..<logits.columns).map { n in (0..<logits.rows).max { logits[$0, n] < logits[$1, n] }! }
-    }
-}
-
-extension TensorStructured {
-    /// The number of scalars in all tensors of the state.
-    var coordinateCountIfTensor: Int {
-        var n = 0
-        _ = mapTensors { t in n += t.data.count; return t }
-        return n
     }
 }
 

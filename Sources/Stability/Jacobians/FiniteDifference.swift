@@ -28,16 +28,4 @@ public enum FiniteDifference {
         let m = columns.first?.count ?? 0
         return Matrix(rows: m, columns: x.count, columnMajor: columns.flatMap { $0 })
     }
-
-    /// The directional derivative Df(x)·v by central differences (2 evaluations of f), with a
-    /// step ε^{1/3}·max(1, ‖x‖)/‖v‖ along v.
-    public static func directionalDerivative<T: BLASScalar>(at x: [T], along v: [T], _ f: ([T]) -> [T]) -> [T] {
-        let vNorm = v.norm
-        guard vNorm > 0 else { return [T](repeating: 0, count: v.count) }
-        let delta = step(for: x.norm) / vNorm
-        var plus = x, minus = x
-        plus.axpy(delta, v)
-        minus.axpy(-delta, v)
-        return zip(f(plus), f(minus)).map { ($0 - $1) / (2 * delta) }
-    }
 }
