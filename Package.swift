@@ -23,6 +23,7 @@ let package = Package(
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "CKernels"),
         .target(
             name: "LinearAlgebra",
             dependencies: [
@@ -45,7 +46,7 @@ let package = Package(
         ),
         .target(
             name: "Networks",
-            dependencies: ["LinearAlgebra", "Integrators", "Stability", "CZlib", .product(name: "RealModule", package: "swift-numerics")]
+            dependencies: ["LinearAlgebra", "Integrators", "Stability", "CZlib", "CKernels", .product(name: "RealModule", package: "swift-numerics")]
         ),
         .target(
             name: "Dynamics",

@@ -35,9 +35,13 @@ struct GradientTests {
         let (xd, yd) = Tiny.batch(Double.self)
         let double = try architecture.run(ReversibleVsStoredCheck(architecture: architecture, images: xd, labels: yd, classes: 3, seed: 1))
         #expect(double < 1e-9, "\(block) double: \(double)")
+        // Float: the two passes round differently (the rebuilt inputs carry the inverse steps'
+        // rounding; leapfrog's y₋ = 2y − y₊ + h²F(y) cancels about one digit), so the bound is
+        // √ε_f ≈ 3.5e-4 — half the digits. Measured here: 1e-5 to 1e-4; the CLI's default
+        // `gradcheck` (depth 6) gives 1.3e-5 to 7.2e-5.
         let (xf, yf) = Tiny.batch(Float.self)
         let float = try architecture.run(ReversibleVsStoredCheck(architecture: architecture, images: xf, labels: yf, classes: 3, seed: 1))
-        #expect(float < 1e-4, "\(block) float: \(float)")
+        #expect(float < Double(Float.ulpOfOne.squareRoot()), "\(block) float: \(float)")
     }
 
     @Test("resnet refuses reversible backprop")

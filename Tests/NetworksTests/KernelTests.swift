@@ -52,6 +52,30 @@ struct KernelTests {
         check(Double.self, tolerance: 1e-12)
     }
 
+    @Test("the direct AVX-512 kernels (Float, 8k output channels) agree with im2col + GEMM in double",
+          arguments: [(3, 8, 5, 21), (4, 16, 3, 37), (2, 8, 4, 4), (5, 24, 6, 16)])
+    func direct(cin: Int, cout: Int, h: Int, w: Int) {
+        guard DirectConvolution.available else { return }
+        var g = SeededGenerator(seed: 11)
+        let conv = Convolution3x3<Double>(inputChannels: cin, outputChannels: cout, using: &g)
+        let x = Self.random(Double.self, channels: cin, batch: 3, height: h, width: w, seed: 12)
+        let dy = Self.random(Double.self, channels: cout, batch: 3, height: h, width: w, seed: 13)
+        func float(_ t: Tensor<Double>) -> Tensor<Float> {
+            Tensor(channels: t.channels, batch: t.batch, height: t.height, width: t.width, data: t.data.map(Float.init))
+        }
+        let convF = Convolution3x3<Float>(inputChannels: cin, outputChannels: cout, weights: conv.weights.map(Float.init))
+        #expect(DirectConvolution.suitsForward(Float.self, outputChannels: cout))
+        var y = Tensor<Double>(channels: cout, batch: 3, height: h, width: w), yF = float(y)
+        conv.apply(x, into: &y, scratch: Scratch())
+        convF.apply(float(x), into: &yF, scratch: Scratch())
+        #expect(zip(y.data, yF.data).allSatisfy { abs($0 - Double($1)) < 1e-4 })
+        var dW = [Double](repeating: 0.5, count: conv.weights.count), dWF = dW.map(Float.init)
+        conv.accumulateWeightGradient(input: x, outputGradient: dy, scale: 0.25, into: &dW, scratch: Scratch())
+        convF.accumulateWeightGradient(input: float(x), outputGradient: float(dy), scale: 0.25, into: &dWF, scratch: Scratch())
+        let scale = dW.map { abs($0) }.max()!
+        #expect(zip(dW, dWF).allSatisfy { abs($0 - Double($1)) < 1e-5 * scale })
+    }
+
     @Test("chunked im2col (one image per GEMM) gives the whole-batch result")
     func chunks() {
         var g = SeededGenerator(seed: 9)

@@ -60,6 +60,11 @@ public struct Convolution3x3<Scalar: BLASScalar>: Sendable, Equatable {
                                          into dW: inout [Scalar], scratch: Scratch<Scalar>) {
         precondition(x.channels == inputChannels && dy.channels == outputChannels && dW.count == weights.count,
                      "Convolution3x3.accumulateWeightGradient: shapes do not match")
+        if DirectConvolution.suitsGradient(Scalar.self, outputChannels: outputChannels) {
+            DirectConvolution.weightGradient(input: x, outputGradient: dy, scale: scale, into: &dW)
+            scratch.flops += flops(channelSize: x.channelSize)
+            return
+        }
         let p = x.channelSize, k = patchSize, plane = x.planeSize
         for images in Self.chunks(x) {
             let rows = images.count * plane
@@ -96,6 +101,9 @@ public struct Convolution3x3<Scalar: BLASScalar>: Sendable, Equatable {
     /// Y (P × Cout, column-major = channel-major tensor) ← im2col(x) · W, chunk by chunk.
     static func convolve(_ x: Tensor<Scalar>, weights: [Scalar], outputChannels: Int, into y: inout Tensor<Scalar>,
                          scratch: Scratch<Scalar>, chunkLimit: Int = chunkElements) {
+        if chunkLimit == chunkElements && DirectConvolution.suitsForward(Scalar.self, outputChannels: outputChannels) {
+            return DirectConvolution.forward(x, weights: weights, outputChannels: outputChannels, into: &y)
+        }
         let p = x.channelSize, k = x.channels * 9, plane = x.planeSize
         for images in chunks(x, limit: chunkLimit) {
             let rows = images.count * plane

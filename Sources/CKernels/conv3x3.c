@@ -1,0 +1,112 @@
+#include "CKernels.h"
+#include <immintrin.h>
+#include <stdlib.h>
+
+#define TARGET __attribute__((target("avx512f,avx512vl,fma")))
+
+int dyn_direct_conv_available(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") ? 1 : 0;
+}
+
+// An image plane of h×w pixels is read as a flat array in tiles of 16 consecutive pixels (so
+// narrow images still fill the vectors: an 8×8 plane is 4 tiles of two rows). Tap t = dy·3 + dx
+// of the pixel p = i·w + j reads p + (dy − 1)·w + (dx − 1); mask[tile·10 + t] keeps the lanes
+// whose row and column stay inside the image, mask[tile·10 + 9] the lanes inside the plane.
+static __mmask16 *plane_masks(int h, int w, int tiles) {
+    __mmask16 *m = malloc(sizeof(__mmask16) * 10 * (size_t)tiles);
+    for (int t = 0; t < tiles; t++) {
+        for (int tap = 0; tap < 10; tap++) {
+            unsigned bits = 0;
+            for (int l = 0; l < 16; l++) {
+                int p = 16 * t + l;
+                if (p >= h * w) continue;
+                int i = p / w, j = p % w;
+                if (tap == 9) { bits |= 1u << l; continue; }
+                int si = i + tap / 3 - 1, sj = j + tap % 3 - 1;
+                if (si >= 0 && si < h && sj >= 0 && sj < w) bits |= 1u << l;
+            }
+            m[t * 10 + tap] = (__mmask16)bits;
+        }
+    }
+    return m;
+}
+
+// Eight output channels × two pixel tiles of one image, accumulated in 16 registers.
+TARGET static void forward_block(const float *x, int cin, long stride, int w, const __mmask16 *m0, const __mmask16 *m1,
+                                 const float *weights, int k, float *y0, float *y1, long ystride) {
+    __m512 a[8][2];
+    for (int c = 0; c < 8; c++) { a[c][0] = _mm512_setzero_ps(); a[c][1] = _mm512_setzero_ps(); }
+    for (int ci = 0; ci < cin; ci++) {
+        const float *src = x + ci * stride;
+        const float *wp = weights + ci * 9;
+        for (int tap = 0; tap < 9; tap++) {
+            long offset = (long)(tap / 3 - 1) * w + (tap % 3 - 1);
+            __m512 v0 = _mm512_maskz_loadu_ps(m0[tap], src + offset);
+            __m512 v1 = _mm512_maskz_loadu_ps(m1[tap], src + 16 + offset);
+            for (int c = 0; c < 8; c++) {
+                __m512 wv = _mm512_set1_ps(wp[(long)c * k + tap]);
+                a[c][0] = _mm512_fmadd_ps(wv, v0, a[c][0]);
+                a[c][1] = _mm512_fmadd_ps(wv, v1, a[c][1]);
+            }
+        }
+    }
+    for (int c = 0; c < 8; c++) {
+        _mm512_mask_storeu_ps(y0 + c * ystride, m0[9], a[c][0]);
+        _mm512_mask_storeu_ps(y1 + c * ystride, m1[9], a[c][1]);
+    }
+}
+
+TARGET void dyn_conv3x3_forward(const float *x, int cin, int batch, int first, int count, int h, int w,
+                                const float *weights, int cout, float *y) {
+    const int plane = h * w, tiles = (plane + 15) / 16, k = cin * 9;
+    const long stride = (long)batch * plane;
+    __mmask16 *masks = plane_masks(h, w, tiles);
+    static const __mmask16 none[10] = {0};
+    for (int n = first; n < first + count; n++)
+        for (int co0 = 0; co0 < cout; co0 += 8)
+            for (int t = 0; t < tiles; t += 2) {
+                const __mmask16 *m1 = t + 1 < tiles ? masks + (t + 1) * 10 : none;
+                float *out = y + ((long)co0 * batch + n) * plane + 16 * t;
+                forward_block(x + (long)n * plane + 16 * t, cin, stride, w, masks + t * 10, m1,
+                              weights + (long)co0 * k, k, out, out + 16, stride);
+            }
+    free(masks);
+}
+
+// Two output channels × one input channel: the nine taps of both in 18 registers, summed over
+// every pixel of images [first, first + count).
+TARGET static void gradient_block(const float *x, const float *g0, const float *g1, int plane, int tiles, int w,
+                                  int first, int count, const __mmask16 *masks, float *out0, float *out1, float scale) {
+    __m512 a0[9], a1[9];
+    for (int t = 0; t < 9; t++) { a0[t] = _mm512_setzero_ps(); a1[t] = _mm512_setzero_ps(); }
+    for (int n = first; n < first + count; n++) {
+        const long base = (long)n * plane;
+        for (int t = 0; t < tiles; t++) {
+            const __mmask16 *m = masks + t * 10;
+            const long p = base + 16 * t;
+            __m512 d0 = _mm512_maskz_loadu_ps(m[9], g0 + p), d1 = _mm512_maskz_loadu_ps(m[9], g1 + p);
+            for (int tap = 0; tap < 9; tap++) {
+                __m512 v = _mm512_maskz_loadu_ps(m[tap], x + p + (long)(tap / 3 - 1) * w + (tap % 3 - 1));
+                a0[tap] = _mm512_fmadd_ps(d0, v, a0[tap]);
+                a1[tap] = _mm512_fmadd_ps(d1, v, a1[tap]);
+            }
+        }
+    }
+    for (int tap = 0; tap < 9; tap++) {
+        out0[tap] += scale * _mm512_reduce_add_ps(a0[tap]);
+        out1[tap] += scale * _mm512_reduce_add_ps(a1[tap]);
+    }
+}
+
+TARGET void dyn_conv3x3_weight_gradient(const float *x, int cin, int batch, int first, int count, int h, int w,
+                                        const float *g, int cout, float scale, float *dw) {
+    const int plane = h * w, tiles = (plane + 15) / 16, k = cin * 9;
+    const long stride = (long)batch * plane;
+    __mmask16 *masks = plane_masks(h, w, tiles);
+    for (int co0 = 0; co0 < cout; co0 += 2)
+        for (int ci = 0; ci < cin; ci++)
+            gradient_block(x + ci * stride, g + co0 * stride, g + (co0 + 1) * stride, plane, tiles, w, first, count,
+                           masks, dw + (long)co0 * k + ci * 9, dw + (long)(co0 + 1) * k + ci * 9, scale);
+    free(masks);
+}

@@ -1,0 +1,25 @@
+// Direct 3×3 convolution kernels (stride 1, zero padding 1) on channel-major float tensors,
+// element (c, n, i, j) at ((c·N + n)·H + i)·W + j, with weights w[co][ci][dy][dx] stored as
+// w[co·9·Cin + ci·9 + dy·3 + dx] — the layout of Networks' Convolution3x3.
+//
+// They exist because the convolutions of these networks have 8–64 output channels: as im2col +
+// GEMM the GEMM is thin and OpenBLAS spends a third of its time packing. Compiled for AVX-512
+// with a per-function target attribute (SwiftPM allows no unsafeFlags) and used only when the
+// CPU has it; otherwise callers keep im2col + GEMM.
+#ifndef DYNAMICS_CKERNELS_H
+#define DYNAMICS_CKERNELS_H
+
+/// 1 when the CPU supports the kernels (AVX-512F), else 0.
+int dyn_direct_conv_available(void);
+
+/// y[co, n, ·] = Σ_{ci,dy,dx} w[co][ci][dy][dx] · x[ci, n, i+dy−1, j+dx−1] for images
+/// n ∈ [first, first + count) of a batch of `batch`. Requires cout % 8 == 0.
+void dyn_conv3x3_forward(const float *x, int cin, int batch, int first, int count, int h, int w,
+                         const float *weights, int cout, float *y);
+
+/// dw[co][ci][dy][dx] += scale · Σ_{n,i,j} g[co, n, i, j] · x[ci, n, i+dy−1, j+dx−1] over images
+/// [first, first + count). Requires cout % 2 == 0.
+void dyn_conv3x3_weight_gradient(const float *x, int cin, int batch, int first, int count, int h, int w,
+                                 const float *g, int cout, float scale, float *dw);
+
+#endif

@@ -1,0 +1,81 @@
+import CKernels
+import Dispatch
+import LinearAlgebra
+
+/// The AVX-512 direct 3×3 convolution kernels of `CKernels`, for Float tensors whose channel
+/// counts suit them, run on as many worker threads as BLAS uses (each takes whole images).
+///
+/// Departure from DESIGN.md's "heavy work through BLAS": for 8–64 output channels the im2col
+/// GEMM is thin and memory-bound (see `Convolution3x3.chunkElements`); a register-blocked direct
+/// kernel does the same arithmetic without materialising or packing the 9× larger im2col matrix.
+/// Everything else (and every Double convolution) stays on im2col + GEMM.
+enum DirectConvolution {
+    /// Whether this CPU runs the kernels (AVX-512F), checked once.
+    static let available = dyn_direct_conv_available() != 0
+
+    /// Whether a Float convolution with these output channels can use the forward kernel.
+    static func suitsForward<T>(_: T.Type, outputChannels: Int) -> Bool {
+        available && T.self == Float.self && outputChannels % 8 == 0
+    }
+
+    /// Whether the weight-gradient kernel applies.
+    static func suitsGradient<T>(_: T.Type, outputChannels: Int) -> Bool {
+        available && T.self == Float.self && outputChannels % 2 == 0
+    }
+
+    struct Pointers: @unchecked Sendable {
+        let x: UnsafePointer<Float>
+        let weights: UnsafePointer<Float>
+        let out: UnsafeMutablePointer<Float>
+    }
+
+    /// Images split into one contiguous range per worker.
+    static func ranges(_ batch: Int) -> [Range<Int>] {
+        let workers = max(1, min(BLASConfiguration.threads, batch))
+        return (0..<workers).map { k in (batch * k / workers)..<(batch * (k + 1) / workers) }
+    }
+
+    /// y ← K x with weights `w` (Cin·9 × Cout column-major); `T` must be Float.
+    static func forward<T: BLASScalar>(_ x: Tensor<T>, weights: [T], outputChannels: Int, into y: inout Tensor<T>) {
+        x.data.withUnsafeBufferPointer { xs in
+            weights.withUnsafeBufferPointer { ws in
+                y.data.withUnsafeMutableBufferPointer { ys in
+                    let p = Pointers(x: UnsafeRawPointer(xs.baseAddress!).assumingMemoryBound(to: Float.self),
+                                     weights: UnsafeRawPointer(ws.baseAddress!).assumingMemoryBound(to: Float.self),
+                                     out: UnsafeMutableRawPointer(ys.baseAddress!).assumingMemoryBound(to: Float.self))
+                    let parts = ranges(x.batch)
+                    let (cin, batch, h, w) = (Int32(x.channels), Int32(x.batch), Int32(x.height), Int32(x.width))
+                    DispatchQueue.concurrentPerform(iterations: parts.count) { k in
+                        dyn_conv3x3_forward(p.x, cin, batch, Int32(parts[k].lowerBound), Int32(parts[k].count), h, w,
+                                            p.weights, Int32(outputChannels), p.out)
+                    }
+                }
+            }
+        }
+    }
+
+    /// dW += scale·∂⟨g, K x⟩/∂K; `T` must be Float. Each worker sums its images into its own
+    /// buffer, then the buffers are added.
+    static func weightGradient<T: BLASScalar>(input x: Tensor<T>, outputGradient g: Tensor<T>, scale: T, into dW: inout [T]) {
+        let parts = ranges(x.batch)
+        var partial = [Float](repeating: 0, count: parts.count * dW.count)
+        let size = dW.count
+        x.data.withUnsafeBufferPointer { xs in
+            g.data.withUnsafeBufferPointer { gs in
+                partial.withUnsafeMutableBufferPointer { ps in
+                    let p = Pointers(x: UnsafeRawPointer(xs.baseAddress!).assumingMemoryBound(to: Float.self),
+                                     weights: UnsafeRawPointer(gs.baseAddress!).assumingMemoryBound(to: Float.self),
+                                     out: ps.baseAddress!)
+                    let (cin, batch, h, w) = (Int32(x.channels), Int32(x.batch), Int32(x.height), Int32(x.width))
+                    DispatchQueue.concurrentPerform(iterations: parts.count) { k in
+                        dyn_conv3x3_weight_gradient(p.x, cin, batch, Int32(parts[k].lowerBound), Int32(parts[k].count), h, w,
+                                                    p.weights, Int32(g.channels), Float(scale), p.out + k * size)
+                    }
+                }
+            }
+        }
+        for k in 0..<parts.count {
+            for i in 0..<size { dW[i] += T(partial[k * size + i]) }
+        }
+    }
+}
