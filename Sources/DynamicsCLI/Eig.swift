@@ -70,8 +70,7 @@ extension Eig {
     func analyseBlock(_ block: String) throws {
         let setup = try blockOptions.setup(Double.self, block: block)
         let architecture = try Architecture(block: block, units: [1, 1, 1], filters: [2, 2, 2, 2])
-        let (field, step) = try architecture.run(BlockJacobians(setup))
-        let h = setup.stepSize ?? (["resnet", "revnet"].contains(block) ? 1 : 0.1)
+        let (field, step, h) = try architecture.run(BlockJacobians(setup))
         let report = BlockReport(block: block, channels: setup.channels, size: blockOptions.size, stepSize: h,
                                  activation: setup.activation,
                                  field: SpectrumReport(try Spectrum(of: field, tolerance: tolerance), time: .continuous),

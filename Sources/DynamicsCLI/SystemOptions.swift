@@ -116,7 +116,7 @@ struct BlockOptions: ParsableArguments {
         guard Architecture.blocks.contains(block) else {
             throw CLIError("unknown block '\(block)'; choose one of \(Architecture.blocks.joined(separator: ", "))")
         }
-        if ["hamiltonian", "midpoint", "revnet"].contains(block), channels % 2 != 0 {
+        if Architecture.splitsChannels(block), channels % 2 != 0 {
             throw CLIError("\(block) splits channels into halves: --channels must be even, got \(channels)")
         }
         let (h, w) = try dimensions()

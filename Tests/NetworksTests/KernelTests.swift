@@ -82,8 +82,8 @@ struct KernelTests {
         let conv = Convolution3x3<Double>(inputChannels: 2, outputChannels: 3, using: &g)
         let x = Self.random(Double.self, channels: 2, batch: 5, height: 4, width: 4, seed: 10)
         var whole = Tensor<Double>(channels: 3, batch: 5, height: 4, width: 4), chunked = whole
-        Convolution3x3.convolve(x, weights: conv.weights, outputChannels: 3, into: &whole, scratch: Scratch(), chunkLimit: .max)
-        Convolution3x3.convolve(x, weights: conv.weights, outputChannels: 3, into: &chunked, scratch: Scratch(), chunkLimit: 1)
+        Convolution3x3.convolveByGEMM(x, weights: conv.weights, outputChannels: 3, into: &whole, scratch: Scratch(), chunkLimit: .max)
+        Convolution3x3.convolveByGEMM(x, weights: conv.weights, outputChannels: 3, into: &chunked, scratch: Scratch(), chunkLimit: 1)
         #expect(Convolution3x3<Double>.chunks(x, limit: 1).count == 5)
         #expect(zip(whole.data, chunked.data).allSatisfy { abs($0 - $1) < 1e-13 })
     }

@@ -15,6 +15,9 @@ public struct Architecture: Codable, Sendable, Equatable {
 
     public static let blocks = ["hamiltonian", "midpoint", "leapfrog", "resnet", "revnet"]
 
+    /// Whether the block works on channel halves (Y, Z), so every width must be even.
+    public static func splitsChannels(_ block: String) -> Bool { ["hamiltonian", "midpoint", "revnet"].contains(block) }
+
     public init(block: String, units: [Int], filters: [Int], stepSize: Double? = nil, activation: Activation = .relu) throws {
         guard Self.blocks.contains(block) else {
             throw ArchitectureError("unknown block '\(block)'; choose one of \(Self.blocks.joined(separator: ", "))")
@@ -28,7 +31,7 @@ public struct Architecture: Codable, Sendable, Equatable {
         guard filters[0] == filters[1], filters[1] <= filters[2], filters[2] <= filters[3] else {
             throw ArchitectureError("filters must satisfy stem = stage 1 ≤ stage 2 ≤ stage 3, got \(filters)")
         }
-        if ["hamiltonian", "midpoint", "revnet"].contains(block), let odd = filters.first(where: { $0 % 2 != 0 }) {
+        if Self.splitsChannels(block), let odd = filters.first(where: { $0 % 2 != 0 }) {
             throw ArchitectureError("\(block) splits channels into halves: every filter count must be even, got \(odd)")
         }
         if let h = stepSize, !(h.isFinite && h > 0) { throw ArchitectureError("the step size h must be positive, got \(h)") }

@@ -27,13 +27,15 @@ public struct BlockSetup<Scalar: BLASScalar>: Sendable {
     }
 }
 
-/// The dense Jacobians of a block's vector field and of one block step at a random input.
+/// The dense Jacobians of a block's vector field and of one block step at a random input, and
+/// the step size used (the setup's, or the block's default).
 public struct BlockJacobians<Scalar: BLASScalar>: NetworkExperiment {
     public var setup: BlockSetup<Scalar>
 
     public init(_ setup: BlockSetup<Scalar>) { self.setup = setup }
 
-    public func run<F: BlockFamily>(_: F.Type) throws -> (field: Matrix<Scalar>, step: Matrix<Scalar>) where F.Scalar == Scalar {
+    public func run<F: BlockFamily>(_: F.Type) throws -> (field: Matrix<Scalar>, step: Matrix<Scalar>, stepSize: Scalar)
+    where F.Scalar == Scalar {
         var g = SeededGenerator(seed: setup.seed)
         let field = F.makeField(channels: setup.channels, activation: setup.activation, scratch: Scratch(), using: &g)
         let x = setup.input(using: &g)
@@ -43,7 +45,7 @@ public struct BlockJacobians<Scalar: BLASScalar>: NetworkExperiment {
             method.step(field, &y, time: 0, stepSize: h)
             return y
         }, at: F.state(from: x))
-        return (F.fieldJacobian(field, at: x), step)
+        return (F.fieldJacobian(field, at: x), step, h)
     }
 }
 

@@ -100,10 +100,17 @@ public struct Convolution3x3<Scalar: BLASScalar>: Sendable, Equatable {
 
     /// Y (P × Cout, column-major = channel-major tensor) ← im2col(x) · W, chunk by chunk.
     static func convolve(_ x: Tensor<Scalar>, weights: [Scalar], outputChannels: Int, into y: inout Tensor<Scalar>,
-                         scratch: Scratch<Scalar>, chunkLimit: Int = chunkElements) {
-        if chunkLimit == chunkElements && DirectConvolution.suitsForward(Scalar.self, outputChannels: outputChannels) {
-            return DirectConvolution.forward(x, weights: weights, outputChannels: outputChannels, into: &y)
+                         scratch: Scratch<Scalar>) {
+        if DirectConvolution.suitsForward(Scalar.self, outputChannels: outputChannels) {
+            DirectConvolution.forward(x, weights: weights, outputChannels: outputChannels, into: &y)
+        } else {
+            convolveByGEMM(x, weights: weights, outputChannels: outputChannels, into: &y, scratch: scratch)
         }
+    }
+
+    /// The im2col + GEMM path of `convolve`, in chunks of at most `chunkLimit` im2col elements.
+    static func convolveByGEMM(_ x: Tensor<Scalar>, weights: [Scalar], outputChannels: Int, into y: inout Tensor<Scalar>,
+                               scratch: Scratch<Scalar>, chunkLimit: Int = chunkElements) {
         let p = x.channelSize, k = x.channels * 9, plane = x.planeSize
         for images in chunks(x, limit: chunkLimit) {
             let rows = images.count * plane
