@@ -23,6 +23,10 @@ public protocol BlockFamily {
     static func zeroGradient(for field: Field) -> Method.Parameters
     /// The exact inverse step, if the method has one.
     static var unstep: ((inout Method, Field, inout Method.State, Scalar, Scalar) -> Void)? { get }
+    /// The inverse step fused with the pullback (`ReversibleDifferentiableIntegrator`), if the
+    /// method has an exact inverse: (method, field, state, time, h, cotangent, gradient).
+    static var unstepWithPullback: ((inout Method, Field, inout Method.State, Scalar, Scalar,
+                                     inout Method.State, inout Method.Parameters) -> Void)? { get }
 
     /// The block state of a feature map (the start of a stage: halves split, y₋₁ = y₀).
     static func state(from x: Tensor<Scalar>) -> Method.State
@@ -61,10 +65,15 @@ enum StateJacobian {
     }
 }
 
-extension BlockFamily where Method: ReversibleIntegrator {
+extension BlockFamily where Method: ReversibleDifferentiableIntegrator {
     /// The method's own exact inverse step.
     public static var unstep: ((inout Method, Field, inout Method.State, Scalar, Scalar) -> Void)? {
         { m, f, s, t, h in m.unstep(f, &s, time: t, stepSize: h) }
+    }
+
+    public static var unstepWithPullback: ((inout Method, Field, inout Method.State, Scalar, Scalar,
+                                            inout Method.State, inout Method.Parameters) -> Void)? {
+        { m, f, s, t, h, c, g in m.unstepWithPullback(f, &s, time: t, stepSize: h, cotangent: &c, parameters: &g) }
     }
 }
 
@@ -201,6 +210,8 @@ public enum ResNetFamily<Scalar: BLASScalar>: BlockFamily {
         LayerPairGradient(first: ConvLayerGradient(zeroFor: f.residual.first), second: ConvLayerGradient(zeroFor: f.residual.second))
     }
     public static var unstep: ((inout Method, Field, inout Method.State, Scalar, Scalar) -> Void)? { nil }
+    public static var unstepWithPullback: ((inout Method, Field, inout Method.State, Scalar, Scalar,
+                                            inout Method.State, inout Method.Parameters) -> Void)? { nil }
     public static func state(from x: Tensor<Scalar>) -> Tensor<Scalar> { x }
     public static func tensor(from s: Tensor<Scalar>) -> Tensor<Scalar> { s }
     public static func stateCotangent(from dx: Tensor<Scalar>, like s: Tensor<Scalar>) -> Tensor<Scalar> { dx }

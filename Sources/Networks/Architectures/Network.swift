@@ -78,14 +78,16 @@ public struct Network<Family: BlockFamily> {
     /// What a forward pass keeps for the backward pass.
     public struct Tape {
         var images: Tensor<Scalar>
-        var stemPreActivation: Tensor<Scalar>
+        /// σ(stem), where σ' is read off.
+        var stemActivated: Tensor<Scalar>
         /// Stored mode: the input of every unit. Reversible: only the first unit's.
         var unitInputs: [Int: State] = [:]
         /// The output of each transition unit before downsampling.
         var unitOutputs: [Int: State] = [:]
         /// The state after the last unit (and its transition).
         var final: State
-        var feature: Tensor<Scalar>
+        /// σ(batch norm of the last feature map).
+        var headActivated: Tensor<Scalar>
         var normCache: BatchNorm<Scalar>.Cache
         var pooled: Matrix<Scalar>
         var logits: Matrix<Scalar>
@@ -95,10 +97,8 @@ public struct Network<Family: BlockFamily> {
     /// The forward pass on channel-major images; `training` selects batch statistics (and
     /// updates the running ones once).
     public mutating func forward(_ images: Tensor<Scalar>, training: Bool, keep backprop: Backprop?) -> Tape {
-        var a = Tensor<Scalar>(channels: stem.conv.outputChannels, batch: images.batch, height: images.height, width: images.width)
-        stem.preActivation(images, into: &a, scratch: scratch)
-        var x = a
-        Elementwise.activate(a, .relu, into: &x)
+        var x = Tensor<Scalar>(channels: stem.conv.outputChannels, batch: images.batch, height: images.height, width: images.width)
+        stem.apply(images, activating: .relu, into: &x, scratch: scratch)
         var state = Family.state(from: x)
         var method = Family.makeMethod()
         var inputs: [Int: State] = [:], outputs: [Int: State] = [:]
@@ -110,13 +110,12 @@ public struct Network<Family: BlockFamily> {
                 state = transition(state, after: j)
             }
         }
-        let feature = Family.tensor(from: state)
-        var relu = feature
-        let (normalized, cache) = norm.forward(feature, training: training)
+        let (normalized, cache) = norm.forward(Family.tensor(from: state), training: training)
+        var relu = normalized
         Elementwise.activate(normalized, .relu, into: &relu)
         let pooled = Self.globalAveragePool(relu)
         let logits = classifier.forward(pooled)
-        return Tape(images: images, stemPreActivation: a, unitInputs: inputs, unitOutputs: outputs, final: state, feature: normalized,
+        return Tape(images: images, stemActivated: x, unitInputs: inputs, unitOutputs: outputs, final: state, headActivated: relu,
                     normCache: cache, pooled: pooled, logits: logits)
     }
 
@@ -138,7 +137,7 @@ public struct Network<Family: BlockFamily> {
     /// Loss, accuracy and the gradient of the mean cross-entropy for a batch.
     public mutating func gradient(images: Tensor<Scalar>, labels: [Int], backprop: Backprop)
         throws -> (loss: Double, correct: Int, gradient: NetworkGradient<Family>) {
-        if backprop == .reversible && Family.unstep == nil {
+        if backprop == .reversible && Family.unstepWithPullback == nil {
             throw ArchitectureError("\(Family.name) blocks have no exact inverse step: use --backprop stored")
         }
         let tape = forward(images, training: true, keep: backprop)
@@ -146,8 +145,8 @@ public struct Network<Family: BlockFamily> {
         var g = NetworkGradient(zeroFor: self)
         // Head.
         let dPooled = classifier.backward(dLogits, input: tape.pooled, gradient: &g.classifier)
-        var dRelu = Tensor<Scalar>(channels: tape.feature.channels, batch: tape.feature.batch,
-                                   height: tape.feature.height, width: tape.feature.width)
+        var dRelu = Tensor<Scalar>(channels: tape.headActivated.channels, batch: tape.headActivated.batch,
+                                   height: tape.headActivated.height, width: tape.headActivated.width)
         let plane = dRelu.planeSize
         for c in 0..<dRelu.channels {
             for n in 0..<dRelu.batch {
@@ -155,7 +154,7 @@ public struct Network<Family: BlockFamily> {
                 for i in 0..<plane { dRelu.data[base + i] = v }
             }
         }
-        Elementwise.multiplyByDerivative(&dRelu, .relu, at: tape.feature)
+        Elementwise.multiplyByDerivative(&dRelu, .relu, activated: tape.headActivated)
         let dFeature = norm.backward(dRelu, cache: tape.normCache, gradient: &g.norm)
         // Units, last to first.
         var y = tape.final
@@ -168,21 +167,18 @@ public struct Network<Family: BlockFamily> {
                 cotangent = transitionAdjoint(cotangent, after: j, height: shape.height, width: shape.width)
                 y = before
             }
-            let x: State
             if backprop == .stored {
-                x = tape.unitInputs[j]!
+                let x = tape.unitInputs[j]!
+                method.pullback(units[j], from: x, to: y, time: Scalar(j) * stepSize, stepSize: stepSize,
+                                cotangent: &cotangent, parameters: &g.units[j])
+                y = x
             } else {
-                var rebuilt = y
-                Family.unstep!(&method, units[j], &rebuilt, Scalar(j + 1) * stepSize, stepSize)
-                x = rebuilt
+                Family.unstepWithPullback!(&method, units[j], &y, Scalar(j + 1) * stepSize, stepSize, &cotangent, &g.units[j])
             }
-            method.pullback(units[j], from: x, to: y, time: Scalar(j) * stepSize, stepSize: stepSize,
-                            cotangent: &cotangent, parameters: &g.units[j])
-            y = x
         }
         // Stem.
         var dStem = Family.tensorCotangent(from: cotangent)
-        Elementwise.multiplyByDerivative(&dStem, .relu, at: tape.stemPreActivation)
+        Elementwise.multiplyByDerivative(&dStem, .relu, activated: tape.stemActivated)
         stem.conv.accumulateWeightGradient(input: images, outputGradient: dStem, scale: 1, into: &g.stem.weights, scratch: scratch)
         Elementwise.accumulateChannelSums(dStem, scale: 1, into: &g.stem.bias)
         return (loss, correct, g)

@@ -30,6 +30,16 @@ public struct HamiltonianField<Scalar: BLASScalar>: DifferentiablePartitionedFie
         forceLayer.pullback(at: q, cotangent: u, scale: s, input: &dq, gradient: &g.second, scratch: scratch)
     }
 
+    public func velocityWithPullback(at p: State, time: Scalar, into value: inout State, cotangent u: State, scale s: Scalar,
+                                     input dp: inout State, parameters g: inout LayerPairGradient<Scalar>) {
+        velocityLayer.evaluateWithPullback(at: p, into: &value, cotangent: u, scale: s, input: &dp, gradient: &g.first, scratch: scratch)
+    }
+
+    public func forceWithPullback(at q: State, time: Scalar, into value: inout State, cotangent u: State, scale s: Scalar,
+                                  input dq: inout State, parameters g: inout LayerPairGradient<Scalar>) {
+        forceLayer.evaluateWithPullback(at: q, into: &value, cotangent: u, scale: s, input: &dq, gradient: &g.second, scratch: scratch)
+    }
+
     public mutating func visitParameters(_ body: (inout [Scalar]) -> Void) {
         velocityLayer.layer.visitParameters(body)
         forceLayer.layer.visitParameters(body)
@@ -69,6 +79,16 @@ public struct RevNetField<Scalar: BLASScalar>: DifferentiablePartitionedField, P
         g.pullback(at: q, cotangent: u, scale: s, input: &dq, gradient: &grad.second, scratch: scratch)
     }
 
+    public func velocityWithPullback(at p: State, time: Scalar, into value: inout State, cotangent u: State, scale s: Scalar, input dp: inout State,
+                                     parameters grad: inout ParameterPair<LayerPairGradient<Scalar>, LayerPairGradient<Scalar>>) {
+        f.evaluateWithPullback(at: p, into: &value, cotangent: u, scale: s, input: &dp, gradient: &grad.first, scratch: scratch)
+    }
+
+    public func forceWithPullback(at q: State, time: Scalar, into value: inout State, cotangent u: State, scale s: Scalar, input dq: inout State,
+                                  parameters grad: inout ParameterPair<LayerPairGradient<Scalar>, LayerPairGradient<Scalar>>) {
+        g.evaluateWithPullback(at: q, into: &value, cotangent: u, scale: s, input: &dq, gradient: &grad.second, scratch: scratch)
+    }
+
     public mutating func visitParameters(_ body: (inout [Scalar]) -> Void) {
         f.first.visitParameters(body)
         f.second.visitParameters(body)
@@ -93,6 +113,11 @@ public struct LeapfrogField<Scalar: BLASScalar>: DifferentiableSecondOrderField,
     public func accelerationPullback(at y: State, time: Scalar, cotangent u: State, scale s: Scalar, input dy: inout State,
                                      parameters g: inout ConvLayerGradient<Scalar>) {
         layer.pullback(at: y, cotangent: u, scale: s, input: &dy, gradient: &g, scratch: scratch)
+    }
+
+    public func accelerationWithPullback(at y: State, time: Scalar, into value: inout State, cotangent u: State, scale s: Scalar,
+                                         input dy: inout State, parameters g: inout ConvLayerGradient<Scalar>) {
+        layer.evaluateWithPullback(at: y, into: &value, cotangent: u, scale: s, input: &dy, gradient: &g, scratch: scratch)
     }
 
     public mutating func visitParameters(_ body: (inout [Scalar]) -> Void) { layer.layer.visitParameters(body) }
@@ -144,44 +169,52 @@ public struct MidpointField<Scalar: BLASScalar>: DifferentiableVectorField, Para
         self.scratch = scratch
     }
 
+    /// d ← (σ(KZ + b₁), σ(−KᵀY + b₂)).
     public func evaluate(_ x: State, time: Scalar, into d: inout State) {
-        var a = scratch.take(Slot.preActivation, channels: layer.conv.outputChannels, like: x.q)
-        layer.preActivation(x.p, into: &a, scratch: scratch)          // K Z + b₁
-        Elementwise.activate(a, activation, into: &d.q)
-        layer.conv.applyTranspose(x.q, into: &a, scratch: scratch)    // Kᵀ Y
-        a.scale(by: -1)
-        Elementwise.addBias(secondBias, to: &a)
-        Elementwise.activate(a, activation, into: &d.p)
-        scratch.recycle(Slot.preActivation, a)
+        layer.apply(x.p, activating: activation, into: &d.q, scratch: scratch)
+        layer.conv.applyTranspose(x.q, into: &d.p, scratch: scratch)
+        d.p.scale(by: -1)
+        Elementwise.addBias(secondBias, to: &d.p, activating: activation)
     }
 
-    /// With a₁ = KZ + b₁, a₂ = −KᵀY + b₂ and d₁ = σ'(a₁)⊙u_Y, d₂ = σ'(a₂)⊙u_Z:
-    /// dZ += s·Kᵀd₁, dY −= s·K d₂, dK += s·(weightGrad(Z, d₁) − weightGrad(d₂, Y)).
     public func pullback(at x: State, time: Scalar, cotangent u: State, scale s: Scalar, input dx: inout State,
                          parameters g: inout MidpointGradient<Scalar>) {
-        var a = scratch.take(Slot.preActivation, channels: layer.conv.outputChannels, like: x.q)
-        var d = scratch.take(Slot.projected, channels: layer.conv.outputChannels, like: x.q)
+        var d = State(q: scratch.take(Slot.activated, channels: layer.conv.outputChannels, like: x.q),
+                      p: scratch.take(Slot.secondActivated, channels: layer.conv.outputChannels, like: x.q))
+        evaluate(x, time: time, into: &d)
+        pullback(at: x, activated: d, cotangent: u, scale: s, input: &dx, parameters: &g)
+        scratch.recycle(Slot.activated, d.q)
+        scratch.recycle(Slot.secondActivated, d.p)
+    }
+
+    /// The value is the pair of activations the pullback needs.
+    public func evaluateWithPullback(at x: State, time: Scalar, into value: inout State, cotangent u: State, scale s: Scalar,
+                                     input dx: inout State, parameters g: inout MidpointGradient<Scalar>) {
+        evaluate(x, time: time, into: &value)
+        pullback(at: x, activated: value, cotangent: u, scale: s, input: &dx, parameters: &g)
+    }
+
+    /// With the activations a = f(x) and e₁ = σ'⊙u_Y, e₂ = σ'⊙u_Z:
+    /// dZ += s·Kᵀe₁, dY −= s·K e₂, dK += s·(weightGrad(Z, e₁) − weightGrad(e₂, Y)).
+    private func pullback(at x: State, activated a: State, cotangent u: State, scale s: Scalar, input dx: inout State,
+                          parameters g: inout MidpointGradient<Scalar>) {
+        var e = scratch.take(Slot.projected, channels: layer.conv.outputChannels, like: x.q)
         var t = scratch.take(Slot.transposed, channels: layer.conv.outputChannels, like: x.q)
         // First half.
-        layer.preActivation(x.p, into: &a, scratch: scratch)
-        d.assign(u.q)
-        Elementwise.multiplyByDerivative(&d, activation, at: a)
-        layer.conv.accumulateWeightGradient(input: x.p, outputGradient: d, scale: s, into: &g.layer.weights, scratch: scratch)
-        Elementwise.accumulateChannelSums(d, scale: s, into: &g.layer.bias)
-        layer.conv.applyTranspose(d, into: &t, scratch: scratch)
+        e.assign(u.q)
+        Elementwise.multiplyByDerivative(&e, activation, activated: a.q)
+        layer.conv.accumulateWeightGradient(input: x.p, outputGradient: e, scale: s, into: &g.layer.weights, scratch: scratch)
+        Elementwise.accumulateChannelSums(e, scale: s, into: &g.layer.bias)
+        layer.conv.applyTranspose(e, into: &t, scratch: scratch)
         dx.p.axpy(s, t)
         // Second half.
-        layer.conv.applyTranspose(x.q, into: &a, scratch: scratch)
-        a.scale(by: -1)
-        Elementwise.addBias(secondBias, to: &a)
-        d.assign(u.p)
-        Elementwise.multiplyByDerivative(&d, activation, at: a)
-        Elementwise.accumulateChannelSums(d, scale: s, into: &g.secondBias)
-        layer.conv.accumulateWeightGradient(input: d, outputGradient: x.q, scale: -s, into: &g.layer.weights, scratch: scratch)
-        layer.conv.apply(d, into: &t, scratch: scratch)
+        e.assign(u.p)
+        Elementwise.multiplyByDerivative(&e, activation, activated: a.p)
+        Elementwise.accumulateChannelSums(e, scale: s, into: &g.secondBias)
+        layer.conv.accumulateWeightGradient(input: e, outputGradient: x.q, scale: -s, into: &g.layer.weights, scratch: scratch)
+        layer.conv.apply(e, into: &t, scratch: scratch)
         dx.q.axpy(-s, t)
-        scratch.recycle(Slot.preActivation, a)
-        scratch.recycle(Slot.projected, d)
+        scratch.recycle(Slot.projected, e)
         scratch.recycle(Slot.transposed, t)
     }
 

@@ -17,10 +17,10 @@ public struct ConvLayer<Scalar: BLASScalar>: Sendable, Equatable {
                   bias: [Scalar](repeating: 0, count: outputChannels))
     }
 
-    /// a ← K x + b.
-    func preActivation(_ x: Tensor<Scalar>, into a: inout Tensor<Scalar>, scratch: Scratch<Scalar>) {
-        conv.apply(x, into: &a, scratch: scratch)
-        Elementwise.addBias(bias, to: &a)
+    /// y ← σ(K x + b), or K x + b when σ is nil.
+    func apply(_ x: Tensor<Scalar>, activating sigma: Activation?, into y: inout Tensor<Scalar>, scratch: Scratch<Scalar>) {
+        conv.apply(x, into: &y, scratch: scratch)
+        Elementwise.addBias(bias, to: &y, activating: sigma)
     }
 }
 
@@ -38,5 +38,5 @@ public struct ConvLayerGradient<Scalar: BLASScalar>: Sendable, Equatable {
 
 /// The named scratch tensors of the layer kernels (one layer call at a time uses them).
 enum Slot {
-    static let preActivation = 0, activated = 1, projected = 2, transposed = 3, second = 4
+    static let activated = 0, projected = 1, transposed = 2, secondActivated = 3
 }

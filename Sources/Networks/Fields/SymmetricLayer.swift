@@ -17,37 +17,50 @@ public struct SymmetricLayer<Scalar: BLASScalar>: Sendable, Equatable {
 
     /// out ← sign·Kᵀσ(Kx + b).
     public func evaluate(_ x: Tensor<Scalar>, into out: inout Tensor<Scalar>, scratch: Scratch<Scalar>) {
-        let hidden = layer.conv.outputChannels
-        var a = scratch.take(Slot.preActivation, channels: hidden, like: x)
-        var s = scratch.take(Slot.activated, channels: hidden, like: x)
-        layer.preActivation(x, into: &a, scratch: scratch)
-        Elementwise.activate(a, activation, into: &s)
-        layer.conv.applyTranspose(s, into: &out, scratch: scratch)
-        if sign != 1 { out.scale(by: sign) }
-        scratch.recycle(Slot.preActivation, a)
+        var s = scratch.take(Slot.activated, channels: layer.conv.outputChannels, like: x)
+        layer.apply(x, activating: activation, into: &s, scratch: scratch)
+        value(activated: s, into: &out, scratch: scratch)
         scratch.recycle(Slot.activated, s)
     }
 
-    /// dx += scale·sign·KᵀDK u and the parameter gradient, D = diag σ'(Kx + b):
-    /// ∂/∂K ⟨u, Kᵀs⟩ = ⟨Ku, s⟩ gives weightGrad(u, s); the inner K gives weightGrad(x, da).
+    /// dx += scale·sign·KᵀDK u and the parameter gradient, D = diag σ'(Kx + b).
     public func pullback(at x: Tensor<Scalar>, cotangent u: Tensor<Scalar>, scale: Scalar,
                          input dx: inout Tensor<Scalar>, gradient g: inout ConvLayerGradient<Scalar>, scratch: Scratch<Scalar>) {
-        let hidden = layer.conv.outputChannels
-        var a = scratch.take(Slot.preActivation, channels: hidden, like: x)
-        var s = scratch.take(Slot.activated, channels: hidden, like: x)
-        var v = scratch.take(Slot.projected, channels: hidden, like: x)
+        var s = scratch.take(Slot.activated, channels: layer.conv.outputChannels, like: x)
+        layer.apply(x, activating: activation, into: &s, scratch: scratch)
+        pullback(at: x, activated: s, cotangent: u, scale: scale, input: &dx, gradient: &g, scratch: scratch)
+        scratch.recycle(Slot.activated, s)
+    }
+
+    /// `evaluate` and `pullback` at the same x, with σ(Kx + b) computed once.
+    public func evaluateWithPullback(at x: Tensor<Scalar>, into out: inout Tensor<Scalar>, cotangent u: Tensor<Scalar>, scale: Scalar,
+                                     input dx: inout Tensor<Scalar>, gradient g: inout ConvLayerGradient<Scalar>, scratch: Scratch<Scalar>) {
+        var s = scratch.take(Slot.activated, channels: layer.conv.outputChannels, like: x)
+        layer.apply(x, activating: activation, into: &s, scratch: scratch)
+        value(activated: s, into: &out, scratch: scratch)
+        pullback(at: x, activated: s, cotangent: u, scale: scale, input: &dx, gradient: &g, scratch: scratch)
+        scratch.recycle(Slot.activated, s)
+    }
+
+    /// out ← sign·Kᵀs.
+    private func value(activated s: Tensor<Scalar>, into out: inout Tensor<Scalar>, scratch: Scratch<Scalar>) {
+        layer.conv.applyTranspose(s, into: &out, scratch: scratch)
+        if sign != 1 { out.scale(by: sign) }
+    }
+
+    /// The pullback given s = σ(Kx + b): ∂/∂K ⟨u, Kᵀs⟩ = ⟨Ku, s⟩ gives weightGrad(u, s); with
+    /// v = D K u, the inner K gives weightGrad(x, v) and the bias Σv.
+    private func pullback(at x: Tensor<Scalar>, activated s: Tensor<Scalar>, cotangent u: Tensor<Scalar>, scale: Scalar,
+                          input dx: inout Tensor<Scalar>, gradient g: inout ConvLayerGradient<Scalar>, scratch: Scratch<Scalar>) {
+        var v = scratch.take(Slot.projected, channels: layer.conv.outputChannels, like: x)
         var t = scratch.take(Slot.transposed, channels: x.channels, like: x)
-        layer.preActivation(x, into: &a, scratch: scratch)
-        Elementwise.activate(a, activation, into: &s)
         layer.conv.accumulateWeightGradient(input: u, outputGradient: s, scale: scale * sign, into: &g.weights, scratch: scratch)
         layer.conv.apply(u, into: &v, scratch: scratch)
-        Elementwise.multiplyByDerivative(&v, activation, at: a)  // v = D K u = da / sign
+        Elementwise.multiplyByDerivative(&v, activation, activated: s)
         layer.conv.accumulateWeightGradient(input: x, outputGradient: v, scale: scale * sign, into: &g.weights, scratch: scratch)
         Elementwise.accumulateChannelSums(v, scale: scale * sign, into: &g.bias)
         layer.conv.applyTranspose(v, into: &t, scratch: scratch)
         dx.axpy(scale * sign, t)
-        scratch.recycle(Slot.preActivation, a)
-        scratch.recycle(Slot.activated, s)
         scratch.recycle(Slot.projected, v)
         scratch.recycle(Slot.transposed, t)
     }

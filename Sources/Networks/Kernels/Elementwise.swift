@@ -7,16 +7,28 @@ public enum Activation: String, Sendable, Codable, CaseIterable {
     case tanh
 }
 
-/// Per-channel and elementwise kernels on channel-major tensors.
+/// Per-channel and elementwise kernels on channel-major tensors. Memory-bound, so the loops are
+/// branch-free (they vectorise) and split across `Workers` when the tensor is large.
 public enum Elementwise {
-    /// a[c, …] += b[c].
-    public static func addBias<T: BLASScalar>(_ b: [T], to a: inout Tensor<T>) {
+    /// a[c, …] ← σ(a[c, …] + b[c]), or just the bias when σ is nil: a layer's bias and
+    /// activation in one pass over the convolution's output.
+    public static func addBias<T: BLASScalar>(_ b: [T], to a: inout Tensor<T>, activating sigma: Activation? = nil) {
         let size = a.channelSize
         precondition(b.count == a.channels, "addBias: \(b.count) biases for \(a.channels) channels")
-        a.data.withUnsafeMutableBufferPointer { a in
-            for c in b.indices {
-                let base = a.baseAddress! + c * size, v = b[c]
-                for i in 0..<size { base[i] += v }
+        b.withUnsafeBufferPointer { b in
+            a.data.withUnsafeMutableBufferPointer { a in
+                let (a, b) = (Shared(a), Shared(UnsafeMutableBufferPointer(mutating: b)))
+                Workers.forEach(b.buffer.count, grain: Workers.grain(itemSize: size)) { channels in
+                    for c in channels {
+                        let v = b.buffer[c]
+                        let row = UnsafeMutableBufferPointer(rebasing: a.buffer[(c * size)..<((c + 1) * size)])
+                        switch sigma {
+                        case nil: for i in row.indices { row[i] += v }
+                        case .relu?: for i in row.indices { row[i] = max(row[i] + v, 0) }
+                        case .tanh?: for i in row.indices { row[i] = T.tanh(row[i] + v) }
+                        }
+                    }
+                }
             }
         }
     }
@@ -26,25 +38,28 @@ public enum Elementwise {
         precondition(a.hasSameShape(as: s), "activate: shapes differ")
         a.data.withUnsafeBufferPointer { a in
             s.data.withUnsafeMutableBufferPointer { s in
-                switch sigma {
-                case .relu: for i in a.indices { s[i] = a[i] > 0 ? a[i] : 0 }
-                case .tanh: for i in a.indices { s[i] = T.tanh(a[i]) }
+                let (a, s) = (Shared(UnsafeMutableBufferPointer(mutating: a)), Shared(s))
+                Workers.forEach(s.buffer.count) { r in
+                    switch sigma {
+                    case .relu: for i in r { s.buffer[i] = max(a.buffer[i], 0) }
+                    case .tanh: for i in r { s.buffer[i] = T.tanh(a.buffer[i]) }
+                    }
                 }
             }
         }
     }
 
-    /// v ← v ⊙ σ'(a).
-    public static func multiplyByDerivative<T: BLASScalar>(_ v: inout Tensor<T>, _ sigma: Activation, at a: Tensor<T>) {
-        precondition(a.hasSameShape(as: v), "multiplyByDerivative: shapes differ")
-        a.data.withUnsafeBufferPointer { a in
+    /// v ← v ⊙ σ'(a), read off the activated values s = σ(a): relu' = [s > 0], tanh' = 1 − s².
+    /// So a layer keeps σ(a) only, for its value and its pullback alike.
+    public static func multiplyByDerivative<T: BLASScalar>(_ v: inout Tensor<T>, _ sigma: Activation, activated s: Tensor<T>) {
+        precondition(s.hasSameShape(as: v), "multiplyByDerivative: shapes differ")
+        s.data.withUnsafeBufferPointer { s in
             v.data.withUnsafeMutableBufferPointer { v in
-                switch sigma {
-                case .relu: for i in a.indices where a[i] <= 0 { v[i] = 0 }
-                case .tanh:
-                    for i in a.indices {
-                        let t = T.tanh(a[i])
-                        v[i] *= 1 - t * t
+                let (s, v) = (Shared(UnsafeMutableBufferPointer(mutating: s)), Shared(v))
+                Workers.forEach(v.buffer.count) { r in
+                    switch sigma {
+                    case .relu: for i in r { v.buffer[i] = s.buffer[i] > 0 ? v.buffer[i] : 0 }
+                    case .tanh: for i in r { v.buffer[i] *= 1 - s.buffer[i] * s.buffer[i] }
                     }
                 }
             }
@@ -56,12 +71,25 @@ public enum Elementwise {
         precondition(g.count == d.channels, "accumulateChannelSums: \(g.count) entries for \(d.channels) channels")
         let size = d.channelSize
         d.data.withUnsafeBufferPointer { d in
-            for c in g.indices {
-                var s: T = 0
-                let base = d.baseAddress! + c * size
-                for i in 0..<size { s += base[i] }
-                g[c] += scale * s
+            g.withUnsafeMutableBufferPointer { g in
+                let (d, g) = (Shared(UnsafeMutableBufferPointer(mutating: d)), Shared(g))
+                Workers.forEach(g.buffer.count, grain: Workers.grain(itemSize: size)) { channels in
+                    for c in channels { g.buffer[c] += scale * sum(d.buffer.baseAddress! + c * size, count: size) }
+                }
             }
         }
+    }
+
+    /// Σ p[0..<count] in eight interleaved partial sums (so the loop vectorises).
+    static func sum<T: BLASScalar>(_ p: UnsafePointer<T>, count: Int) -> T {
+        var acc = SIMD8<T>()
+        var i = 0
+        while i + 8 <= count {
+            acc += UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<T>.self)
+            i += 8
+        }
+        var s = acc.sum()
+        while i < count { s += p[i]; i += 1 }
+        return s
     }
 }
