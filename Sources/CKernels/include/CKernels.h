@@ -12,10 +12,11 @@
 /// 1 when the CPU supports the kernels (AVX-512F), else 0.
 int dyn_direct_conv_available(void);
 
-/// y[co, n, ·] = Σ_{ci,dy,dx} w[co][ci][dy][dx] · x[ci, n, i+dy−1, j+dx−1] for images
-/// n ∈ [first, first + count) of a batch of `batch`. Requires cout % 8 == 0.
+/// y[co, n, i, j] ← alpha · Σ_{ci,dy,dx} w[co][ci][dy][dx] · x[ci, n, i+dy−1, j+dx−1] + beta · y[co, n, i, j]
+/// for images n ∈ [first, first + count) of a batch of `batch` (y is not read when beta = 0).
+/// Requires cout % 8 == 0.
 void dyn_conv3x3_forward(const float *x, int cin, int batch, int first, int count, int h, int w,
-                         const float *weights, int cout, float *y);
+                         const float *weights, int cout, float alpha, float beta, float *y);
 
 /// dw[co][ci][dy][dx] += scale · Σ_{n,i,j} g[co, n, i, j] · x[ci, n, i+dy−1, j+dx−1] over images
 /// [first, first + count). Requires cout % 2 == 0.

@@ -172,8 +172,7 @@ public struct MidpointField<Scalar: BLASScalar>: DifferentiableVectorField, Para
     /// d ← (σ(KZ + b₁), σ(−KᵀY + b₂)).
     public func evaluate(_ x: State, time: Scalar, into d: inout State) {
         layer.apply(x.p, activating: activation, into: &d.q, scratch: scratch)
-        layer.conv.applyTranspose(x.q, into: &d.p, scratch: scratch)
-        d.p.scale(by: -1)
+        layer.conv.applyTranspose(x.q, into: &d.p, scale: -1, scratch: scratch)
         Elementwise.addBias(secondBias, to: &d.p, activating: activation)
     }
 
@@ -199,23 +198,19 @@ public struct MidpointField<Scalar: BLASScalar>: DifferentiableVectorField, Para
     private func pullback(at x: State, activated a: State, cotangent u: State, scale s: Scalar, input dx: inout State,
                           parameters g: inout MidpointGradient<Scalar>) {
         var e = scratch.take(Slot.projected, channels: layer.conv.outputChannels, like: x.q)
-        var t = scratch.take(Slot.transposed, channels: layer.conv.outputChannels, like: x.q)
         // First half.
         e.assign(u.q)
         Elementwise.multiplyByDerivative(&e, activation, activated: a.q)
         layer.conv.accumulateWeightGradient(input: x.p, outputGradient: e, scale: s, into: &g.layer.weights, scratch: scratch)
         Elementwise.accumulateChannelSums(e, scale: s, into: &g.layer.bias)
-        layer.conv.applyTranspose(e, into: &t, scratch: scratch)
-        dx.p.axpy(s, t)
+        layer.conv.applyTranspose(e, into: &dx.p, scale: s, adding: true, scratch: scratch)
         // Second half.
         e.assign(u.p)
         Elementwise.multiplyByDerivative(&e, activation, activated: a.p)
         Elementwise.accumulateChannelSums(e, scale: s, into: &g.secondBias)
         layer.conv.accumulateWeightGradient(input: e, outputGradient: x.q, scale: -s, into: &g.layer.weights, scratch: scratch)
-        layer.conv.apply(e, into: &t, scratch: scratch)
-        dx.q.axpy(-s, t)
+        layer.conv.apply(e, into: &dx.q, scale: -s, adding: true, scratch: scratch)
         scratch.recycle(Slot.projected, e)
-        scratch.recycle(Slot.transposed, t)
     }
 
     public mutating func visitParameters(_ body: (inout [Scalar]) -> Void) {

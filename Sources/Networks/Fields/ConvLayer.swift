@@ -38,5 +38,5 @@ public struct ConvLayerGradient<Scalar: BLASScalar>: Sendable, Equatable {
 
 /// The named scratch tensors of the layer kernels (one layer call at a time uses them).
 enum Slot {
-    static let activated = 0, projected = 1, transposed = 2, secondActivated = 3
+    static let activated = 0, projected = 1, secondActivated = 2
 }

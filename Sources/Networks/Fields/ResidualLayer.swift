@@ -45,16 +45,13 @@ public struct ResidualLayer<Scalar: BLASScalar>: Sendable, Equatable {
     private func pullback(at x: Tensor<Scalar>, activated s: Tensor<Scalar>, cotangent u: Tensor<Scalar>, scale: Scalar,
                           input dx: inout Tensor<Scalar>, gradient g: inout LayerPairGradient<Scalar>, scratch: Scratch<Scalar>) {
         var v = scratch.take(Slot.projected, channels: first.conv.outputChannels, like: x)
-        var t = scratch.take(Slot.transposed, channels: x.channels, like: x)
         second.conv.accumulateWeightGradient(input: s, outputGradient: u, scale: scale, into: &g.second.weights, scratch: scratch)
         Elementwise.accumulateChannelSums(u, scale: scale, into: &g.second.bias)
         second.conv.applyTranspose(u, into: &v, scratch: scratch)
         Elementwise.multiplyByDerivative(&v, activation, activated: s)
         first.conv.accumulateWeightGradient(input: x, outputGradient: v, scale: scale, into: &g.first.weights, scratch: scratch)
         Elementwise.accumulateChannelSums(v, scale: scale, into: &g.first.bias)
-        first.conv.applyTranspose(v, into: &t, scratch: scratch)
-        dx.axpy(scale, t)
+        first.conv.applyTranspose(v, into: &dx, scale: scale, adding: true, scratch: scratch)
         scratch.recycle(Slot.projected, v)
-        scratch.recycle(Slot.transposed, t)
     }
 }

@@ -44,8 +44,7 @@ public struct SymmetricLayer<Scalar: BLASScalar>: Sendable, Equatable {
 
     /// out ← sign·Kᵀs.
     private func value(activated s: Tensor<Scalar>, into out: inout Tensor<Scalar>, scratch: Scratch<Scalar>) {
-        layer.conv.applyTranspose(s, into: &out, scratch: scratch)
-        if sign != 1 { out.scale(by: sign) }
+        layer.conv.applyTranspose(s, into: &out, scale: sign, scratch: scratch)
     }
 
     /// The pullback given s = σ(Kx + b): ∂/∂K ⟨u, Kᵀs⟩ = ⟨Ku, s⟩ gives weightGrad(u, s); with
@@ -53,15 +52,12 @@ public struct SymmetricLayer<Scalar: BLASScalar>: Sendable, Equatable {
     private func pullback(at x: Tensor<Scalar>, activated s: Tensor<Scalar>, cotangent u: Tensor<Scalar>, scale: Scalar,
                           input dx: inout Tensor<Scalar>, gradient g: inout ConvLayerGradient<Scalar>, scratch: Scratch<Scalar>) {
         var v = scratch.take(Slot.projected, channels: layer.conv.outputChannels, like: x)
-        var t = scratch.take(Slot.transposed, channels: x.channels, like: x)
         layer.conv.accumulateWeightGradient(input: u, outputGradient: s, scale: scale * sign, into: &g.weights, scratch: scratch)
         layer.conv.apply(u, into: &v, scratch: scratch)
         Elementwise.multiplyByDerivative(&v, activation, activated: s)
         layer.conv.accumulateWeightGradient(input: x, outputGradient: v, scale: scale * sign, into: &g.weights, scratch: scratch)
         Elementwise.accumulateChannelSums(v, scale: scale * sign, into: &g.bias)
-        layer.conv.applyTranspose(v, into: &t, scratch: scratch)
-        dx.axpy(scale * sign, t)
+        layer.conv.applyTranspose(v, into: &dx, scale: scale * sign, adding: true, scratch: scratch)
         scratch.recycle(Slot.projected, v)
-        scratch.recycle(Slot.transposed, t)
     }
 }

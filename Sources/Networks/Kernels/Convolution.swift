@@ -30,16 +30,20 @@ public struct Convolution3x3<Scalar: BLASScalar>: Sendable, Equatable {
                   weights: (0..<(inputChannels * 9 * outputChannels)).map { _ in std * Scalar(Gaussian.sample(using: &g)) })
     }
 
-    /// y ← K x (y is overwritten; it must have `outputChannels` channels and x's other dimensions).
-    public func apply(_ x: Tensor<Scalar>, into y: inout Tensor<Scalar>, scratch: Scratch<Scalar>) {
+    /// y ← α·K x, or y + α·K x when `adding` (y must have `outputChannels` channels and x's other
+    /// dimensions). The scale and the sum happen in the kernel's epilogue, not in extra passes.
+    public func apply(_ x: Tensor<Scalar>, into y: inout Tensor<Scalar>, scale alpha: Scalar = 1, adding: Bool = false,
+                      scratch: Scratch<Scalar>) {
         precondition(x.channels == inputChannels && y.channels == outputChannels && y.channelSize == x.channelSize,
                      "Convolution3x3.apply: shapes \(x.channels)→\(y.channels) do not match \(inputChannels)→\(outputChannels)")
-        Self.convolve(x, weights: weights, outputChannels: outputChannels, into: &y, scratch: scratch)
+        Self.convolve(x, weights: weights, outputChannels: outputChannels, into: &y, alpha: alpha, beta: adding ? 1 : 0,
+                      scratch: scratch)
         scratch.flops += flops(channelSize: x.channelSize)
     }
 
-    /// z ← Kᵀ s with the same weights (z has `inputChannels` channels).
-    public func applyTranspose(_ s: Tensor<Scalar>, into z: inout Tensor<Scalar>, scratch: Scratch<Scalar>) {
+    /// z ← α·Kᵀ s with the same weights, or z + α·Kᵀ s when `adding` (z has `inputChannels` channels).
+    public func applyTranspose(_ s: Tensor<Scalar>, into z: inout Tensor<Scalar>, scale alpha: Scalar = 1, adding: Bool = false,
+                               scratch: Scratch<Scalar>) {
         precondition(s.channels == outputChannels && z.channels == inputChannels && z.channelSize == s.channelSize,
                      "Convolution3x3.applyTranspose: shapes do not match")
         Scratch.reserve(&scratch.flipped, weights.count)
@@ -51,7 +55,8 @@ public struct Convolution3x3<Scalar: BLASScalar>: Sendable, Equatable {
                 }
             }
         }
-        Self.convolve(s, weights: scratch.flipped, outputChannels: inputChannels, into: &z, scratch: scratch)
+        Self.convolve(s, weights: scratch.flipped, outputChannels: inputChannels, into: &z, alpha: alpha, beta: adding ? 1 : 0,
+                      scratch: scratch)
         scratch.flops += flops(channelSize: s.channelSize)
     }
 
@@ -98,19 +103,19 @@ public struct Convolution3x3<Scalar: BLASScalar>: Sendable, Equatable {
         return stride(from: 0, to: x.batch, by: size).map { $0..<min(x.batch, $0 + size) }
     }
 
-    /// Y (P × Cout, column-major = channel-major tensor) ← im2col(x) · W, chunk by chunk.
+    /// Y (P × Cout, column-major = channel-major tensor) ← α·im2col(x)·W + β·Y.
     static func convolve(_ x: Tensor<Scalar>, weights: [Scalar], outputChannels: Int, into y: inout Tensor<Scalar>,
-                         scratch: Scratch<Scalar>) {
+                         alpha: Scalar = 1, beta: Scalar = 0, scratch: Scratch<Scalar>) {
         if DirectConvolution.suitsForward(Scalar.self, outputChannels: outputChannels) {
-            DirectConvolution.forward(x, weights: weights, outputChannels: outputChannels, into: &y)
+            DirectConvolution.forward(x, weights: weights, outputChannels: outputChannels, into: &y, alpha: alpha, beta: beta)
         } else {
-            convolveByGEMM(x, weights: weights, outputChannels: outputChannels, into: &y, scratch: scratch)
+            convolveByGEMM(x, weights: weights, outputChannels: outputChannels, into: &y, alpha: alpha, beta: beta, scratch: scratch)
         }
     }
 
     /// The im2col + GEMM path of `convolve`, in chunks of at most `chunkLimit` im2col elements.
     static func convolveByGEMM(_ x: Tensor<Scalar>, weights: [Scalar], outputChannels: Int, into y: inout Tensor<Scalar>,
-                               scratch: Scratch<Scalar>, chunkLimit: Int = chunkElements) {
+                               alpha: Scalar = 1, beta: Scalar = 0, scratch: Scratch<Scalar>, chunkLimit: Int = chunkElements) {
         let p = x.channelSize, k = x.channels * 9, plane = x.planeSize
         for images in chunks(x, limit: chunkLimit) {
             let rows = images.count * plane
@@ -119,8 +124,8 @@ public struct Convolution3x3<Scalar: BLASScalar>: Sendable, Equatable {
                 weights.withUnsafeBufferPointer { w in
                     y.data.withUnsafeMutableBufferPointer { y in
                         Scalar.gemm(transposeA: false, transposeB: false, m: Int32(rows), n: Int32(outputChannels), k: Int32(k),
-                                    alpha: 1, a: cols.baseAddress!, lda: Int32(rows), b: w.baseAddress!, ldb: Int32(k),
-                                    beta: 0, c: y.baseAddress! + images.lowerBound * plane, ldc: Int32(p))
+                                    alpha: alpha, a: cols.baseAddress!, lda: Int32(rows), b: w.baseAddress!, ldb: Int32(k),
+                                    beta: beta, c: y.baseAddress! + images.lowerBound * plane, ldc: Int32(p))
                     }
                 }
             }

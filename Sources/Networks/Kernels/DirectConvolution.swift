@@ -35,8 +35,8 @@ enum DirectConvolution {
         return (0..<workers).map { k in (batch * k / workers)..<(batch * (k + 1) / workers) }
     }
 
-    /// y ← K x with weights `w` (Cin·9 × Cout column-major); `T` must be Float.
-    static func forward<T: BLASScalar>(_ x: Tensor<T>, weights: [T], outputChannels: Int, into y: inout Tensor<T>) {
+    /// y ← α·K x + β·y with weights `w` (Cin·9 × Cout column-major); `T` must be Float.
+    static func forward<T: BLASScalar>(_ x: Tensor<T>, weights: [T], outputChannels: Int, into y: inout Tensor<T>, alpha: T, beta: T) {
         x.data.withUnsafeBufferPointer { xs in
             weights.withUnsafeBufferPointer { ws in
                 y.data.withUnsafeMutableBufferPointer { ys in
@@ -45,9 +45,10 @@ enum DirectConvolution {
                                      out: UnsafeMutableRawPointer(ys.baseAddress!).assumingMemoryBound(to: Float.self))
                     let parts = ranges(x.batch)
                     let (cin, batch, h, w) = (Int32(x.channels), Int32(x.batch), Int32(x.height), Int32(x.width))
+                    let (alpha, beta) = (Float(alpha), Float(beta))
                     DispatchQueue.concurrentPerform(iterations: parts.count) { k in
                         dyn_conv3x3_forward(p.x, cin, batch, Int32(parts[k].lowerBound), Int32(parts[k].count), h, w,
-                                            p.weights, Int32(outputChannels), p.out)
+                                            p.weights, Int32(outputChannels), alpha, beta, p.out)
                     }
                 }
             }
