@@ -52,8 +52,8 @@ struct KernelTests {
         check(Double.self, tolerance: 1e-12)
     }
 
-    @Test("the direct AVX-512 kernels (Float, 8k output channels) agree with im2col + GEMM in double",
-          arguments: [(3, 8, 5, 21), (4, 16, 3, 37), (2, 8, 4, 4), (5, 24, 6, 16)])
+    @Test("the direct AVX-512 kernels (Float, 8k output channels) agree with im2col + GEMM in double, with the epilogue's scale and sum",
+          arguments: [(3, 8, 5, 21), (4, 16, 3, 37), (2, 8, 4, 4), (5, 24, 6, 16), (8, 16, 8, 8)])
     func direct(cin: Int, cout: Int, h: Int, w: Int) {
         guard DirectConvolution.available else { return }
         var g = SeededGenerator(seed: 11)
@@ -69,6 +69,15 @@ struct KernelTests {
         conv.apply(x, into: &y, scratch: Scratch())
         convF.apply(float(x), into: &yF, scratch: Scratch())
         #expect(zip(y.data, yF.data).allSatisfy { abs($0 - Double($1)) < 1e-4 })
+        // y + α·K x and z + α·Kᵀ dy, the epilogue's scale and sum (z: the direct kernel when Cin is 8k).
+        var sum = dy, sumF = float(dy)
+        conv.apply(x, into: &sum, scale: -0.5, adding: true, scratch: Scratch())
+        convF.apply(float(x), into: &sumF, scale: -0.5, adding: true, scratch: Scratch())
+        #expect(zip(sum.data, sumF.data).allSatisfy { abs($0 - Double($1)) < 1e-4 })
+        var z = x, zF = float(x)
+        conv.applyTranspose(dy, into: &z, scale: 0.75, adding: true, scratch: Scratch())
+        convF.applyTranspose(float(dy), into: &zF, scale: 0.75, adding: true, scratch: Scratch())
+        #expect(zip(z.data, zF.data).allSatisfy { abs($0 - Double($1)) < 1e-4 })
         var dW = [Double](repeating: 0.5, count: conv.weights.count), dWF = dW.map(Float.init)
         conv.accumulateWeightGradient(input: x, outputGradient: dy, scale: 0.25, into: &dW, scratch: Scratch())
         convF.accumulateWeightGradient(input: float(x), outputGradient: float(dy), scale: 0.25, into: &dWF, scratch: Scratch())
