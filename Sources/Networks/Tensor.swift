@@ -132,4 +132,28 @@ public struct Tensor<Scalar: BLASScalar>: VectorSpace, CoordinateState, Equatabl
         return Tensor(channels: a.channels + b.channels, batch: a.batch, height: a.height, width: a.width, data: a.data + b.data)
     }
 
+    // MARK: Images
+
+    /// Images `range` of every channel, as a tensor of `range.count` images.
+    public func images(_ range: Range<Int>) -> Tensor {
+        precondition(range.lowerBound >= 0 && range.upperBound <= batch, "Tensor: image range \(range) outside 0..<\(batch)")
+        let plane = planeSize
+        var out = [Scalar]()
+        out.reserveCapacity(channels * range.count * plane)
+        for c in 0..<channels { out += data[((c * batch + range.lowerBound) * plane)..<((c * batch + range.upperBound) * plane)] }
+        return Tensor(channels: channels, batch: range.count, height: height, width: width, data: out)
+    }
+
+    /// The images of `parts`, in order, as one batch (inverse of `images(_:)` over a partition).
+    public static func concatenatingImages(_ parts: [Tensor]) -> Tensor {
+        guard let first = parts.first else { preconditionFailure("Tensor: no images to concatenate") }
+        precondition(parts.allSatisfy { $0.channels == first.channels && $0.height == first.height && $0.width == first.width },
+                     "Tensor: cannot concatenate images of different shapes")
+        var out = [Scalar]()
+        out.reserveCapacity(first.channels * parts.reduce(0) { $0 + $1.batch } * first.planeSize)
+        for c in 0..<first.channels {
+            for t in parts { out += t.data[(c * t.channelSize)..<((c + 1) * t.channelSize)] }
+        }
+        return Tensor(channels: first.channels, batch: parts.reduce(0) { $0 + $1.batch }, height: first.height, width: first.width, data: out)
+    }
 }

@@ -44,6 +44,19 @@ struct GradientTests {
         #expect(float < Double(Float.ulpOfOne.squareRoot()), "\(block) float: \(float)")
     }
 
+    @Test("the units' image chunks partition the batch into near-equal parts, a multiple of the threads")
+    func imageChunks() {
+        let workers = BLASConfiguration.threads
+        for batch in [1, 3, 50, 64, 128, 129, 1000] {
+            let chunks = Network<HamiltonianFamily<Float>>.imageChunks(batch)
+            #expect(chunks.first?.lowerBound == 0 && chunks.last?.upperBound == batch, "batch \(batch)")
+            #expect(zip(chunks, chunks.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound }, "batch \(batch)")
+            #expect(chunks.allSatisfy { !$0.isEmpty && $0.count <= Network<HamiltonianFamily<Float>>.chunkImages }, "batch \(batch)")
+            #expect(chunks.map(\.count).max()! - chunks.map(\.count).min()! <= 1, "batch \(batch)")
+            #expect(chunks.count % workers == 0 || chunks.count == batch, "batch \(batch)")
+        }
+    }
+
     @Test("resnet refuses reversible backprop")
     func resnetNotReversible() throws {
         var n = Network<ResNetFamily<Double>>(try Tiny.architecture("resnet"), inputChannels: 3, classes: 3, seed: 1)

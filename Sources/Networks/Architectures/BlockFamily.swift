@@ -7,7 +7,7 @@ import Stability
 /// (a tensor of C channels) becomes the method's state and back.
 public protocol BlockFamily {
     associatedtype Scalar: BLASScalar
-    associatedtype Field: Parameterized where Field.Scalar == Scalar
+    associatedtype Field: Parameterized & ScratchBound where Field.Scalar == Scalar
     associatedtype Method: DifferentiableIntegrator where Method.Field == Field, Method.State: TensorStructured & CoordinateState,
         Method.State.Scalar == Scalar, Method.Parameters: Parameterized, Method.Parameters.Scalar == Scalar
 

@@ -5,11 +5,11 @@ import LinearAlgebra
 /// (Y, Z): Y' = K₁ᵀσ(K₁Z + b₁), Z' = −K₂ᵀσ(K₂Y + b₂). A separable Hamiltonian system, integrated
 /// by `StormerVerlet(scheme: .staggered)`; its Jacobian [[0, K₁ᵀD₁K₁], [−K₂ᵀD₂K₂, 0]] has
 /// purely imaginary eigenvalues.
-public struct HamiltonianField<Scalar: BLASScalar>: DifferentiablePartitionedField, Parameterized {
+public struct HamiltonianField<Scalar: BLASScalar>: DifferentiablePartitionedField, Parameterized, ScratchBound {
     public typealias State = Tensor<Scalar>
     public var velocityLayer: SymmetricLayer<Scalar>
     public var forceLayer: SymmetricLayer<Scalar>
-    public let scratch: Scratch<Scalar>
+    public var scratch: Scratch<Scalar>
 
     public init(channels: Int, activation: Activation, scratch: Scratch<Scalar>, using g: inout SeededGenerator) {
         velocityLayer = SymmetricLayer(layer: ConvLayer(inputChannels: channels, outputChannels: channels, using: &g), activation: activation, sign: 1)
@@ -49,11 +49,11 @@ public struct HamiltonianField<Scalar: BLASScalar>: DifferentiablePartitionedFie
 /// The RevNet block's additive coupling Y ← Y + F(Z), Z ← Z + G(Y) (Gomez et al., NeurIPS 2017)
 /// read as a partitioned field with velocity F and force G, integrated by staggered
 /// Störmer–Verlet with h = 1.
-public struct RevNetField<Scalar: BLASScalar>: DifferentiablePartitionedField, Parameterized {
+public struct RevNetField<Scalar: BLASScalar>: DifferentiablePartitionedField, Parameterized, ScratchBound {
     public typealias State = Tensor<Scalar>
     public var f: ResidualLayer<Scalar>
     public var g: ResidualLayer<Scalar>
-    public let scratch: Scratch<Scalar>
+    public var scratch: Scratch<Scalar>
 
     public init(channels: Int, activation: Activation, scratch: Scratch<Scalar>, using rng: inout SeededGenerator) {
         func residual() -> ResidualLayer<Scalar> {
@@ -98,10 +98,10 @@ public struct RevNetField<Scalar: BLASScalar>: DifferentiablePartitionedField, P
 }
 
 /// The leapfrog block's field Y'' = −Kᵀσ(KY + b) (Chang et al. 2018, eq. 9) on all channels.
-public struct LeapfrogField<Scalar: BLASScalar>: DifferentiableSecondOrderField, Parameterized {
+public struct LeapfrogField<Scalar: BLASScalar>: DifferentiableSecondOrderField, Parameterized, ScratchBound {
     public typealias State = Tensor<Scalar>
     public var layer: SymmetricLayer<Scalar>
-    public let scratch: Scratch<Scalar>
+    public var scratch: Scratch<Scalar>
 
     public init(channels: Int, activation: Activation, scratch: Scratch<Scalar>, using g: inout SeededGenerator) {
         layer = SymmetricLayer(layer: ConvLayer(inputChannels: channels, outputChannels: channels, using: &g), activation: activation, sign: -1)
@@ -125,10 +125,10 @@ public struct LeapfrogField<Scalar: BLASScalar>: DifferentiableSecondOrderField,
 
 /// The ResNet block's residual function f(x) = K₂σ(K₁x + b₁) + b₂, integrated by forward Euler
 /// with h = 1: x + f(x) (He et al., CVPR 2016; Haber & Ruthotto 2017).
-public struct ResNetField<Scalar: BLASScalar>: DifferentiableVectorField, Parameterized {
+public struct ResNetField<Scalar: BLASScalar>: DifferentiableVectorField, Parameterized, ScratchBound {
     public typealias State = Tensor<Scalar>
     public var residual: ResidualLayer<Scalar>
-    public let scratch: Scratch<Scalar>
+    public var scratch: Scratch<Scalar>
 
     public init(channels: Int, activation: Activation, scratch: Scratch<Scalar>, using g: inout SeededGenerator) {
         residual = ResidualLayer(first: ConvLayer(inputChannels: channels, outputChannels: channels, using: &g),
@@ -154,13 +154,13 @@ public struct ResNetField<Scalar: BLASScalar>: DifferentiableVectorField, Parame
 /// i.e. σ(Ax + b) with the anti-symmetric A = [[0, K], [−Kᵀ, 0]]; diag(σ')·A is similar to an
 /// anti-symmetric matrix, so its spectrum is purely imaginary (DESIGN.md; Chang et al. 2018, §3.2).
 /// Integrated by the two-step `ExplicitMidpoint` on the pair state.
-public struct MidpointField<Scalar: BLASScalar>: DifferentiableVectorField, Parameterized {
+public struct MidpointField<Scalar: BLASScalar>: DifferentiableVectorField, Parameterized, ScratchBound {
     public typealias State = PartitionedState<Tensor<Scalar>>
     public var layer: ConvLayer<Scalar>
     /// b₂ (the bias of the second half; `layer.bias` is b₁).
     public var secondBias: [Scalar]
     public var activation: Activation
-    public let scratch: Scratch<Scalar>
+    public var scratch: Scratch<Scalar>
 
     public init(channels: Int, activation: Activation, scratch: Scratch<Scalar>, using g: inout SeededGenerator) {
         layer = ConvLayer(inputChannels: channels, outputChannels: channels, using: &g)

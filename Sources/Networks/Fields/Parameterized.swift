@@ -15,6 +15,20 @@ extension Parameterized {
         copy.visitParameters { n += $0.count }
         return n
     }
+
+    /// self ← self + other, array by array (the same structure).
+    public mutating func add(_ other: Self) {
+        var source = other, arrays: [[Scalar]] = []
+        source.visitParameters { arrays.append($0) }
+        var k = 0
+        visitParameters { a in
+            precondition(k < arrays.count && arrays[k].count == a.count, "Parameterized.add: structures differ")
+            arrays[k].withUnsafeBufferPointer { b in
+                a.withUnsafeMutableBufferPointer { a in for i in a.indices { a[i] += b[i] } }
+            }
+            k += 1
+        }
+    }
 }
 
 extension ConvLayer: Parameterized {

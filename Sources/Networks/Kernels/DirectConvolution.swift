@@ -3,7 +3,8 @@ import Dispatch
 import LinearAlgebra
 
 /// The AVX-512 direct 3×3 convolution kernels of `CKernels`, for Float tensors whose channel
-/// counts suit them, run on as many worker threads as BLAS uses (each takes whole images).
+/// counts suit them, run on as many worker threads as BLAS uses (each takes whole images), or on
+/// the calling thread inside a task of `Workers.forEachIndex`.
 ///
 /// Departure from DESIGN.md's "heavy work through BLAS": for 8–64 output channels the im2col
 /// GEMM is thin and memory-bound (see `Convolution3x3.chunkElements`); a register-blocked direct
@@ -31,7 +32,7 @@ enum DirectConvolution {
 
     /// Images split into one contiguous range per worker.
     static func ranges(_ batch: Int) -> [Range<Int>] {
-        let workers = max(1, min(BLASConfiguration.threads, batch))
+        let workers = max(1, min(Workers.available, batch))
         return (0..<workers).map { k in (batch * k / workers)..<(batch * (k + 1) / workers) }
     }
 

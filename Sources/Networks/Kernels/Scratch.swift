@@ -8,10 +8,21 @@ public final class Scratch<Scalar: BLASScalar> {
     /// Flipped weights for transposed convolutions.
     var flipped: [Scalar] = []
     var tensors: [Int: Tensor<Scalar>] = [:]
-    /// Floating-point operations of the convolution GEMMs run through this scratch.
+    /// Floating-point operations of the convolutions run through this scratch.
     public var flops: Double = 0
+    /// One scratch per image chunk of a parallel pass (`Network`), made on first use.
+    private var chunks: [Scratch] = []
 
     public init() {}
+
+    /// The scratch of image chunk `i`. Call before the parallel region: it may create one.
+    func chunk(_ i: Int) -> Scratch {
+        while chunks.count <= i { chunks.append(Scratch()) }
+        return chunks[i]
+    }
+
+    /// `flops` with those of the chunks' scratches.
+    public var totalFlops: Double { chunks.reduce(flops) { $0 + $1.totalFlops } }
 
     /// A tensor for slot `id` with the given shape, taken out of the pool (its contents are
     /// stale). Give it back with `recycle` to reuse its storage.
@@ -29,4 +40,11 @@ public final class Scratch<Scalar: BLASScalar> {
     static func reserve(_ buffer: inout [Scalar], _ count: Int) {
         if buffer.count < count { buffer = [Scalar](repeating: 0, count: count) }
     }
+}
+
+/// A field whose kernels draw buffers from a `Scratch`: a parallel pass gives each chunk of
+/// images a copy bound to its own (the weights are shared, copy-on-write).
+public protocol ScratchBound {
+    associatedtype Scalar: BLASScalar
+    var scratch: Scratch<Scalar> { get set }
 }

@@ -1,4 +1,5 @@
 import Dispatch
+import Glibc
 import LinearAlgebra
 
 /// Splits memory-bound loops over as many threads as BLAS uses (the convolution kernels do the
@@ -14,11 +15,23 @@ enum Workers {
     @inlinable
     static func grain(itemSize: Int) -> Int { max(1, minimumShare / max(1, itemSize)) }
 
+    /// Marks the threads running one task of `forEachIndex`: below it, everything is serial.
+    @usableFromInline static let serialKey: pthread_key_t = {
+        var key = pthread_key_t()
+        precondition(pthread_key_create(&key, nil) == 0, "Workers: no thread-local key")
+        return key
+    }()
+
+    /// The number of threads kernels may use here: BLAS's thread count, or 1 inside a task of
+    /// `forEachIndex` (whose tasks already occupy every thread).
+    @inlinable
+    static var available: Int { pthread_getspecific(serialKey) == nil ? BLASConfiguration.threads : 1 }
+
     /// Runs `body` on a partition of 0..<count into contiguous ranges of at least `grain` items
     /// (one range per worker, on the calling thread alone when there is one).
     @inlinable
     static func forEach(_ count: Int, grain: Int = minimumShare, _ body: @Sendable (Range<Int>) -> Void) {
-        let workers = max(1, min(BLASConfiguration.threads, count / max(1, grain)))
+        let workers = max(1, min(available, count / max(1, grain)))
         if workers == 1 {
             body(0..<count)
             return
@@ -27,6 +40,32 @@ enum Workers {
             body((count * k / workers)..<(count * (k + 1) / workers))
         }
     }
+}
+
+extension Workers {
+    /// Runs `body(i)` for every i in 0..<count, spread over the workers. The caller makes the
+    /// iterations independent (each writes only its own data). Kernels called inside run
+    /// single-threaded (`available` is 1 there), so the tasks do not oversubscribe the cores.
+    static func forEachIndex(_ count: Int, _ body: (Int) -> Void) {
+        if count == 1 || available == 1 {
+            for i in 0..<count { body(i) }
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            let task = UncheckedTask(body: body)
+            DispatchQueue.concurrentPerform(iterations: count) { i in
+                let outer = pthread_getspecific(serialKey)
+                pthread_setspecific(serialKey, UnsafeRawPointer(bitPattern: 1))
+                task.body(i)
+                pthread_setspecific(serialKey, outer)
+            }
+        }
+    }
+}
+
+/// A closure handed to worker threads by `Workers.forEachIndex`.
+private struct UncheckedTask: @unchecked Sendable {
+    let body: (Int) -> Void
 }
 
 /// A buffer handed to the workers of one `Workers.forEach`, which write disjoint ranges of it.

@@ -77,9 +77,9 @@ public final class TrainableNetwork {
         }
         predictClosure = { box.network.predict($0) }
         flopsClosure = { images in
-            let before = box.network.scratch.flops
+            let before = box.network.scratch.totalFlops
             _ = box.network.predict(images)
-            return box.network.scratch.flops - before
+            return box.network.scratch.totalFlops - before
         }
         snapshotClosure = {
             var parameters: [[Float]] = []
