@@ -119,46 +119,44 @@ TARGET void dyn_conv3x3_forward(const float *x, int cin, int batch, int first, i
     free(masks);
 }
 
-// Two output channels × one input channel over images [first, first + count): the nine taps of
-// both in 18 registers, added to the partial sums `acc` (18 vectors) and stored back.
+// Two output channels × one input channel: the nine taps of both in 18 registers, summed over
+// every pixel of images [first, first + count).
 TARGET static void gradient_block(const float *x, const float *g0, const float *g1, int plane, int tiles,
-                                  const long *offsets, int first, int count, const __mmask16 *masks, float *acc) {
+                                  const long *offsets, int first, int count, const __mmask16 *masks,
+                                  float *out0, float *out1, float scale) {
     __m512 a0[9], a1[9];
-    for (int t = 0; t < 9; t++) { a0[t] = _mm512_loadu_ps(acc + 16 * t); a1[t] = _mm512_loadu_ps(acc + 16 * (9 + t)); }
+    for (int t = 0; t < 9; t++) { a0[t] = _mm512_setzero_ps(); a1[t] = _mm512_setzero_ps(); }
     for (int n = first; n < first + count; n++) {
         const long base = (long)n * plane;
         for (int t = 0; t < tiles; t++) {
             const __mmask16 *m = masks + t * 10;
             const long p = base + 16 * t;
             __m512 d0 = _mm512_maskz_loadu_ps(m[9], g0 + p), d1 = _mm512_maskz_loadu_ps(m[9], g1 + p);
+            // Lanes outside the image are never loaded: masking the product instead would let
+            // whatever lies beyond (another image, memory past the tensor) in as 0·∞ = NaN.
             if (interior(m)) {
-                // The column masks go on the gradient: (d with lane j = 0 off) for dx = −1 and
-                // (lane j = w − 1 off) for dx = +1; the nine loads need none.
-                const __m512 d0l = _mm512_maskz_mov_ps(m[3], d0), d0r = _mm512_maskz_mov_ps(m[5], d0);
-                const __m512 d1l = _mm512_maskz_mov_ps(m[3], d1), d1r = _mm512_maskz_mov_ps(m[5], d1);
 #pragma clang loop unroll(full)
                 for (int tap = 0; tap < 9; tap++) {
-                    __m512 v = _mm512_loadu_ps(x + p + offsets[tap]);
-                    a0[tap] = _mm512_fmadd_ps(tap % 3 == 1 ? d0 : tap % 3 == 0 ? d0l : d0r, v, a0[tap]);
-                    a1[tap] = _mm512_fmadd_ps(tap % 3 == 1 ? d1 : tap % 3 == 0 ? d1l : d1r, v, a1[tap]);
+                    __m512 v = TAP_LOAD(1, m, tap, x + p + offsets[tap]);
+                    a0[tap] = _mm512_fmadd_ps(d0, v, a0[tap]);
+                    a1[tap] = _mm512_fmadd_ps(d1, v, a1[tap]);
                 }
-                continue;
-            }
+            } else {
 #pragma clang loop unroll(full)
-            for (int tap = 0; tap < 9; tap++) {
-                __m512 v = _mm512_maskz_loadu_ps(m[tap], x + p + offsets[tap]);
-                a0[tap] = _mm512_fmadd_ps(d0, v, a0[tap]);
-                a1[tap] = _mm512_fmadd_ps(d1, v, a1[tap]);
+                for (int tap = 0; tap < 9; tap++) {
+                    __m512 v = TAP_LOAD(0, m, tap, x + p + offsets[tap]);
+                    a0[tap] = _mm512_fmadd_ps(d0, v, a0[tap]);
+                    a1[tap] = _mm512_fmadd_ps(d1, v, a1[tap]);
+                }
             }
         }
     }
-    for (int t = 0; t < 9; t++) { _mm512_storeu_ps(acc + 16 * t, a0[t]); _mm512_storeu_ps(acc + 16 * (9 + t), a1[t]); }
+    for (int tap = 0; tap < 9; tap++) {
+        out0[tap] += scale * _mm512_reduce_add_ps(a0[tap]);
+        out1[tap] += scale * _mm512_reduce_add_ps(a1[tap]);
+    }
 }
 
-// Images are taken in groups whose input and output-gradient planes fit in ~256 KB, so that the
-// Cin·Cout/2 passes over a group read it from L2 rather than streaming the batch from L3 each
-// time (measured: 63 → … GFLOP/s on 8 channels of 32×32, one thread); the 16-lane partial sums
-// carry over between groups and are reduced once at the end.
 TARGET void dyn_conv3x3_weight_gradient(const float *x, int cin, int batch, int first, int count, int h, int w,
                                         const float *g, int cout, float scale, float *dw) {
     const int plane = h * w, tiles = (plane + 15) / 16, k = cin * 9;
@@ -166,25 +164,9 @@ TARGET void dyn_conv3x3_weight_gradient(const float *x, int cin, int batch, int 
     __mmask16 *masks = plane_masks(h, w, tiles);
     long offsets[9];
     tap_offsets(w, offsets);
-    const long blocks = (long)(cout / 2) * cin;
-    float *acc = calloc((size_t)blocks * 18 * 16, sizeof(float));
-    int group = 65536 / ((cin + cout) * plane);
-    if (group < 1) group = 1;
-    for (int n0 = first; n0 < first + count; n0 += group) {
-        const int images = first + count - n0 < group ? first + count - n0 : group;
-        for (int co0 = 0; co0 < cout; co0 += 2)
-            for (int ci = 0; ci < cin; ci++)
-                gradient_block(x + ci * stride, g + co0 * stride, g + (co0 + 1) * stride, plane, tiles, offsets, n0, images,
-                               masks, acc + ((long)(co0 / 2) * cin + ci) * 18 * 16);
-    }
     for (int co0 = 0; co0 < cout; co0 += 2)
-        for (int ci = 0; ci < cin; ci++) {
-            const float *a = acc + ((long)(co0 / 2) * cin + ci) * 18 * 16;
-            for (int tap = 0; tap < 9; tap++) {
-                dw[(long)co0 * k + ci * 9 + tap] += scale * _mm512_reduce_add_ps(_mm512_loadu_ps(a + 16 * tap));
-                dw[(long)(co0 + 1) * k + ci * 9 + tap] += scale * _mm512_reduce_add_ps(_mm512_loadu_ps(a + 16 * (9 + tap)));
-            }
-        }
-    free(acc);
+        for (int ci = 0; ci < cin; ci++)
+            gradient_block(x + ci * stride, g + co0 * stride, g + (co0 + 1) * stride, plane, tiles, offsets, first, count,
+                           masks, dw + (long)co0 * k + ci * 9, dw + (long)(co0 + 1) * k + ci * 9, scale);
     free(masks);
 }

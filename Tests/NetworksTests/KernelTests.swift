@@ -1,3 +1,4 @@
+import CKernels
 import Integrators
 import LinearAlgebra
 import Testing
@@ -83,6 +84,47 @@ struct KernelTests {
         convF.accumulateWeightGradient(input: float(x), outputGradient: float(dy), scale: 0.25, into: &dWF, scratch: Scratch())
         let scale = dW.map { abs($0) }.max()!
         #expect(zip(dW, dWF).allSatisfy { abs($0 - Double($1)) < 1e-5 * scale })
+    }
+
+    @Test("the direct kernels read nothing outside an image: ∞ in the neighbouring images does not leak",
+          arguments: [(16, 16), (8, 8), (5, 21)])
+    func directKernelsStayInside(h: Int, w: Int) {
+        guard DirectConvolution.available else { return }
+        // Images 0 and 2 are +∞; image 1 is finite. Working on image 1 alone must give finite
+        // results equal to those of the finite image as a batch of one.
+        let c = 8, plane = h * w
+        let middle = Self.random(Float.self, channels: c, batch: 1, height: h, width: w, seed: 21)
+        var x = Tensor<Float>(channels: c, batch: 3, height: h, width: w)
+        for ci in 0..<c {
+            for i in 0..<plane {
+                x.data[(ci * 3 + 0) * plane + i] = .infinity
+                x.data[(ci * 3 + 1) * plane + i] = middle.data[ci * plane + i]
+                x.data[(ci * 3 + 2) * plane + i] = .infinity
+            }
+        }
+        var g = SeededGenerator(seed: 22)
+        let conv = Convolution3x3<Float>(inputChannels: c, outputChannels: c, using: &g)
+        var y = Tensor<Float>(channels: c, batch: 3, height: h, width: w)
+        var dW = [Float](repeating: 0, count: conv.weights.count), reference = dW
+        x.data.withUnsafeBufferPointer { xs in
+            conv.weights.withUnsafeBufferPointer { ws in
+                y.data.withUnsafeMutableBufferPointer { ys in
+                    dyn_conv3x3_forward(xs.baseAddress!, Int32(c), 3, 1, 1, Int32(h), Int32(w), ws.baseAddress!, Int32(c), 1, 0, ys.baseAddress!)
+                }
+            }
+            // The gradient of ⟨x, x⟩-like pairs: image 1 of x against itself.
+            dW.withUnsafeMutableBufferPointer { dws in
+                dyn_conv3x3_weight_gradient(xs.baseAddress!, Int32(c), 3, 1, 1, Int32(h), Int32(w), xs.baseAddress!, Int32(c), 1, dws.baseAddress!)
+            }
+        }
+        conv.accumulateWeightGradient(input: middle, outputGradient: middle, scale: 1, into: &reference, scratch: Scratch())
+        let expected = Self.directConvolution(conv, middle)
+        for co in 0..<c {
+            for i in 0..<plane {
+                #expect(abs(y.data[(co * 3 + 1) * plane + i] - expected.data[co * plane + i]) < 1e-4)
+            }
+        }
+        #expect(zip(dW, reference).allSatisfy { $0.isFinite && abs($0 - $1) < 1e-3 * max(1, abs($1)) })
     }
 
     @Test("chunked im2col (one image per GEMM) gives the whole-batch result")

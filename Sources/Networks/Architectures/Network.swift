@@ -1,4 +1,3 @@
-import Glibc
 import Integrators
 import LinearAlgebra
 
@@ -129,7 +128,7 @@ public struct Network<Family: BlockFamily> {
     /// Images per chunk of the parallel pass over the units, at most: measured on
     /// hamiltonian-74, one thread, 56.6 images/s at 16 images per batch, 61.6 at 32 and 58.9 at
     /// 64 — each chunk's layer temporaries stay in cache.
-    static var chunkImages: Int { Int(getenv("DYN_CHUNK").map { String(cString: $0) } ?? "32") ?? 32 }
+    static var chunkImages: Int { 32 }
 
     /// The image ranges the units run on: near-equal chunks of at most `chunkImages` images, a
     /// multiple of BLAS's thread count of them, each run on one worker (the kernels inside it

@@ -77,10 +77,12 @@ public struct Convolution3x3<Scalar: BLASScalar>: Sendable, Equatable {
             scratch.columns.withUnsafeBufferPointer { cols in
                 dy.data.withUnsafeBufferPointer { dy in
                     dW.withUnsafeMutableBufferPointer { dW in
-                        Scalar.gemm(transposeA: true, transposeB: false, m: Int32(k), n: Int32(outputChannels), k: Int32(rows),
-                                    alpha: scale, a: cols.baseAddress!, lda: Int32(rows),
-                                    b: dy.baseAddress! + images.lowerBound * plane, ldb: Int32(p),
-                                    beta: 1, c: dW.baseAddress!, ldc: Int32(k))
+                        Workers.exclusiveBLAS {
+                            Scalar.gemm(transposeA: true, transposeB: false, m: Int32(k), n: Int32(outputChannels), k: Int32(rows),
+                                        alpha: scale, a: cols.baseAddress!, lda: Int32(rows),
+                                        b: dy.baseAddress! + images.lowerBound * plane, ldb: Int32(p),
+                                        beta: 1, c: dW.baseAddress!, ldc: Int32(k))
+                        }
                     }
                 }
             }
@@ -123,9 +125,11 @@ public struct Convolution3x3<Scalar: BLASScalar>: Sendable, Equatable {
             scratch.columns.withUnsafeBufferPointer { cols in
                 weights.withUnsafeBufferPointer { w in
                     y.data.withUnsafeMutableBufferPointer { y in
-                        Scalar.gemm(transposeA: false, transposeB: false, m: Int32(rows), n: Int32(outputChannels), k: Int32(k),
-                                    alpha: alpha, a: cols.baseAddress!, lda: Int32(rows), b: w.baseAddress!, ldb: Int32(k),
-                                    beta: beta, c: y.baseAddress! + images.lowerBound * plane, ldc: Int32(p))
+                        Workers.exclusiveBLAS {
+                            Scalar.gemm(transposeA: false, transposeB: false, m: Int32(rows), n: Int32(outputChannels), k: Int32(k),
+                                        alpha: alpha, a: cols.baseAddress!, lda: Int32(rows), b: w.baseAddress!, ldb: Int32(k),
+                                        beta: beta, c: y.baseAddress! + images.lowerBound * plane, ldc: Int32(p))
+                        }
                     }
                 }
             }

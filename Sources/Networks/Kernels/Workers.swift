@@ -63,6 +63,24 @@ extension Workers {
     }
 }
 
+extension Workers {
+    /// Serialises BLAS calls made inside tasks of `forEachIndex`. OpenBLAS's threaded build
+    /// entered from two threads at once corrupted results here (NaN losses, now and then, when
+    /// both chunk tasks ran im2col + SGEMM convolutions); each call still uses BLAS's threads.
+    static func exclusiveBLAS<R>(_ body: () -> R) -> R {
+        if pthread_getspecific(serialKey) == nil { return body() }
+        pthread_mutex_lock(blasMutex)
+        defer { pthread_mutex_unlock(blasMutex) }
+        return body()
+    }
+
+    nonisolated(unsafe) private static let blasMutex: UnsafeMutablePointer<pthread_mutex_t> = {
+        let m = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+        precondition(pthread_mutex_init(m, nil) == 0, "Workers: no mutex")
+        return m
+    }()
+}
+
 /// A closure handed to worker threads by `Workers.forEachIndex`.
 private struct UncheckedTask: @unchecked Sendable {
     let body: (Int) -> Void
