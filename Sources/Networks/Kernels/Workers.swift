@@ -64,9 +64,9 @@ extension Workers {
 }
 
 extension Workers {
-    /// Serialises BLAS calls made inside tasks of `forEachIndex`. OpenBLAS's threaded build
-    /// entered from two threads at once corrupted results here (NaN losses, now and then, when
-    /// both chunk tasks ran im2col + SGEMM convolutions); each call still uses BLAS's threads.
+    /// Serialises BLAS calls made inside tasks of `forEachIndex` (the im2col + GEMM
+    /// convolutions of widths the direct kernels do not take): each call then has all of BLAS's
+    /// threads, instead of two tasks' calls running four threads on two cores.
     static func exclusiveBLAS<R>(_ body: () -> R) -> R {
         if pthread_getspecific(serialKey) == nil { return body() }
         pthread_mutex_lock(blasMutex)
