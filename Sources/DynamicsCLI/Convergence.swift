@@ -7,8 +7,8 @@ struct ConvergenceCommand: ParsableCommand {
         commandName: "convergence",
         abstract: "Measure a method's order from the error at --t-end over halvings of h.",
         discussion: """
-            Integrates over [0, T] with N₀, 2N₀, 4N₀, … steps and fits the slope of log(error)
-            against log(h). The reference is the exact solution for the harmonic oscillator and
+            Integrates over [0, T] with N₀, 2N₀, 4N₀, … steps and fits the slope of log(error) \
+            against log(h). The reference is the exact solution for the harmonic oscillator and \
             RK4 with 64× the finest step count otherwise.
             """)
 

@@ -9,7 +9,7 @@ struct DynamicsCommand: ParsableCommand {
         commandName: "dynamics",
         abstract: "Numerical dynamical systems and reversible deep networks (Chang et al., AAAI 2018).",
         discussion: """
-            Every command prints a readable report, or one JSON object on stdout with --json.
+            Every command prints a readable report, or one JSON object on stdout with --json. \
             Errors go to stderr with a non-zero exit status.
             """,
         version: version,

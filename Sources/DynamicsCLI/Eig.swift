@@ -7,9 +7,9 @@ struct Eig: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Eigenvalues of a square matrix (.npy or .csv), with spectral abscissa, radius and a stability verdict.",
         discussion: """
-            The matrix is read as float64 (float32 files are widened exactly) and its eigenvalues
-            are computed by LAPACK dgeev. In continuous time (default) the verdict compares the
-            spectral abscissa max Re λ with ±T·max(1, ρ); with --discrete it compares the
+            The matrix is read as float64 (float32 files are widened exactly) and its eigenvalues \
+            are computed by LAPACK dgeev. In continuous time (default) the verdict compares the \
+            spectral abscissa max Re λ with ±T·max(1, ρ); with --discrete it compares the \
             spectral radius ρ with 1 ± T.
             """)
 

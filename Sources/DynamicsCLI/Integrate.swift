@@ -7,9 +7,9 @@ struct Integrate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Integrate a built-in system with a chosen method.",
         discussion: """
-            Reports the final point, the largest relative energy error max|H − H₀|/|H₀| over the
-            run (for systems with an energy), and the time spent. --out writes the trajectory
-            (one row per recorded step, row 0 the initial point) as .npy or .csv.
+            Reports the final point, the largest relative energy error max|H − H₀|/|H₀| over the \
+            run (for systems with an energy), and the time spent. --out writes the trajectory \
+            (one row per recorded step, row 0 the initial point) as .npy or .csv. \
             The Hénon map is iterated (--method map, its default).
             """)
 

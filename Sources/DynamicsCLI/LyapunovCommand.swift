@@ -8,7 +8,7 @@ struct LyapunovCommand: ParsableCommand {
         commandName: "lyapunov",
         abstract: "Lyapunov exponents: the full spectrum (tangent vectors + QR) or the largest (two trajectories).",
         discussion: """
-            Exponents are per unit time for flows (per iterate for maps) of the discrete system the
+            Exponents are per unit time for flows (per iterate for maps) of the discrete system the \
             method defines. The default method is rk4 for flows and map for the Hénon map.
             """)
 

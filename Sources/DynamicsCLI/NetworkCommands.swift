@@ -7,8 +7,8 @@ struct Gradcheck: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check a network's gradients: reversible vs stored backprop (float) and stored vs central differences (double).",
         discussion: """
-            Uses a small network of the block (widths 4, 4, 8, 8; 8×8 images; batch 3; tanh, since
-            ReLU's kinks make finite differences unreliable) with --depth units spread over the
+            Uses a small network of the block (widths 4, 4, 8, 8; 8×8 images; batch 3; tanh, since \
+            ReLU's kinks make finite differences unreliable) with --depth units spread over the \
             three stages.
             """)
 
@@ -71,9 +71,10 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Time training steps of a preset on random data: images/s, useful GFLOP/s against SGEMM, peak memory.",
         discussion: """
-            Useful FLOPs are 3× the convolution FLOPs of a forward pass (forward, input gradient,
-            weight gradient), whatever the backprop mode; recomputation in reversible mode is not
-            counted as useful. sgemmGflops is square SGEMM (n = 2048) measured in the same run.
+            Useful FLOPs are 3× the convolution FLOPs of a forward pass (forward, input gradient, \
+            weight gradient), whatever the backprop mode; recomputation in reversible mode is not \
+            counted as useful. sgemmGflops is square SGEMM (n = 2048) measured in the same run. \
+            Timings on a shared machine vary by ±10%: compare runs made one after another.
             """)
 
     @Option(help: "The preset: \(Architecture.presets.keys.sorted().joined(separator: ", ")).")

@@ -7,8 +7,8 @@ struct RegionCommand: ParsableCommand {
         commandName: "region",
         abstract: "The amplification factor |R(z)|, z = hλ, of a method on a grid: its stability region is |R| ≤ 1.",
         discussion: """
-            For two-step methods |R| is the largest root of the characteristic polynomial. Verlet and
-            leapfrog are measured on y'' = λ²y. --out writes the grid (rows: Im z, columns: Re z)
+            For two-step methods |R| is the largest root of the characteristic polynomial. Verlet and \
+            leapfrog are measured on y'' = λ²y. --out writes the grid (rows: Im z, columns: Re z) \
             as .npy or .csv; --json prints re, im and modulus.
             """)
 

@@ -6,8 +6,8 @@ struct Reverse: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run N steps forward and N back and report the reconstruction error.",
         discussion: """
-            Reversible methods (midpoint, verlet, leapfrog) go back with their exact inverse step;
-            the others step with −h and report exactInverse: false. errors lists [n, error] for
+            Reversible methods (midpoint, verlet, leapfrog) go back with their exact inverse step; \
+            the others step with −h and report exactInverse: false. errors lists [n, error] for \
             n = 1, 10, 100, … ≤ N and N, error = ‖x̂₀ − x₀‖/‖x₀‖ on the method's full state.
             """)
 

@@ -7,9 +7,9 @@ struct StabilityCommand: ParsableCommand {
         commandName: "stability",
         abstract: "Eigenvalues of a system's Jacobian at a point, and with --method of one step's Jacobian.",
         discussion: """
-            field: the Jacobian of the right-hand side in closed form (continuous-time verdict for
-            flows, discrete for maps). step: the Jacobian of one step of the method (central
-            differences of the step map, on the method's full state: the pair (y₋₁, y₀) for
+            field: the Jacobian of the right-hand side in closed form (continuous-time verdict for \
+            flows, discrete for maps). step: the Jacobian of one step of the method (central \
+            differences of the step map, on the method's full state: the pair (y₋₁, y₀) for \
             two-step methods), read in discrete time.
             """)
 

@@ -7,10 +7,10 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train an image classifier (Hamiltonian, midpoint, leapfrog, ResNet or RevNet blocks).",
         discussion: """
-            Data: cifar10:DIR, cifar100:DIR, stl10:DIR, mnist:DIR (any IDX set with MNIST's file names,
-            optionally .gz) or synthetic:NAME (shapes, spirals, circles). The network is a --preset or
-            --arch with --units and --filters. SGD with momentum, weight decay and weight smoothness;
-            the learning rate drops ×0.1 at 50% and 75% of the steps. Each epoch appends a JSON line to
+            Data: cifar10:DIR, cifar100:DIR, stl10:DIR, mnist:DIR (any IDX set with MNIST's file names, \
+            optionally .gz) or synthetic:NAME (shapes, spirals, circles). The network is a --preset or \
+            --arch with --units and --filters. SGD with momentum, weight decay and weight smoothness; \
+            the learning rate drops ×0.1 at 50% and 75% of the steps. Each epoch appends a JSON line to \
             --log and writes an atomic checkpoint to --checkpoint; --resume continues one.
             """)
 
