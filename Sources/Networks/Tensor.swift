@@ -137,11 +137,16 @@ public struct Tensor<Scalar: BLASScalar>: VectorSpace, CoordinateState, Equatabl
     /// Images `range` of every channel, as a tensor of `range.count` images.
     public func images(_ range: Range<Int>) -> Tensor {
         precondition(range.lowerBound >= 0 && range.upperBound <= batch, "Tensor: image range \(range) outside 0..<\(batch)")
-        let plane = planeSize
-        var out = [Scalar]()
-        out.reserveCapacity(channels * range.count * plane)
-        for c in 0..<channels { out += data[((c * batch + range.lowerBound) * plane)..<((c * batch + range.upperBound) * plane)] }
-        return Tensor(channels: channels, batch: range.count, height: height, width: width, data: out)
+        var out = Tensor(channels: channels, batch: range.count, height: height, width: width)
+        let plane = planeSize, size = out.channelSize
+        data.withUnsafeBufferPointer { src in
+            out.data.withUnsafeMutableBufferPointer { dst in
+                for c in 0..<channels {
+                    (dst.baseAddress! + c * size).update(from: src.baseAddress! + (c * batch + range.lowerBound) * plane, count: size)
+                }
+            }
+        }
+        return out
     }
 
     /// The images of `parts`, in order, as one batch (inverse of `images(_:)` over a partition).
@@ -149,11 +154,19 @@ public struct Tensor<Scalar: BLASScalar>: VectorSpace, CoordinateState, Equatabl
         guard let first = parts.first else { preconditionFailure("Tensor: no images to concatenate") }
         precondition(parts.allSatisfy { $0.channels == first.channels && $0.height == first.height && $0.width == first.width },
                      "Tensor: cannot concatenate images of different shapes")
-        var out = [Scalar]()
-        out.reserveCapacity(first.channels * parts.reduce(0) { $0 + $1.batch } * first.planeSize)
-        for c in 0..<first.channels {
-            for t in parts { out += t.data[(c * t.channelSize)..<((c + 1) * t.channelSize)] }
+        var out = Tensor(channels: first.channels, batch: parts.reduce(0) { $0 + $1.batch }, height: first.height, width: first.width)
+        let size = out.channelSize
+        out.data.withUnsafeMutableBufferPointer { dst in
+            var offset = 0
+            for t in parts {
+                t.data.withUnsafeBufferPointer { src in
+                    for c in 0..<first.channels {
+                        (dst.baseAddress! + c * size + offset).update(from: src.baseAddress! + c * t.channelSize, count: t.channelSize)
+                    }
+                }
+                offset += t.channelSize
+            }
         }
-        return Tensor(channels: first.channels, batch: parts.reduce(0) { $0 + $1.batch }, height: first.height, width: first.width, data: out)
+        return out
     }
 }
