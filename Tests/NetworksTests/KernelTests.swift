@@ -175,6 +175,10 @@ struct KernelTests {
         #expect(t.data == [1, 2, 5, 6, 3, 4, 7, 8])
         let halves = Halves.split(t)
         #expect(halves.q.data == [1, 2, 5, 6] && Halves.join(halves) == t)
+        // Image ranges: image 1 of each channel; a partition concatenates back to the batch.
+        #expect(t.images(1..<2).data == [5, 6, 7, 8])
+        let x = Self.random(Float.self, channels: 3, batch: 7, height: 2, width: 3, seed: 30)
+        #expect(Tensor.concatenatingImages([x.images(0..<3), x.images(3..<4), x.images(4..<7)]) == x)
     }
 
     @Test("the presets have the paper's sizes: hamiltonian-74 ≈ 0.43M and -1202 ≈ 9.7M parameters")
