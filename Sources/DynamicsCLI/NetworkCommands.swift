@@ -145,10 +145,11 @@ struct Bench: ParsableCommand {
         let t0 = DispatchTime.now().uptimeNanoseconds
         for _ in 0..<steps { _ = try network.step(images: images, labels: labels, step) }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 / Double(steps)
+        let peak = ProcessMemory.peakResidentMB  // training's, before the second SGEMM's 48 MB of matrices
         let report = Report(preset: preset, depth: architecture.depth, backprop: backprop, batch: batch, size: size, parameters: network.parameterCount,
                             threads: BLASConfiguration.threads, secondsPerStep: seconds, imagesPerSecond: Double(batch) / seconds,
                             gflops: 3 * forwardFlops / seconds / 1e9, sgemmGflops: max(sgemmBefore, GEMMThroughput.measure(Float.self, n: 2048)),
-                            peakResidentMB: ProcessMemory.peakResidentMB)
+                            peakResidentMB: peak)
         if json { return try Output.printJSON(report) }
         print("\(preset) (depth \(report.depth), \(report.parameters) parameters), batch \(batch), \(size)×\(size), \(backprop.rawValue) backprop, \(report.threads) BLAS threads")
         print(String(format: "%.3f s/step   %.1f images/s   useful %.1f GFLOP/s = %.0f%% of SGEMM (%.1f GFLOP/s)   peak RSS %.0f MB",

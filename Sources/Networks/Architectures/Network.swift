@@ -171,12 +171,20 @@ public struct Network<Family: BlockFamily> {
     /// Loss, accuracy and the gradient of the mean cross-entropy for a batch.
     public mutating func gradient(images: Tensor<Scalar>, labels: [Int], backprop: Backprop)
         throws -> (loss: Double, correct: Int, gradient: NetworkGradient<Family>) {
+        var g = NetworkGradient(zeroFor: self)
+        let (loss, correct) = try accumulateGradient(images: images, labels: labels, backprop: backprop, into: &g)
+        return (loss, correct, g)
+    }
+
+    /// Loss and accuracy for a batch, with the gradient of the mean cross-entropy *added* to `g`
+    /// (an optimiser's velocity can take it directly: `SGD`).
+    public mutating func accumulateGradient(images: Tensor<Scalar>, labels: [Int], backprop: Backprop,
+                                            into g: inout NetworkGradient<Family>) throws -> (loss: Double, correct: Int) {
         if backprop == .reversible && Family.unstepWithPullback == nil {
             throw ArchitectureError("\(Family.name) blocks have no exact inverse step: use --backprop stored")
         }
         let tape = forward(images, training: true, keep: backprop)
         let (loss, correct, dLogits) = SoftmaxCrossEntropy.evaluate(logits: tape.logits, labels: labels)
-        var g = NetworkGradient(zeroFor: self)
         // Head.
         let dPooled = classifier.backward(dLogits, input: tape.pooled, gradient: &g.classifier)
         var dRelu = Tensor<Scalar>(channels: tape.headActivated.channels, batch: tape.headActivated.batch,
@@ -231,7 +239,7 @@ public struct Network<Family: BlockFamily> {
         Elementwise.multiplyByDerivative(&dStem, .relu, activated: tape.stemActivated)
         stem.conv.accumulateWeightGradient(input: images, outputGradient: dStem, scale: 1, into: &g.stem.weights, scratch: scratch)
         Elementwise.accumulateChannelSums(dStem, scale: 1, into: &g.stem.bias)
-        return (loss, correct, g)
+        return (loss, correct)
     }
 
     /// Predicted classes (evaluation mode: running batch-norm statistics).

@@ -2,42 +2,49 @@ import LinearAlgebra
 
 /// Stochastic gradient descent with momentum and weight decay (Sutskever et al., ICML 2013,
 /// in the form of the authors' TensorFlow code: v ← μv + (g + λθ), θ ← θ − η v).
-public struct SGD<Scalar: BLASScalar>: Sendable, Codable, Equatable {
+///
+/// The gradient is accumulated into the velocity itself: `beginStep` scales v by μ, backprop
+/// adds g into v (pullbacks accumulate), `finishStep` adds λθ and moves θ. No gradient buffer
+/// exists beside the velocity, so the parameter-sized memory of training is θ and v alone
+/// (at depth 1202, 35 MB less than with a separate gradient).
+public struct SGD<Scalar: BLASScalar>: Sendable, Equatable {
     public var momentum: Scalar
     public var weightDecay: Scalar
-    /// One velocity array per parameter array, in the network's parameter order.
-    public var velocity: [[Scalar]]
 
     public init(momentum: Scalar = 0.9, weightDecay: Scalar = 2e-4) {
         self.momentum = momentum
         self.weightDecay = weightDecay
-        velocity = []
     }
 
-    /// Applies one update with learning rate `rate` to `parameters` from `gradient`, which must
-    /// visit arrays of the same sizes in the same order.
-    public mutating func update<P: Parameterized, G: Parameterized>(_ parameters: inout P, gradient: G, rate: Scalar)
-    where P.Scalar == Scalar, G.Scalar == Scalar {
-        var grads: [[Scalar]] = []
-        var g = gradient
-        g.visitParameters { grads.append($0) }
-        if velocity.isEmpty { velocity = grads.map { [Scalar](repeating: 0, count: $0.count) } }
-        precondition(velocity.count == grads.count, "SGD: the gradient has \(grads.count) arrays, the optimiser \(velocity.count)")
+    /// v ← μv, before the step's gradient is added into v.
+    public func beginStep<V: Parameterized>(_ velocity: inout V) where V.Scalar == Scalar {
+        let mu = momentum
+        velocity.visitParameters { v in v.withUnsafeMutableBufferPointer { v in for i in v.indices { v[i] *= mu } } }
+    }
+
+    /// v ← v + λθ, θ ← θ − η v, once v holds μv + g. `velocity` must visit arrays of the
+    /// parameters' sizes in the same order.
+    public func finishStep<P: Parameterized, V: Parameterized>(_ parameters: inout P, velocity: inout V, rate: Scalar)
+    where P.Scalar == Scalar, V.Scalar == Scalar {
+        var velocities: [[Scalar]] = []
+        velocity.visitParameters { velocities.append($0) }
+        velocity.visitParameters { $0 = [] }  // the copies above are now the only references: no copy-on-write below
         var k = 0
-        let mu = momentum, lambda = weightDecay
+        let lambda = weightDecay
         parameters.visitParameters { theta in
-            precondition(theta.count == grads[k].count, "SGD: parameter array \(k) has \(theta.count) entries, its gradient \(grads[k].count)")
-            grads[k].withUnsafeBufferPointer { g in
-                velocity[k].withUnsafeMutableBufferPointer { v in
-                    theta.withUnsafeMutableBufferPointer { t in
-                        for i in t.indices {
-                            v[i] = mu * v[i] + g[i] + lambda * t[i]
-                            t[i] -= rate * v[i]
-                        }
+            precondition(k < velocities.count && theta.count == velocities[k].count,
+                         "SGD: parameter array \(k) has \(theta.count) entries, its velocity \(k < velocities.count ? velocities[k].count : 0)")
+            velocities[k].withUnsafeMutableBufferPointer { v in
+                theta.withUnsafeMutableBufferPointer { t in
+                    for i in t.indices {
+                        v[i] += lambda * t[i]
+                        t[i] -= rate * v[i]
                     }
                 }
             }
             k += 1
         }
+        k = 0
+        velocity.visitParameters { $0 = velocities[k]; k += 1 }
     }
 }

@@ -57,8 +57,12 @@ public final class TrainableNetwork {
 
     private final class Box<F: BlockFamily> where F.Scalar == Float {
         var network: Network<F>
-        var optimizer = SGD<Float>()
-        init(_ network: Network<F>) { self.network = network }
+        /// SGD's velocity, into which each step's gradient is accumulated.
+        var velocity: NetworkGradient<F>
+        init(_ network: Network<F>) {
+            self.network = network
+            velocity = NetworkGradient(zeroFor: network)
+        }
     }
 
     private init<F: BlockFamily>(_ network: Network<F>) where F.Scalar == Float {
@@ -68,11 +72,12 @@ public final class TrainableNetwork {
         classes = network.classes
         parameterCount = network.parameterCount
         stepClosure = { images, labels, s in
-            var (loss, correct, gradient) = try box.network.gradient(images: images, labels: labels, backprop: s.backprop)
-            loss += box.network.addSmoothness(s.smoothness, to: &gradient)
-            box.optimizer.momentum = s.momentum
-            box.optimizer.weightDecay = s.weightDecay
-            box.optimizer.update(&box.network, gradient: gradient, rate: s.rate)
+            let sgd = SGD(momentum: s.momentum, weightDecay: s.weightDecay)
+            sgd.beginStep(&box.velocity)
+            var (loss, correct) = try box.network.accumulateGradient(images: images, labels: labels, backprop: s.backprop,
+                                                                     into: &box.velocity)
+            loss += box.network.addSmoothness(s.smoothness, to: &box.velocity)
+            sgd.finishStep(&box.network, velocity: &box.velocity, rate: s.rate)
             return StepResult(loss: loss, correct: correct)
         }
         predictClosure = { box.network.predict($0) }
@@ -82,10 +87,11 @@ public final class TrainableNetwork {
             return box.network.scratch.totalFlops - before
         }
         snapshotClosure = {
-            var parameters: [[Float]] = []
+            var parameters: [[Float]] = [], velocity: [[Float]] = []
             box.network.visitParameters { parameters.append($0) }
+            box.velocity.visitParameters { velocity.append($0) }
             return NetworkSnapshot(parameters: parameters, runningMean: box.network.norm.runningMean,
-                                   runningVariance: box.network.norm.runningVariance, velocity: box.optimizer.velocity)
+                                   runningVariance: box.network.norm.runningVariance, velocity: velocity)
         }
         restoreClosure = { snapshot in
             var expected: [Int] = []
@@ -99,7 +105,11 @@ public final class TrainableNetwork {
             box.network.visitParameters { $0 = snapshot.parameters[k]; k += 1 }
             box.network.norm.runningMean = snapshot.runningMean
             box.network.norm.runningVariance = snapshot.runningVariance
-            box.optimizer.velocity = snapshot.velocity
+            k = 0
+            box.velocity.visitParameters { v in
+                v = snapshot.velocity.isEmpty ? [Float](repeating: 0, count: v.count) : snapshot.velocity[k]
+                k += 1
+            }
         }
     }
 
