@@ -1,0 +1,48 @@
+import LinearAlgebra
+
+/// A layer f(x) = V(σ(Kx + b)) whose value and pullback both start from the hidden activations
+/// s = σ(Kx + b): `SymmetricLayer` (V = sign·Kᵀ) and `ResidualLayer` (V = K₂· + b₂). Evaluating,
+/// pulling back, or both at one x — the reversible backward step's pair — share s through
+/// these defaults, so σ(Kx + b) is computed once per point.
+public protocol ActivatedLayer {
+    associatedtype Scalar: BLASScalar
+    associatedtype Gradient
+    /// Channels of s.
+    var hiddenChannels: Int { get }
+    /// s ← σ(Kx + b).
+    func activations(_ x: Tensor<Scalar>, into s: inout Tensor<Scalar>, scratch: Scratch<Scalar>)
+    /// out ← V(s).
+    func value(activated s: Tensor<Scalar>, into out: inout Tensor<Scalar>, scratch: Scratch<Scalar>)
+    /// dx += scale·(∂f/∂x)ᵀu and the parameters' gradient, at x whose activations are s.
+    func pullback(at x: Tensor<Scalar>, activated s: Tensor<Scalar>, cotangent u: Tensor<Scalar>, scale: Scalar,
+                  input dx: inout Tensor<Scalar>, gradient g: inout Gradient, scratch: Scratch<Scalar>)
+}
+
+extension ActivatedLayer {
+    /// out ← f(x).
+    public func evaluate(_ x: Tensor<Scalar>, into out: inout Tensor<Scalar>, scratch: Scratch<Scalar>) {
+        var s = scratch.take(Slot.activated, channels: hiddenChannels, like: x)
+        activations(x, into: &s, scratch: scratch)
+        value(activated: s, into: &out, scratch: scratch)
+        scratch.recycle(Slot.activated, s)
+    }
+
+    /// dx += scale·(∂f/∂x)ᵀu and the parameters' gradient.
+    public func pullback(at x: Tensor<Scalar>, cotangent u: Tensor<Scalar>, scale: Scalar,
+                         input dx: inout Tensor<Scalar>, gradient g: inout Gradient, scratch: Scratch<Scalar>) {
+        var s = scratch.take(Slot.activated, channels: hiddenChannels, like: x)
+        activations(x, into: &s, scratch: scratch)
+        pullback(at: x, activated: s, cotangent: u, scale: scale, input: &dx, gradient: &g, scratch: scratch)
+        scratch.recycle(Slot.activated, s)
+    }
+
+    /// `evaluate` and `pullback` at the same x, with s computed once.
+    public func evaluateWithPullback(at x: Tensor<Scalar>, into out: inout Tensor<Scalar>, cotangent u: Tensor<Scalar>, scale: Scalar,
+                                     input dx: inout Tensor<Scalar>, gradient g: inout Gradient, scratch: Scratch<Scalar>) {
+        var s = scratch.take(Slot.activated, channels: hiddenChannels, like: x)
+        activations(x, into: &s, scratch: scratch)
+        value(activated: s, into: &out, scratch: scratch)
+        pullback(at: x, activated: s, cotangent: u, scale: scale, input: &dx, gradient: &g, scratch: scratch)
+        scratch.recycle(Slot.activated, s)
+    }
+}
