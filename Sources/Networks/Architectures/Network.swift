@@ -125,9 +125,10 @@ public struct Network<Family: BlockFamily> {
                     normCache: cache, pooled: pooled, logits: logits)
     }
 
-    /// Images per chunk of the parallel pass over the units, at most: measured on
-    /// hamiltonian-74, one thread, 56.6 images/s at 16 images per batch, 61.6 at 32 and 58.9 at
-    /// 64 — each chunk's layer temporaries stay in cache.
+    /// Images per chunk of the parallel pass over the units, at most. Measured on
+    /// hamiltonian-74, batch 128, two threads: 1.06, 1.06–1.10, 1.04–1.05 and 1.04–1.08 s per
+    /// step with chunks of 8, 16, 32 and 64 images (one thread: 56.6, 61.6 and 58.9 images/s at
+    /// batches of 16, 32 and 64) — a broad optimum.
     static var chunkImages: Int { 32 }
 
     /// The image ranges the units run on: near-equal chunks of at most `chunkImages` images, a

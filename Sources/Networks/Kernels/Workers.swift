@@ -6,9 +6,8 @@ import LinearAlgebra
 /// same), in contiguous ranges, when each share is large enough to pay for waking a thread.
 @usableFromInline
 enum Workers {
-    /// Elements per share below which one thread is faster: 2¹⁵ (128 KB of Float), from a
-    /// hamiltonian-74 training step, where smaller shares made no difference and larger ones
-    /// left the last stage (8×8 planes) on one core.
+    /// Elements per share, at least: 2¹⁵ (128 KB of Float), so that waking a thread (tens of
+    /// microseconds) is small against the share's work. Chosen, not tuned.
     @usableFromInline static let minimumShare = 1 << 15
 
     /// The least number of items per share when each item has `itemSize` elements.
