@@ -40,8 +40,8 @@ static void tap_offsets(int w, long offsets[9]) {
 // A tile is interior when all its lanes are in the plane and so are the rows above and below
 // them: its tap masks are then only the column masks m[3] (off where j = 0, for dx = −1) and
 // m[5] (off where j = w − 1, for dx = +1), and dx = 0 needs none. Kernels take a mask-light path
-// there: mask registers are few, and reloading nine or eighteen masks per tile from memory
-// cost 15% (measured on the weight gradient, one thread).
+// there, since mask registers are few and nine or eighteen masks per tile were reloaded from
+// memory: measured, one thread, +8% on the weight gradient and about +5% forward.
 static inline int interior(const __mmask16 *m) { return m[1] == 0xFFFF && m[7] == 0xFFFF && m[9] == 0xFFFF; }
 
 // Loads the 16 lanes of tap `tap` at `src`, zero outside the image.
