@@ -28,7 +28,7 @@ public struct ResidualLayer<Scalar: BLASScalar>: ActivatedLayer, Sendable, Equat
 
     /// dx += scale·K₁ᵀDK₂ᵀu and the gradients of both layers, given s = σ(K₁x + b₁).
     public func pullback(at x: Tensor<Scalar>, activated s: Tensor<Scalar>, cotangent u: Tensor<Scalar>, scale: Scalar,
-                          input dx: inout Tensor<Scalar>, gradient g: inout LayerPairGradient<Scalar>, scratch: Scratch<Scalar>) {
+                         input dx: inout Tensor<Scalar>, gradient g: inout LayerPairGradient<Scalar>, scratch: Scratch<Scalar>) {
         var v = scratch.take(Slot.projected, channels: first.conv.outputChannels, like: x)
         second.conv.accumulateWeightGradient(input: s, outputGradient: u, scale: scale, into: &g.second.weights, scratch: scratch)
         Elementwise.accumulateChannelSums(u, scale: scale, into: &g.second.bias)

@@ -30,7 +30,7 @@ public struct SymmetricLayer<Scalar: BLASScalar>: ActivatedLayer, Sendable, Equa
     /// The pullback given s = σ(Kx + b): ∂/∂K ⟨u, Kᵀs⟩ = ⟨Ku, s⟩ gives weightGrad(u, s); with
     /// v = D K u, the inner K gives weightGrad(x, v) and the bias Σv.
     public func pullback(at x: Tensor<Scalar>, activated s: Tensor<Scalar>, cotangent u: Tensor<Scalar>, scale: Scalar,
-                          input dx: inout Tensor<Scalar>, gradient g: inout ConvLayerGradient<Scalar>, scratch: Scratch<Scalar>) {
+                         input dx: inout Tensor<Scalar>, gradient g: inout ConvLayerGradient<Scalar>, scratch: Scratch<Scalar>) {
         var v = scratch.take(Slot.projected, channels: layer.conv.outputChannels, like: x)
         layer.conv.accumulateWeightGradient(input: u, outputGradient: s, scale: scale * sign, into: &g.weights, scratch: scratch)
         layer.conv.apply(u, into: &v, scratch: scratch)
