@@ -109,9 +109,7 @@ public enum HamiltonianFamily<Scalar: BLASScalar>: BlockFamily {
     public static func makeField(channels: Int, activation: Activation, scratch: Scratch<Scalar>, using g: inout SeededGenerator) -> Field {
         HamiltonianField(channels: channels / 2, activation: activation, scratch: scratch, using: &g)
     }
-    public static func zeroGradient(for f: Field) -> LayerPairGradient<Scalar> {
-        LayerPairGradient(first: ConvLayerGradient(zeroFor: f.velocityLayer.layer), second: ConvLayerGradient(zeroFor: f.forceLayer.layer))
-    }
+    public static func zeroGradient(for f: Field) -> LayerPairGradient<Scalar> { f.zeroGradient() }
 }
 
 /// RevNet blocks: additive coupling = staggered Verlet with h = 1 on residual functions F, G.
@@ -125,10 +123,7 @@ public enum RevNetFamily<Scalar: BLASScalar>: BlockFamily {
         RevNetField(channels: channels / 2, activation: activation, scratch: scratch, using: &g)
     }
     public static func zeroGradient(for f: Field) -> ParameterPair<LayerPairGradient<Scalar>, LayerPairGradient<Scalar>> {
-        func pair(_ r: ResidualLayer<Scalar>) -> LayerPairGradient<Scalar> {
-            LayerPairGradient(first: ConvLayerGradient(zeroFor: r.first), second: ConvLayerGradient(zeroFor: r.second))
-        }
-        return ParameterPair(first: pair(f.f), second: pair(f.g))
+        f.zeroGradient()
     }
 }
 
@@ -175,7 +170,7 @@ public enum LeapfrogFamily<Scalar: BLASScalar>: BlockFamily {
     public static func makeField(channels: Int, activation: Activation, scratch: Scratch<Scalar>, using g: inout SeededGenerator) -> Field {
         LeapfrogField(channels: channels, activation: activation, scratch: scratch, using: &g)
     }
-    public static func zeroGradient(for f: Field) -> ConvLayerGradient<Scalar> { ConvLayerGradient(zeroFor: f.layer.layer) }
+    public static func zeroGradient(for f: Field) -> ConvLayerGradient<Scalar> { f.layer.zeroGradient() }
     public static func state(from x: Tensor<Scalar>) -> Method.State { TwoStepState(previous: x, current: x) }
     public static func tensor(from s: Method.State) -> Tensor<Scalar> { s.current }
     public static func stateCotangent(from dx: Tensor<Scalar>, like s: Method.State) -> Method.State {
@@ -206,9 +201,7 @@ public enum ResNetFamily<Scalar: BLASScalar>: BlockFamily {
     public static func makeField(channels: Int, activation: Activation, scratch: Scratch<Scalar>, using g: inout SeededGenerator) -> Field {
         ResNetField(channels: channels, activation: activation, scratch: scratch, using: &g)
     }
-    public static func zeroGradient(for f: Field) -> LayerPairGradient<Scalar> {
-        LayerPairGradient(first: ConvLayerGradient(zeroFor: f.residual.first), second: ConvLayerGradient(zeroFor: f.residual.second))
-    }
+    public static func zeroGradient(for f: Field) -> LayerPairGradient<Scalar> { f.residual.zeroGradient() }
     public static var unstep: ((inout Method, Field, inout Method.State, Scalar, Scalar) -> Void)? { nil }
     public static var unstepWithPullback: ((inout Method, Field, inout Method.State, Scalar, Scalar,
                                             inout Method.State, inout Method.Parameters) -> Void)? { nil }

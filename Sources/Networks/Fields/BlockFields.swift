@@ -1,19 +1,19 @@
 import Integrators
 import LinearAlgebra
 
-/// The vector field of the Hamiltonian block (Chang et al. 2018, eq. 7) on the channel halves
-/// (Y, Z): Y' = K₁ᵀσ(K₁Z + b₁), Z' = −K₂ᵀσ(K₂Y + b₂). A separable Hamiltonian system, integrated
-/// by `StormerVerlet(scheme: .staggered)`; its Jacobian [[0, K₁ᵀD₁K₁], [−K₂ᵀD₂K₂, 0]] has
-/// purely imaginary eigenvalues.
-public struct HamiltonianField<Scalar: BLASScalar>: DifferentiablePartitionedField, Parameterized, ScratchBound {
+/// A partitioned field whose velocity and force are layers, q' = V(p), p' = F(q), each with
+/// its vector–Jacobian products (`ActivatedLayer`): the Hamiltonian and RevNet blocks' fields,
+/// integrated by `StormerVerlet(scheme: .staggered)`.
+public struct LayerPairField<Scalar: BLASScalar, Velocity: ActivatedLayer, Force: ActivatedLayer>: DifferentiablePartitionedField,
+    Parameterized, ScratchBound where Velocity.Scalar == Scalar, Force.Scalar == Scalar {
     public typealias State = Tensor<Scalar>
-    public var velocityLayer: SymmetricLayer<Scalar>
-    public var forceLayer: SymmetricLayer<Scalar>
+    public var velocityLayer: Velocity
+    public var forceLayer: Force
     public var scratch: Scratch<Scalar>
 
-    public init(channels: Int, activation: Activation, scratch: Scratch<Scalar>, using g: inout SeededGenerator) {
-        velocityLayer = SymmetricLayer(layer: ConvLayer(inputChannels: channels, outputChannels: channels, using: &g), activation: activation, sign: 1)
-        forceLayer = SymmetricLayer(layer: ConvLayer(inputChannels: channels, outputChannels: channels, using: &g), activation: activation, sign: -1)
+    public init(velocity: Velocity, force: Force, scratch: Scratch<Scalar>) {
+        velocityLayer = velocity
+        forceLayer = force
         self.scratch = scratch
     }
 
@@ -21,79 +21,67 @@ public struct HamiltonianField<Scalar: BLASScalar>: DifferentiablePartitionedFie
     public func force(_ q: State, time: Scalar, into dp: inout State) { forceLayer.evaluate(q, into: &dp, scratch: scratch) }
 
     public func velocityPullback(at p: State, time: Scalar, cotangent u: State, scale s: Scalar, input dp: inout State,
-                                 parameters g: inout LayerPairGradient<Scalar>) {
+                                 parameters g: inout ParameterPair<Velocity.Gradient, Force.Gradient>) {
         velocityLayer.pullback(at: p, cotangent: u, scale: s, input: &dp, gradient: &g.first, scratch: scratch)
     }
 
     public func forcePullback(at q: State, time: Scalar, cotangent u: State, scale s: Scalar, input dq: inout State,
-                              parameters g: inout LayerPairGradient<Scalar>) {
+                              parameters g: inout ParameterPair<Velocity.Gradient, Force.Gradient>) {
         forceLayer.pullback(at: q, cotangent: u, scale: s, input: &dq, gradient: &g.second, scratch: scratch)
     }
 
     public func velocityWithPullback(at p: State, time: Scalar, into value: inout State, cotangent u: State, scale s: Scalar,
-                                     input dp: inout State, parameters g: inout LayerPairGradient<Scalar>) {
+                                     input dp: inout State, parameters g: inout ParameterPair<Velocity.Gradient, Force.Gradient>) {
         velocityLayer.evaluateWithPullback(at: p, into: &value, cotangent: u, scale: s, input: &dp, gradient: &g.first, scratch: scratch)
     }
 
     public func forceWithPullback(at q: State, time: Scalar, into value: inout State, cotangent u: State, scale s: Scalar,
-                                  input dq: inout State, parameters g: inout LayerPairGradient<Scalar>) {
+                                  input dq: inout State, parameters g: inout ParameterPair<Velocity.Gradient, Force.Gradient>) {
         forceLayer.evaluateWithPullback(at: q, into: &value, cotangent: u, scale: s, input: &dq, gradient: &g.second, scratch: scratch)
     }
 
+    /// A zero gradient of both layers.
+    public func zeroGradient() -> ParameterPair<Velocity.Gradient, Force.Gradient> {
+        ParameterPair(first: velocityLayer.zeroGradient(), second: forceLayer.zeroGradient())
+    }
+
     public mutating func visitParameters(_ body: (inout [Scalar]) -> Void) {
-        velocityLayer.layer.visitParameters(body)
-        forceLayer.layer.visitParameters(body)
+        velocityLayer.visitParameters(body)
+        forceLayer.visitParameters(body)
+    }
+}
+
+/// The vector field of the Hamiltonian block (Chang et al. 2018, eq. 7) on the channel halves
+/// (Y, Z): Y' = K₁ᵀσ(K₁Z + b₁), Z' = −K₂ᵀσ(K₂Y + b₂). A separable Hamiltonian system; its
+/// Jacobian [[0, K₁ᵀD₁K₁], [−K₂ᵀD₂K₂, 0]] has purely imaginary eigenvalues.
+public typealias HamiltonianField<Scalar: BLASScalar> = LayerPairField<Scalar, SymmetricLayer<Scalar>, SymmetricLayer<Scalar>>
+
+extension LayerPairField where Velocity == SymmetricLayer<Scalar>, Force == SymmetricLayer<Scalar> {
+    /// Fresh He-initialised K₁, K₂ on `channels` channels (one half), zero biases.
+    public init(channels: Int, activation: Activation, scratch: Scratch<Scalar>, using g: inout SeededGenerator) {
+        self.init(velocity: SymmetricLayer(layer: ConvLayer(inputChannels: channels, outputChannels: channels, using: &g),
+                                           activation: activation, sign: 1),
+                  force: SymmetricLayer(layer: ConvLayer(inputChannels: channels, outputChannels: channels, using: &g),
+                                        activation: activation, sign: -1),
+                  scratch: scratch)
     }
 }
 
 /// The RevNet block's additive coupling Y ← Y + F(Z), Z ← Z + G(Y) (Gomez et al., NeurIPS 2017)
-/// read as a partitioned field with velocity F and force G, integrated by staggered
-/// Störmer–Verlet with h = 1.
-public struct RevNetField<Scalar: BLASScalar>: DifferentiablePartitionedField, Parameterized, ScratchBound {
-    public typealias State = Tensor<Scalar>
-    public var f: ResidualLayer<Scalar>
-    public var g: ResidualLayer<Scalar>
-    public var scratch: Scratch<Scalar>
+/// read as a partitioned field with velocity F and force G (residual layers), integrated by
+/// staggered Störmer–Verlet with h = 1.
+public typealias RevNetField<Scalar: BLASScalar> = LayerPairField<Scalar, ResidualLayer<Scalar>, ResidualLayer<Scalar>>
 
+extension LayerPairField where Velocity == ResidualLayer<Scalar>, Force == ResidualLayer<Scalar> {
+    /// Fresh residual layers F, G on `channels` channels (one half), the second convolution of
+    /// each scaled by 0.1.
     public init(channels: Int, activation: Activation, scratch: Scratch<Scalar>, using rng: inout SeededGenerator) {
         func residual() -> ResidualLayer<Scalar> {
             ResidualLayer(first: ConvLayer(inputChannels: channels, outputChannels: channels, using: &rng),
                           second: ConvLayer(inputChannels: channels, outputChannels: channels, gain: 0.1, using: &rng),
                           activation: activation)
         }
-        f = residual()
-        g = residual()
-        self.scratch = scratch
-    }
-
-    public func velocity(_ p: State, time: Scalar, into dq: inout State) { f.evaluate(p, into: &dq, scratch: scratch) }
-    public func force(_ q: State, time: Scalar, into dp: inout State) { g.evaluate(q, into: &dp, scratch: scratch) }
-
-    public func velocityPullback(at p: State, time: Scalar, cotangent u: State, scale s: Scalar, input dp: inout State,
-                                 parameters grad: inout ParameterPair<LayerPairGradient<Scalar>, LayerPairGradient<Scalar>>) {
-        f.pullback(at: p, cotangent: u, scale: s, input: &dp, gradient: &grad.first, scratch: scratch)
-    }
-
-    public func forcePullback(at q: State, time: Scalar, cotangent u: State, scale s: Scalar, input dq: inout State,
-                              parameters grad: inout ParameterPair<LayerPairGradient<Scalar>, LayerPairGradient<Scalar>>) {
-        g.pullback(at: q, cotangent: u, scale: s, input: &dq, gradient: &grad.second, scratch: scratch)
-    }
-
-    public func velocityWithPullback(at p: State, time: Scalar, into value: inout State, cotangent u: State, scale s: Scalar, input dp: inout State,
-                                     parameters grad: inout ParameterPair<LayerPairGradient<Scalar>, LayerPairGradient<Scalar>>) {
-        f.evaluateWithPullback(at: p, into: &value, cotangent: u, scale: s, input: &dp, gradient: &grad.first, scratch: scratch)
-    }
-
-    public func forceWithPullback(at q: State, time: Scalar, into value: inout State, cotangent u: State, scale s: Scalar, input dq: inout State,
-                                  parameters grad: inout ParameterPair<LayerPairGradient<Scalar>, LayerPairGradient<Scalar>>) {
-        g.evaluateWithPullback(at: q, into: &value, cotangent: u, scale: s, input: &dq, gradient: &grad.second, scratch: scratch)
-    }
-
-    public mutating func visitParameters(_ body: (inout [Scalar]) -> Void) {
-        f.first.visitParameters(body)
-        f.second.visitParameters(body)
-        g.first.visitParameters(body)
-        g.second.visitParameters(body)
+        self.init(velocity: residual(), force: residual(), scratch: scratch)
     }
 }
 
@@ -120,7 +108,7 @@ public struct LeapfrogField<Scalar: BLASScalar>: DifferentiableSecondOrderField,
         layer.evaluateWithPullback(at: y, into: &value, cotangent: u, scale: s, input: &dy, gradient: &g, scratch: scratch)
     }
 
-    public mutating func visitParameters(_ body: (inout [Scalar]) -> Void) { layer.layer.visitParameters(body) }
+    public mutating func visitParameters(_ body: (inout [Scalar]) -> Void) { layer.visitParameters(body) }
 }
 
 /// The ResNet block's residual function f(x) = K₂σ(K₁x + b₁) + b₂, integrated by forward Euler
@@ -144,10 +132,7 @@ public struct ResNetField<Scalar: BLASScalar>: DifferentiableVectorField, Parame
         residual.pullback(at: x, cotangent: u, scale: s, input: &dx, gradient: &g, scratch: scratch)
     }
 
-    public mutating func visitParameters(_ body: (inout [Scalar]) -> Void) {
-        residual.first.visitParameters(body)
-        residual.second.visitParameters(body)
-    }
+    public mutating func visitParameters(_ body: (inout [Scalar]) -> Void) { residual.visitParameters(body) }
 }
 
 /// The midpoint block's field on the halves (Y, Z): f(Y, Z) = (σ(KZ + b₁), σ(−KᵀY + b₂)),

@@ -16,6 +16,15 @@ public struct ResidualLayer<Scalar: BLASScalar>: ActivatedLayer, Sendable, Equat
 
     public var hiddenChannels: Int { first.conv.outputChannels }
 
+    public func zeroGradient() -> LayerPairGradient<Scalar> {
+        LayerPairGradient(first: ConvLayerGradient(zeroFor: first), second: ConvLayerGradient(zeroFor: second))
+    }
+
+    public mutating func visitParameters(_ body: (inout [Scalar]) -> Void) {
+        first.visitParameters(body)
+        second.visitParameters(body)
+    }
+
     /// s ← σ(K₁x + b₁).
     public func activations(_ x: Tensor<Scalar>, into s: inout Tensor<Scalar>, scratch: Scratch<Scalar>) {
         first.apply(x, activating: activation, into: &s, scratch: scratch)

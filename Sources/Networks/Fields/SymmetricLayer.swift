@@ -17,6 +17,10 @@ public struct SymmetricLayer<Scalar: BLASScalar>: ActivatedLayer, Sendable, Equa
 
     public var hiddenChannels: Int { layer.conv.outputChannels }
 
+    public func zeroGradient() -> ConvLayerGradient<Scalar> { ConvLayerGradient(zeroFor: layer) }
+
+    public mutating func visitParameters(_ body: (inout [Scalar]) -> Void) { layer.visitParameters(body) }
+
     /// s ← σ(Kx + b).
     public func activations(_ x: Tensor<Scalar>, into s: inout Tensor<Scalar>, scratch: Scratch<Scalar>) {
         layer.apply(x, activating: activation, into: &s, scratch: scratch)
