@@ -53,20 +53,23 @@ struct KernelTests {
         check(Double.self, tolerance: 1e-12)
     }
 
-    @Test("the direct AVX-512 kernels (Float, 8k output channels) agree with im2col + GEMM in double, with the epilogue's scale and sum",
-          arguments: [(3, 8, 5, 21), (4, 16, 3, 37), (2, 8, 4, 4), (5, 24, 6, 16), (8, 16, 8, 8)])
+    @Test("the AVX-512 kernels (Float, 8k output channels; direct or Winograd) agree with im2col + GEMM in double, with the epilogue's scale and sum",
+          arguments: [(3, 8, 5, 21), (4, 16, 3, 37), (2, 8, 4, 4), (5, 24, 6, 16), (8, 16, 8, 8), (8, 8, 32, 32), (16, 8, 2, 8)])
     func direct(cin: Int, cout: Int, h: Int, w: Int) {
         guard DirectConvolution.available else { return }
         var g = SeededGenerator(seed: 11)
         let conv = Convolution3x3<Double>(inputChannels: cin, outputChannels: cout, using: &g)
-        let x = Self.random(Double.self, channels: cin, batch: 3, height: h, width: w, seed: 12)
-        let dy = Self.random(Double.self, channels: cout, batch: 3, height: h, width: w, seed: 13)
+        let x = Self.random(Double.self, channels: cin, batch: 9, height: h, width: w, seed: 12)
+        let dy = Self.random(Double.self, channels: cout, batch: 9, height: h, width: w, seed: 13)
         func float(_ t: Tensor<Double>) -> Tensor<Float> {
             Tensor(channels: t.channels, batch: t.batch, height: t.height, width: t.width, data: t.data.map(Float.init))
         }
         let convF = Convolution3x3<Float>(inputChannels: cin, outputChannels: cout, weights: conv.weights.map(Float.init))
         #expect(DirectConvolution.suitsForward(Float.self, outputChannels: cout))
-        var y = Tensor<Double>(channels: cout, batch: 3, height: h, width: w), yF = float(y)
+        // Batches of 9 (split over two workers): Winograd's image groups (2 images at w = 16, 4 at
+        // w = 8) full, then part-filled.
+        #expect(DirectConvolution.usesWinograd(height: h, width: w) == (h % 2 == 0 && [8, 16, 32].contains(w)))
+        var y = Tensor<Double>(channels: cout, batch: 9, height: h, width: w), yF = float(y)
         conv.apply(x, into: &y, scratch: Scratch())
         convF.apply(float(x), into: &yF, scratch: Scratch())
         #expect(zip(y.data, yF.data).allSatisfy { abs($0 - Double($1)) < 1e-4 })
@@ -86,8 +89,8 @@ struct KernelTests {
         #expect(zip(dW, dWF).allSatisfy { abs($0 - Double($1)) < 1e-5 * scale })
     }
 
-    @Test("the direct kernels read nothing outside an image: ∞ in the neighbouring images does not leak",
-          arguments: [(16, 16), (8, 8), (5, 21)])
+    @Test("the kernels read nothing outside an image: ∞ in the neighbouring images does not leak",
+          arguments: [(16, 16), (8, 8), (5, 21), (4, 32)])
     func directKernelsStayInside(h: Int, w: Int) {
         guard DirectConvolution.available else { return }
         // Images 0 and 2 are +∞; image 1 is finite. Working on image 1 alone must give finite
@@ -104,12 +107,18 @@ struct KernelTests {
         }
         var g = SeededGenerator(seed: 22)
         let conv = Convolution3x3<Float>(inputChannels: c, outputChannels: c, using: &g)
-        var y = Tensor<Float>(channels: c, batch: 3, height: h, width: w)
+        var y = Tensor<Float>(channels: c, batch: 3, height: h, width: w), yW = y
         var dW = [Float](repeating: 0, count: conv.weights.count), reference = dW
         x.data.withUnsafeBufferPointer { xs in
             conv.weights.withUnsafeBufferPointer { ws in
                 y.data.withUnsafeMutableBufferPointer { ys in
                     dyn_conv3x3_forward(xs.baseAddress!, Int32(c), 3, 1, 1, Int32(h), Int32(w), ws.baseAddress!, Int32(c), 1, 0, ys.baseAddress!)
+                }
+                if DirectConvolution.usesWinograd(height: h, width: w) {
+                    yW.data.withUnsafeMutableBufferPointer { ys in
+                        dyn_conv3x3_forward_winograd(xs.baseAddress!, Int32(c), 3, 1, 1, Int32(h), Int32(w), ws.baseAddress!, Int32(c), 1, 0,
+                                                     ys.baseAddress!)
+                    }
                 }
             }
             // The gradient of ⟨x, x⟩-like pairs: image 1 of x against itself.
@@ -122,6 +131,9 @@ struct KernelTests {
         for co in 0..<c {
             for i in 0..<plane {
                 #expect(abs(y.data[(co * 3 + 1) * plane + i] - expected.data[co * plane + i]) < 1e-4)
+                if DirectConvolution.usesWinograd(height: h, width: w) {
+                    #expect(abs(yW.data[(co * 3 + 1) * plane + i] - expected.data[co * plane + i]) < 1e-4)
+                }
             }
         }
         #expect(zip(dW, reference).allSatisfy { $0.isFinite && abs($0 - $1) < 1e-3 * max(1, abs($1)) })

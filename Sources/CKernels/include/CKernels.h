@@ -18,6 +18,14 @@ int dyn_direct_conv_available(void);
 void dyn_conv3x3_forward(const float *x, int cin, int batch, int first, int count, int h, int w,
                          const float *weights, int cout, float alpha, float beta, float *y);
 
+/// The same as dyn_conv3x3_forward by Winograd's F(2×2, 3×3) (winograd.c): 16 multiplies per
+/// 2×2 output tile instead of 36. Requires dyn_winograd_suits(h, w) and cout % 8 == 0.
+void dyn_conv3x3_forward_winograd(const float *x, int cin, int batch, int first, int count, int h, int w,
+                                  const float *weights, int cout, float alpha, float beta, float *y);
+
+/// 1 when dyn_conv3x3_forward_winograd takes h×w planes: h even, w ∈ {8, 16, 32}.
+int dyn_winograd_suits(int h, int w);
+
 /// dw[co][ci][dy][dx] += scale · Σ_{n,i,j} g[co, n, i, j] · x[ci, n, i+dy−1, j+dx−1] over images
 /// [first, first + count). Requires cout % 2 == 0.
 void dyn_conv3x3_weight_gradient(const float *x, int cin, int batch, int first, int count, int h, int w,

@@ -1,0 +1,256 @@
+#include "CKernels.h"
+#include <immintrin.h>
+#include <stdlib.h>
+
+#define TARGET __attribute__((target("avx512f,avx512vl,fma")))
+
+// Winograd's minimal filtering F(2×2, 3×3) (Lavin & Gray, "Fast Algorithms for Convolutional
+// Neural Networks", CVPR 2016): each 2×2 output tile is Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A for the 4×4
+// input patch d around it, so a 3×3 convolution becomes 16 independent products over channels
+// (one per position of the 4×4 transformed tile) with 16 multiplies per tile instead of 36.
+//
+//      ⎡1  0 −1  0⎤        ⎡1    0    0 ⎤        ⎡1  1  1  0⎤
+// Bᵀ = ⎢0  1  1  0⎥    G = ⎢½    ½    ½ ⎥   Aᵀ = ⎣0  1 −1 −1⎦
+//      ⎢0 −1  1  0⎥        ⎢½   −½    ½ ⎥
+//      ⎣0  1  0 −1⎦        ⎣0    0    1 ⎦
+//
+// Its entries are 0, ±1 and ±½, so the transforms round little: the result differs from the
+// direct sum by a few units in the last place times the number of terms (tests bound it).
+
+// U[pos][co/8][ci][8] = (G g Gᵀ)[pos] for the weights w[co][ci][3][3]: eight output channels of
+// one position and input channel sit in one cache line for the products' broadcasts.
+static void transform_weights(const float *w, int cin, int cout, float *u) {
+    for (int co = 0; co < cout; co++)
+        for (int ci = 0; ci < cin; ci++) {
+            const float *g = w + ((long)co * cin + ci) * 9;
+            float t[4][3];  // G g
+            for (int c = 0; c < 3; c++) {
+                t[0][c] = g[c];
+                t[1][c] = 0.5f * (g[c] + g[3 + c] + g[6 + c]);
+                t[2][c] = 0.5f * (g[c] - g[3 + c] + g[6 + c]);
+                t[3][c] = g[6 + c];
+            }
+            for (int r = 0; r < 4; r++) {
+                float v[4] = {t[r][0], 0.5f * (t[r][0] + t[r][1] + t[r][2]), 0.5f * (t[r][0] - t[r][1] + t[r][2]), t[r][2]};
+                for (int c = 0; c < 4; c++)
+                    u[(((long)(r * 4 + c) * (cout / 8) + co / 8) * cin + ci) * 8 + co % 8] = v[c];
+            }
+        }
+}
+
+// Lanes are 16 tiles of one tile row: the tile columns j of `group` = 16 / (w/2) images side by
+// side, so that an image row of each of them ("virtual row", 32 floats) is two vectors and the
+// four input columns 2j−1 … 2j+2 of every lane are one permutation each. Hence w ∈ {8, 16, 32}.
+// Tiles are numbered (tile row, image, tile column) within a group: 16 per tile row.
+int dyn_winograd_suits(int h, int w) { return h % 2 == 0 && h >= 2 && (w == 8 || w == 16 || w == 32); }
+
+// Image row q of images k = 0 … images−1 (planes `imageStride` apart) as a virtual row; zero
+// outside the image rows and for absent images.
+TARGET static inline void vrow_load(const float *plane, long imageStride, int q, int h, int w, int images, __m512 *a,
+                                    __m512 *b) {
+    *a = *b = _mm512_setzero_ps();
+    if (q < 0 || q >= h) return;
+    const float *row = plane + (long)q * w;
+    if (w == 32) {
+        *a = _mm512_loadu_ps(row);
+        *b = _mm512_loadu_ps(row + 16);
+    } else if (w == 16) {
+        *a = _mm512_loadu_ps(row);
+        if (images > 1) *b = _mm512_loadu_ps(row + imageStride);
+    } else {
+        // Two 8-float rows per vector: the second lands in the upper half by a masked load.
+        *a = _mm512_maskz_loadu_ps(0x00FF, row);
+        if (images > 1) *a = _mm512_mask_loadu_ps(*a, 0xFF00, row + imageStride - 8);
+        if (images > 2) *b = _mm512_maskz_loadu_ps(0x00FF, row + 2 * imageStride);
+        if (images > 3) *b = _mm512_mask_loadu_ps(*b, 0xFF00, row + 3 * imageStride - 8);
+    }
+}
+
+// Stores a virtual row back into the images' row q.
+TARGET static inline void vrow_store(float *plane, long imageStride, int q, int w, int images, __m512 a, __m512 b) {
+    float *row = plane + (long)q * w;
+    if (w == 32) {
+        _mm512_storeu_ps(row, a);
+        _mm512_storeu_ps(row + 16, b);
+    } else if (w == 16) {
+        _mm512_storeu_ps(row, a);
+        if (images > 1) _mm512_storeu_ps(row + imageStride, b);
+    } else {
+        _mm512_mask_storeu_ps(row, 0x00FF, a);
+        if (images > 1) _mm512_mask_storeu_ps(row + imageStride - 8, 0xFF00, a);
+        if (images > 2) _mm512_mask_storeu_ps(row + 2 * imageStride, 0x00FF, b);
+        if (images > 3) _mm512_mask_storeu_ps(row + 3 * imageStride - 8, 0xFF00, b);
+    }
+}
+
+// Permutations of a virtual row (a, b) giving, per lane (image, tile column j), the input
+// columns 2j−1, 2j, 2j+1, 2j+2, and the lanes where 2j−1 or 2j+2 falls outside the image.
+typedef struct {
+    __m512i index[4];
+    __mmask16 first, last;
+} Columns;
+
+TARGET static void columns(int w, Columns *c) {
+    const int tw = w / 2;
+    int idx[4][16];
+    unsigned first = 0, last = 0;
+    for (int l = 0; l < 16; l++) {
+        for (int d = 0; d < 4; d++) {
+            int i = 2 * l + d - 1;
+            idx[d][l] = i < 0 ? 0 : i > 31 ? 31 : i;
+        }
+        if (l % tw != 0) first |= 1u << l;
+        if (l % tw != tw - 1) last |= 1u << l;
+    }
+    for (int d = 0; d < 4; d++) c->index[d] = _mm512_loadu_si512(idx[d]);
+    c->first = (__mmask16)first;
+    c->last = (__mmask16)last;
+}
+
+// Bᵀ applied along a virtual row: the four column combinations of every lane's 4 columns.
+TARGET static inline void row_transform(const Columns *c, __m512 a, __m512 b, __m512 out[4]) {
+    __m512 d0 = _mm512_maskz_permutex2var_ps(c->first, a, c->index[0], b);
+    __m512 d1 = _mm512_permutex2var_ps(a, c->index[1], b);
+    __m512 d2 = _mm512_permutex2var_ps(a, c->index[2], b);
+    __m512 d3 = _mm512_maskz_permutex2var_ps(c->last, a, c->index[3], b);
+    out[0] = _mm512_sub_ps(d0, d2);
+    out[1] = _mm512_add_ps(d1, d2);
+    out[2] = _mm512_sub_ps(d2, d1);
+    out[3] = _mm512_sub_ps(d1, d3);
+}
+
+// V[pos][ci][tile] = (Bᵀ d B)[pos] for the group of images starting at `plane` (channel 0).
+TARGET static void transform_input(const float *x, int cin, long stride, long imageStride, int images, int h, int w,
+                                   const Columns *c, int tiles, int ld, float *v) {
+    const int th = h / 2;
+    const long posStride = (long)cin * ld;
+    for (int ci = 0; ci < cin; ci++) {
+        const float *plane = x + ci * stride;
+        __m512 r[4][4], a, b;  // rows 2i … 2i+3 of the padded image, each row-transformed
+        for (int k = 0; k < 2; k++) {
+            vrow_load(plane, imageStride, k - 1, h, w, images, &a, &b);
+            row_transform(c, a, b, r[k]);
+        }
+        for (int i = 0; i < th; i++) {
+            for (int k = 2; k < 4; k++) {
+                vrow_load(plane, imageStride, 2 * i + k - 1, h, w, images, &a, &b);
+                row_transform(c, a, b, r[k]);
+            }
+            float *out = v + (long)ci * ld + i * 16;
+            for (int col = 0; col < 4; col++) {
+                _mm512_store_ps(out + (0 * 4 + col) * posStride, _mm512_sub_ps(r[0][col], r[2][col]));
+                _mm512_store_ps(out + (1 * 4 + col) * posStride, _mm512_add_ps(r[1][col], r[2][col]));
+                _mm512_store_ps(out + (2 * 4 + col) * posStride, _mm512_sub_ps(r[2][col], r[1][col]));
+                _mm512_store_ps(out + (3 * 4 + col) * posStride, _mm512_sub_ps(r[1][col], r[3][col]));
+            }
+            for (int col = 0; col < 4; col++) {
+                r[0][col] = r[2][col];
+                r[1][col] = r[3][col];
+            }
+        }
+    }
+}
+
+// M[pos][co][tile] = Σ_ci U[pos][co][ci] · V[pos][ci][tile]: eight output channels × 32 tiles
+// in 16 registers (the direct kernel's blocking, without its masks and unaligned loads).
+TARGET static void products(const float *u, const float *v, int cin, int cout, int tiles, int ld, float *m) {
+    for (int pos = 0; pos < 16; pos++) {
+        const float *vp = v + (long)pos * cin * ld;
+        float *mp = m + (long)pos * cout * ld;
+        for (int co0 = 0; co0 < cout; co0 += 8) {
+            const float *up = u + ((long)pos * (cout / 8) + co0 / 8) * cin * 8;
+            int t = 0;
+            for (; t + 32 <= tiles; t += 32) {
+                __m512 acc[8][2];
+                for (int c = 0; c < 8; c++) { acc[c][0] = _mm512_setzero_ps(); acc[c][1] = _mm512_setzero_ps(); }
+                for (int ci = 0; ci < cin; ci++) {
+                    __m512 v0 = _mm512_load_ps(vp + (long)ci * ld + t);
+                    __m512 v1 = _mm512_load_ps(vp + (long)ci * ld + t + 16);
+                    for (int c = 0; c < 8; c++) {
+                        __m512 wv = _mm512_set1_ps(up[ci * 8 + c]);
+                        acc[c][0] = _mm512_fmadd_ps(wv, v0, acc[c][0]);
+                        acc[c][1] = _mm512_fmadd_ps(wv, v1, acc[c][1]);
+                    }
+                }
+                for (int c = 0; c < 8; c++) {
+                    _mm512_store_ps(mp + (long)(co0 + c) * ld + t, acc[c][0]);
+                    _mm512_store_ps(mp + (long)(co0 + c) * ld + t + 16, acc[c][1]);
+                }
+            }
+            for (; t < tiles; t += 16) {
+                __m512 acc[8];
+                for (int c = 0; c < 8; c++) acc[c] = _mm512_setzero_ps();
+                for (int ci = 0; ci < cin; ci++) {
+                    __m512 v0 = _mm512_load_ps(vp + (long)ci * ld + t);
+                    for (int c = 0; c < 8; c++) acc[c] = _mm512_fmadd_ps(_mm512_set1_ps(up[ci * 8 + c]), v0, acc[c]);
+                }
+                for (int c = 0; c < 8; c++) _mm512_store_ps(mp + (long)(co0 + c) * ld + t, acc[c]);
+            }
+        }
+    }
+}
+
+// y ← alpha·Aᵀ M A + beta·y for every output channel and tile of the group.
+TARGET static void transform_output(const float *m, int cout, long stride, long imageStride, int images, int h, int w,
+                                    int ld, float alpha, float beta, float *y) {
+    const int th = h / 2;
+    const long posStride = (long)cout * ld;
+    const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    const __m512 al = _mm512_set1_ps(alpha), be = _mm512_set1_ps(beta);
+    for (int co = 0; co < cout; co++) {
+        float *plane = y + co * stride;
+        for (int i = 0; i < th; i++) {
+            const float *q = m + (long)co * ld + i * 16;
+            __m512 s0[4], s1[4];
+            for (int c = 0; c < 4; c++) {
+                __m512 m0 = _mm512_load_ps(q + (0 * 4 + c) * posStride), m1 = _mm512_load_ps(q + (1 * 4 + c) * posStride);
+                __m512 m2 = _mm512_load_ps(q + (2 * 4 + c) * posStride), m3 = _mm512_load_ps(q + (3 * 4 + c) * posStride);
+                s0[c] = _mm512_add_ps(_mm512_add_ps(m0, m1), m2);
+                s1[c] = _mm512_sub_ps(_mm512_sub_ps(m1, m2), m3);
+            }
+            __m512 out[2][2];  // [row 2i or 2i+1][columns 2j, 2j+1]
+            out[0][0] = _mm512_add_ps(_mm512_add_ps(s0[0], s0[1]), s0[2]);
+            out[0][1] = _mm512_sub_ps(_mm512_sub_ps(s0[1], s0[2]), s0[3]);
+            out[1][0] = _mm512_add_ps(_mm512_add_ps(s1[0], s1[1]), s1[2]);
+            out[1][1] = _mm512_sub_ps(_mm512_sub_ps(s1[1], s1[2]), s1[3]);
+            for (int r = 0; r < 2; r++) {
+                __m512 a = _mm512_permutex2var_ps(out[r][0], lo, out[r][1]);
+                __m512 b = _mm512_permutex2var_ps(out[r][0], hi, out[r][1]);
+                if (beta != 0) {
+                    __m512 ya, yb;
+                    vrow_load(plane, imageStride, 2 * i + r, h, w, images, &ya, &yb);
+                    a = _mm512_fmadd_ps(al, a, _mm512_mul_ps(be, ya));
+                    b = _mm512_fmadd_ps(al, b, _mm512_mul_ps(be, yb));
+                } else if (alpha != 1) {
+                    a = _mm512_mul_ps(al, a);
+                    b = _mm512_mul_ps(al, b);
+                }
+                vrow_store(plane, imageStride, 2 * i + r, w, images, a, b);
+            }
+        }
+    }
+}
+
+TARGET void dyn_conv3x3_forward_winograd(const float *x, int cin, int batch, int first, int count, int h, int w,
+                                         const float *weights, int cout, float alpha, float beta, float *y) {
+    // ld: the row stride of V and M, padded by a cache line so that the 16 positions' rows do
+    // not all fall in the same L1 sets (they would be a multiple of 4 KB apart).
+    const int group = 32 / w, tiles = (h / 2) * 16, ld = tiles + 16;
+    const long imageStride = (long)h * w, stride = (long)batch * imageStride;
+    Columns c;
+    columns(w, &c);
+    float *u = malloc(sizeof(float) * 16 * (size_t)cin * cout);
+    float *v = aligned_alloc(64, sizeof(float) * 16 * (size_t)cin * ld);
+    float *m = aligned_alloc(64, sizeof(float) * 16 * (size_t)cout * ld);
+    transform_weights(weights, cin, cout, u);
+    for (int n = first; n < first + count; n += group) {
+        const int images = n + group <= first + count ? group : first + count - n;
+        transform_input(x + n * imageStride, cin, stride, imageStride, images, h, w, &c, tiles, ld, v);
+        products(u, v, cin, cout, tiles, ld, m);
+        transform_output(m, cout, stride, imageStride, images, h, w, ld, alpha, beta, y + n * imageStride);
+    }
+    free(m);
+    free(v);
+    free(u);
+}
