@@ -54,7 +54,7 @@ struct KernelTests {
     }
 
     @Test("the AVX-512 kernels (Float, 8k output channels; direct or Winograd) agree with im2col + GEMM in double, with the epilogue's scale and sum",
-          arguments: [(3, 8, 5, 21), (4, 16, 3, 37), (2, 8, 4, 4), (5, 24, 6, 16), (8, 16, 8, 8), (8, 8, 32, 32), (16, 8, 2, 8)])
+          arguments: [(3, 8, 5, 21), (4, 16, 3, 37), (2, 8, 4, 4), (5, 24, 6, 16), (8, 16, 8, 8), (8, 8, 32, 32), (16, 8, 2, 8), (32, 32, 32, 32)])
     func direct(cin: Int, cout: Int, h: Int, w: Int) {
         guard DirectConvolution.available else { return }
         var g = SeededGenerator(seed: 11)
@@ -68,7 +68,9 @@ struct KernelTests {
         #expect(DirectConvolution.suitsForward(Float.self, outputChannels: cout))
         // Batches of 9 (split over two workers): Winograd's image groups (2 images at w = 16, 4 at
         // w = 8) full, then part-filled.
-        #expect(DirectConvolution.usesWinograd(height: h, width: w) == (h % 2 == 0 && [8, 16, 32].contains(w)))
+        let winograd = h % 2 == 0 && [8, 16, 32].contains(w)
+        #expect(DirectConvolution.usesWinograd(height: h, width: w) == winograd)
+        #expect(DirectConvolution.usesWinogradGradient(float(x), float(dy)) == (winograd && cin % 4 == 0 && cout % 4 == 0))
         var y = Tensor<Double>(channels: cout, batch: 9, height: h, width: w), yF = float(y)
         conv.apply(x, into: &y, scratch: Scratch())
         convF.apply(float(x), into: &yF, scratch: Scratch())
@@ -108,7 +110,7 @@ struct KernelTests {
         var g = SeededGenerator(seed: 22)
         let conv = Convolution3x3<Float>(inputChannels: c, outputChannels: c, using: &g)
         var y = Tensor<Float>(channels: c, batch: 3, height: h, width: w), yW = y
-        var dW = [Float](repeating: 0, count: conv.weights.count), reference = dW
+        var dW = [Float](repeating: 0, count: conv.weights.count), reference = dW, dWW = dW
         x.data.withUnsafeBufferPointer { xs in
             conv.weights.withUnsafeBufferPointer { ws in
                 y.data.withUnsafeMutableBufferPointer { ys in
@@ -125,6 +127,12 @@ struct KernelTests {
             dW.withUnsafeMutableBufferPointer { dws in
                 dyn_conv3x3_weight_gradient(xs.baseAddress!, Int32(c), 3, 1, 1, Int32(h), Int32(w), xs.baseAddress!, Int32(c), 1, dws.baseAddress!)
             }
+            if DirectConvolution.usesWinograd(height: h, width: w) {
+                dWW.withUnsafeMutableBufferPointer { dws in
+                    dyn_conv3x3_weight_gradient_winograd(xs.baseAddress!, Int32(c), 3, 1, 1, Int32(h), Int32(w), xs.baseAddress!, Int32(c), 1,
+                                                         dws.baseAddress!)
+                }
+            }
         }
         conv.accumulateWeightGradient(input: middle, outputGradient: middle, scale: 1, into: &reference, scratch: Scratch())
         let expected = Self.directConvolution(conv, middle)
@@ -137,6 +145,9 @@ struct KernelTests {
             }
         }
         #expect(zip(dW, reference).allSatisfy { $0.isFinite && abs($0 - $1) < 1e-3 * max(1, abs($1)) })
+        if DirectConvolution.usesWinograd(height: h, width: w) {
+            #expect(zip(dWW, reference).allSatisfy { $0.isFinite && abs($0 - $1) < 1e-3 * max(1, abs($1)) })
+        }
     }
 
     @Test("chunked im2col (one image per GEMM) gives the whole-batch result")

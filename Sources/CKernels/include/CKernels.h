@@ -31,4 +31,13 @@ int dyn_winograd_suits(int h, int w);
 void dyn_conv3x3_weight_gradient(const float *x, int cin, int batch, int first, int count, int h, int w,
                                  const float *g, int cout, float scale, float *dw);
 
+/// The same as dyn_conv3x3_weight_gradient by Winograd's F(2×2, 3×3), transposed (winograd.c).
+/// Requires dyn_winograd_gradient_suits(h, w, cin, cout).
+void dyn_conv3x3_weight_gradient_winograd(const float *x, int cin, int batch, int first, int count, int h, int w,
+                                          const float *g, int cout, float scale, float *dw);
+
+/// 1 when dyn_conv3x3_weight_gradient_winograd takes these shapes: dyn_winograd_suits(h, w) and
+/// cin, cout multiples of 4.
+int dyn_winograd_gradient_suits(int h, int w, int cin, int cout);
+
 #endif

@@ -11,9 +11,10 @@ import LinearAlgebra
 /// kernel does the same arithmetic without materialising or packing the 9× larger im2col matrix.
 /// Everything else (and every Double convolution) stays on im2col + GEMM.
 ///
-/// Forward passes on planes of width 8, 16 or 32 and even height (every stage of the CIFAR-sized
-/// networks) use Winograd's F(2×2, 3×3) instead of the direct sum (Lavin & Gray 2016): 16
-/// multiplies per 2×2 output tile instead of 36. Its rounding differs from the direct sum's by a
+/// Forward passes and weight gradients on planes of width 8, 16 or 32 and even height (every
+/// stage of the CIFAR-sized networks) use Winograd's F(2×2, 3×3) instead of the direct sum
+/// (Lavin & Gray 2016): 16 multiplies per 2×2 output tile instead of 36 (the gradient needs
+/// channel counts that are multiples of 4). Its rounding differs from the direct sum's by a
 /// few units in the last place (measured: ≤ 1e-6 relative at 16–56 channels; `KernelTests`).
 /// `bench` still counts the direct algorithm's FLOPs as useful work, the usual convention for
 /// such "effective" rates.
@@ -39,6 +40,12 @@ enum DirectConvolution {
 
     /// Whether the forward pass on h×w planes takes Winograd's algorithm.
     static func usesWinograd(height: Int, width: Int) -> Bool { dyn_winograd_suits(Int32(height), Int32(width)) != 0 }
+
+    /// Whether the weight gradient of a convolution from `x` to `g` takes Winograd's algorithm
+    /// (its reduction blocks 4 input × 4 output channels).
+    static func usesWinogradGradient<T>(_ x: Tensor<T>, _ g: Tensor<T>) -> Bool {
+        dyn_winograd_gradient_suits(Int32(x.height), Int32(x.width), Int32(x.channels), Int32(g.channels)) != 0
+    }
 
     /// Images split into one contiguous range per worker.
     static func ranges(_ batch: Int) -> [Range<Int>] {
@@ -80,9 +87,10 @@ enum DirectConvolution {
                                      weights: UnsafeRawPointer(gs.baseAddress!).assumingMemoryBound(to: Float.self),
                                      out: ps.baseAddress!)
                     let (cin, batch, h, w) = (Int32(x.channels), Int32(x.batch), Int32(x.height), Int32(x.width))
+                    let kernel = usesWinogradGradient(x, g) ? dyn_conv3x3_weight_gradient_winograd : dyn_conv3x3_weight_gradient
                     DispatchQueue.concurrentPerform(iterations: parts.count) { k in
-                        dyn_conv3x3_weight_gradient(p.x, cin, batch, Int32(parts[k].lowerBound), Int32(parts[k].count), h, w,
-                                                    p.weights, Int32(g.channels), Float(scale), p.out + k * size)
+                        kernel(p.x, cin, batch, Int32(parts[k].lowerBound), Int32(parts[k].count), h, w,
+                               p.weights, Int32(g.channels), Float(scale), p.out + k * size)
                     }
                 }
             }
