@@ -1,5 +1,6 @@
 #include "CKernels.h"
 #include <immintrin.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,18 +21,36 @@
 
 // Per-thread scratch for the transformed tiles, kept between calls: allocating megabytes per
 // call costs a page fault and a zeroed page per 4 KB, which took longer than the arithmetic.
-// Slot k holds one buffer, grown on demand; it lives as long as the thread.
-static __thread float *scratch_buffers[3];
-static __thread size_t scratch_sizes[3];
+// Slot k holds one buffer, grown on demand and freed when the thread exits.
+typedef struct {
+    float *buffer[3];
+    size_t size[3];
+} Scratch;
+
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+
+static void scratch_release(void *p) {
+    Scratch *s = p;
+    for (int k = 0; k < 3; k++) free(s->buffer[k]);
+    free(s);
+}
+
+static void scratch_key_create(void) { pthread_key_create(&scratch_key, scratch_release); }
 
 static float *scratch(int k, size_t floats) {
-    if (scratch_sizes[k] < floats) {
-        free(scratch_buffers[k]);
-        size_t bytes = (sizeof(float) * floats + 63) / 64 * 64;
-        scratch_buffers[k] = aligned_alloc(64, bytes);
-        scratch_sizes[k] = scratch_buffers[k] ? floats : 0;
+    pthread_once(&scratch_once, scratch_key_create);
+    Scratch *s = pthread_getspecific(scratch_key);
+    if (!s) {
+        s = calloc(1, sizeof(Scratch));
+        pthread_setspecific(scratch_key, s);
     }
-    return scratch_buffers[k];
+    if (s->size[k] < floats) {
+        free(s->buffer[k]);
+        s->buffer[k] = aligned_alloc(64, (sizeof(float) * floats + 63) / 64 * 64);
+        s->size[k] = floats;
+    }
+    return s->buffer[k];
 }
 
 // U[pos][co/8][ci][8] = (G g Gᵀ)[pos] for the weights w[co][ci][3][3]: eight output channels of
