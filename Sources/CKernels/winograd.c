@@ -78,7 +78,13 @@ static void transform_weights(const float *w, int cin, int cout, float *u) {
 // side, so that an image row of each of them ("virtual row", 32 floats) is two vectors and the
 // four input columns 2j−1 … 2j+2 of every lane are one permutation each. Hence w ∈ {8, 16, 32}.
 // Tiles are numbered (tile row, image, tile column) within a group: 16 per tile row.
-int dyn_winograd_suits(int h, int w) { return h % 2 == 0 && h >= 2 && (w == 8 || w == 16 || w == 32); }
+static int winograd_enabled = 1;
+
+void dyn_set_winograd(int enabled) { __atomic_store_n(&winograd_enabled, enabled != 0, __ATOMIC_RELAXED); }
+
+int dyn_winograd_suits(int h, int w) {
+    return __atomic_load_n(&winograd_enabled, __ATOMIC_RELAXED) && h % 2 == 0 && h >= 2 && (w == 8 || w == 16 || w == 32);
+}
 
 // Image row q of images k = 0 … images−1 (planes `imageStride` apart) as a virtual row; zero
 // outside the image rows and for absent images.

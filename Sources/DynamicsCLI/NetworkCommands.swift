@@ -73,7 +73,9 @@ struct Bench: ParsableCommand {
         discussion: """
             Useful FLOPs are 3× the convolution FLOPs of a forward pass (forward, input gradient, \
             weight gradient), whatever the backprop mode; recomputation in reversible mode is not \
-            counted as useful. sgemmGflops is square SGEMM (n = 2048) measured in the same run, before \
+            counted as useful, and neither is the arithmetic Winograd's algorithm saves: useful \
+            FLOPs are the direct sum's (--convolution direct times the direct kernels). \
+            sgemmGflops is square SGEMM (n = 2048) measured in the same run, before \
             and after the steps (the better of the two). \
             Timings on a shared machine vary by ±10%: compare runs made one after another.
             """)
@@ -96,11 +98,15 @@ struct Bench: ParsableCommand {
     @Option(help: "Override the preset's units per stage, u1,u2,u3 (same widths: compare memory across depths).")
     var units: String?
 
+    @Option(help: "3×3 convolutions: winograd (F(2×2, 3×3) where the plane suits, direct elsewhere) or direct.")
+    var convolution: ConvolutionAlgorithm = .winograd
+
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
     struct Report: Codable {
         var preset: String
+        var convolution: ConvolutionAlgorithm
         var depth: Int
         var backprop: Backprop
         var batch: Int
@@ -131,6 +137,7 @@ struct Bench: ParsableCommand {
         if backprop == .reversible && architecture.block == "resnet" {
             throw CLIError("\(preset) has no exact inverse step: use --backprop stored")
         }
+        ConvolutionAlgorithm.current = convolution
         let network = TrainableNetwork.make(architecture, inputChannels: 3, classes: 10, seed: 1)
         var g = SeededGenerator(seed: 2)
         let images = Tensor<Float>(channels: 3, batch: batch, height: size, width: size,
@@ -146,12 +153,12 @@ struct Bench: ParsableCommand {
         for _ in 0..<steps { _ = try network.step(images: images, labels: labels, step) }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 / Double(steps)
         let peak = ProcessMemory.peakResidentMB  // training's, before the second SGEMM's 48 MB of matrices
-        let report = Report(preset: preset, depth: architecture.depth, backprop: backprop, batch: batch, size: size, parameters: network.parameterCount,
+        let report = Report(preset: preset, convolution: convolution, depth: architecture.depth, backprop: backprop, batch: batch, size: size, parameters: network.parameterCount,
                             threads: BLASConfiguration.threads, secondsPerStep: seconds, imagesPerSecond: Double(batch) / seconds,
                             gflops: 3 * forwardFlops / seconds / 1e9, sgemmGflops: max(sgemmBefore, GEMMThroughput.measure(Float.self, n: 2048)),
                             peakResidentMB: peak)
         if json { return try Output.printJSON(report) }
-        print("\(preset) (depth \(report.depth), \(report.parameters) parameters), batch \(batch), \(size)×\(size), \(backprop.rawValue) backprop, \(report.threads) BLAS threads")
+        print("\(preset) (depth \(report.depth), \(report.parameters) parameters), batch \(batch), \(size)×\(size), \(backprop.rawValue) backprop, \(convolution.rawValue) convolutions, \(report.threads) BLAS threads")
         print(String(format: "%.3f s/step   %.1f images/s   useful %.1f GFLOP/s = %.0f%% of SGEMM (%.1f GFLOP/s)   peak RSS %.0f MB",
                      seconds, report.imagesPerSecond, report.gflops, 100 * report.gflops / report.sgemmGflops, report.sgemmGflops,
                      report.peakResidentMB))
@@ -159,6 +166,7 @@ struct Bench: ParsableCommand {
 }
 
 extension Backprop: ExpressibleByArgument {}
+extension ConvolutionAlgorithm: ExpressibleByArgument {}
 
 /// The process's own memory figures, from /proc/self/status (Linux).
 enum ProcessMemory {

@@ -71,6 +71,9 @@ struct Train: ParsableCommand {
     @Option(help: "BLAS threads (default: OPENBLAS_NUM_THREADS or all cores).")
     var threads: Int?
 
+    @Option(help: "3×3 convolutions: winograd (F(2×2, 3×3) where the plane suits, direct elsewhere) or direct.")
+    var convolution: ConvolutionAlgorithm = .winograd
+
     @Option(help: "Write a checkpoint to this folder after every epoch.")
     var checkpoint: String?
 
@@ -125,6 +128,7 @@ struct Train: ParsableCommand {
 
     func run() throws {
         if let threads { BLASConfiguration.threads = threads }
+        ConvolutionAlgorithm.current = convolution
         let started = DispatchTime.now().uptimeNanoseconds
         let resumed = try resume.map { try Checkpoint(folder: $0) }
         var configuration: TrainingConfiguration

@@ -23,6 +23,25 @@ struct TrainCommandTests {
         #expect(resumed.status == 0 && resumed.json?["epochs"] as? Int == 3, "\(resumed.stderr)")
     }
 
+    @Test("--convolution direct and winograd train alike, but not bit for bit (the switch takes effect)")
+    func convolutionAlgorithms() throws {
+        // Hamiltonian halves of 8, 16 and 32 channels on 16×16, 8×8 and 4×4 planes: the first two
+        // stages suit Winograd's kernels (on AVX-512 machines; elsewhere both runs are identical).
+        func loss(_ algorithm: String) throws -> Double {
+            let r = try CLIRunner.run(["train", "--data", "synthetic:shapes", "--arch", "hamiltonian", "--units", "1,1,1",
+                                       "--filters", "16,16,32,64", "--epochs", "1", "--batch-size", "32", "--lr", "0.05",
+                                       "--subsample", "0.25", "--threads", "1", "--convolution", algorithm, "--json"])
+            #expect(r.status == 0, "\(r.stderr)")
+            return try #require(r.json?["trainLoss"] as? Double)
+        }
+        let (winograd, direct) = (try loss("winograd"), try loss("direct"))
+        #expect(abs(winograd - direct) <= 1e-3 * abs(direct), "\(winograd) vs \(direct)")
+        let avx512 = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.contains(" avx512f") ?? false
+        if avx512 { #expect(winograd != direct) }
+        let bad = try CLIRunner.run(["bench", "--preset", "hamiltonian-74", "--convolution", "fft"])
+        #expect(bad.status != 0 && bad.stderr.contains("winograd"), "\(bad.stderr)")
+    }
+
     @Test("bad training input is one clear error", arguments: [
         (["train", "--preset", "hamiltonian-75"], "unknown preset"),
         (["train", "--lr", "-1"], "--lr must be a positive number"),
