@@ -65,3 +65,32 @@ do {
                                                                    steps: quick ? 100_000 : 1_000_000, transient: 1000)))
     print(String(format: "%.2f s   exponents %.4f %.4f %.4f", r.seconds, r.exponents[0], r.exponents[1], r.exponents[2]))
 }
+print("")
+print("3×3 convolutions of hamiltonian-74's stages, Float, 32 images, 1 thread, best of \(reps)")
+print("[effective GFLOP/s: the direct sum's 2·9·Cin·Cout·H·W FLOPs per image, whatever the algorithm]")
+print("channels  plane    forward direct  winograd    weight gradient direct  winograd")
+do {
+    BLASConfiguration.threads = 1
+    var g = SeededGenerator(seed: 1)
+    for (c, side) in [(16, 32), (32, 16), (56, 8)] {
+        let conv = Convolution3x3<Float>(inputChannels: c, outputChannels: c, using: &g)
+        let x = Tensor<Float>(channels: c, batch: 32, height: side, width: side,
+                              data: (0..<(c * 32 * side * side)).map { _ in Float.random(in: -1...1, using: &g) })
+        var y = x, dW = [Float](repeating: 0, count: conv.weights.count)
+        let scratch = Scratch<Float>(), flops = conv.flops(channelSize: x.channelSize)
+        var rates: [Double] = []
+        for algorithm in [ConvolutionAlgorithm.direct, .winograd] {
+            ConvolutionAlgorithm.current = algorithm
+            rates.append(flops / bestSeconds(reps) { conv.apply(x, into: &y, scratch: scratch) } / 1e9)
+        }
+        for algorithm in [ConvolutionAlgorithm.direct, .winograd] {
+            ConvolutionAlgorithm.current = algorithm
+            rates.append(flops / bestSeconds(reps) {
+                conv.accumulateWeightGradient(input: x, outputGradient: y, scale: 1, into: &dW, scratch: scratch)
+            } / 1e9)
+        }
+        print(String(format: "%8d  %2d×%-2d %15.1f %9.1f %29.1f %9.1f", c, side, side, rates[0], rates[1], rates[2], rates[3]))
+    }
+    ConvolutionAlgorithm.current = .winograd
+    BLASConfiguration.threads = BLASConfiguration.processors
+}

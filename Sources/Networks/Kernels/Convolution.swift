@@ -32,6 +32,8 @@ public struct Convolution3x3<Scalar: BLASScalar>: Sendable, Equatable {
 
     /// y ← α·K x, or y + α·K x when `adding` (y must have `outputChannels` channels and x's other
     /// dimensions). The scale and the sum happen in the kernel's epilogue, not in extra passes.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func apply(_ x: Tensor<Scalar>, into y: inout Tensor<Scalar>, scale alpha: Scalar = 1, adding: Bool = false,
                       scratch: Scratch<Scalar>) {
         precondition(x.channels == inputChannels && y.channels == outputChannels && y.channelSize == x.channelSize,
@@ -42,6 +44,8 @@ public struct Convolution3x3<Scalar: BLASScalar>: Sendable, Equatable {
     }
 
     /// z ← α·Kᵀ s with the same weights, or z + α·Kᵀ s when `adding` (z has `inputChannels` channels).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func applyTranspose(_ s: Tensor<Scalar>, into z: inout Tensor<Scalar>, scale alpha: Scalar = 1, adding: Bool = false,
                                scratch: Scratch<Scalar>) {
         precondition(s.channels == outputChannels && z.channels == inputChannels && z.channelSize == s.channelSize,
@@ -61,6 +65,8 @@ public struct Convolution3x3<Scalar: BLASScalar>: Sendable, Equatable {
     }
 
     /// dW ← dW + scale·∂⟨dy, K x⟩/∂K = scale·im2col(x)ᵀ·dy, chunk by chunk of images.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func accumulateWeightGradient(input x: Tensor<Scalar>, outputGradient dy: Tensor<Scalar>, scale: Scalar,
                                          into dW: inout [Scalar], scratch: Scratch<Scalar>) {
         precondition(x.channels == inputChannels && dy.channels == outputChannels && dW.count == weights.count,
