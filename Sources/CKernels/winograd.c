@@ -74,14 +74,14 @@ static void transform_weights(const float *w, int cin, int cout, float *u) {
         }
 }
 
-// Lanes are 16 tiles of one tile row: the tile columns j of `group` = 16 / (w/2) images side by
-// side, so that an image row of each of them ("virtual row", 32 floats) is two vectors and the
-// four input columns 2j−1 … 2j+2 of every lane are one permutation each. Hence w ∈ {8, 16, 32}.
-// Tiles are numbered (tile row, image, tile column) within a group: 16 per tile row.
 static int winograd_enabled = 1;
 
 void dyn_set_winograd(int enabled) { __atomic_store_n(&winograd_enabled, enabled != 0, __ATOMIC_RELAXED); }
 
+// Lanes are 16 tiles of one tile row: the tile columns j of `group` = 16 / (w/2) images side by
+// side, so that an image row of each of them ("virtual row", 32 floats) is two vectors and the
+// four input columns 2j−1 … 2j+2 of every lane are one permutation each. Hence w ∈ {8, 16, 32}.
+// Tiles are numbered (tile row, image, tile column) within a group: 16 per tile row.
 int dyn_winograd_suits(int h, int w) {
     return __atomic_load_n(&winograd_enabled, __ATOMIC_RELAXED) && h % 2 == 0 && h >= 2 && (w == 8 || w == 16 || w == 32);
 }
@@ -161,9 +161,10 @@ TARGET static inline void row_transform(const Columns *c, __m512 a, __m512 b, __
     out[3] = _mm512_sub_ps(d1, d3);
 }
 
-// V[pos][ci][tile] = (Bᵀ d B)[pos] for the group of images starting at `plane` (channel 0).
+// V[pos][ci][tile] = (Bᵀ d B)[pos] for the group of images whose first plane is x (rows of V
+// `ld` floats apart).
 TARGET static void transform_input(const float *x, int cin, long stride, long imageStride, int images, int h, int w,
-                                   const Columns *c, int tiles, int ld, float *v) {
+                                   const Columns *c, int ld, float *v) {
     const int th = h / 2;
     const long posStride = (long)cin * ld;
     for (int ci = 0; ci < cin; ci++) {
@@ -288,7 +289,7 @@ TARGET void dyn_conv3x3_forward_winograd(const float *x, int cin, int batch, int
     transform_weights(weights, cin, cout, u);
     for (int n = first; n < first + count; n += group) {
         const int images = n + group <= first + count ? group : first + count - n;
-        transform_input(x + n * imageStride, cin, stride, imageStride, images, h, w, &c, tiles, ld, v);
+        transform_input(x + n * imageStride, cin, stride, imageStride, images, h, w, &c, ld, v);
         products(u, v, cin, cout, tiles, ld, m);
         transform_output(m, cout, stride, imageStride, images, h, w, ld, alpha, beta, y + n * imageStride);
     }
@@ -384,7 +385,7 @@ TARGET void dyn_conv3x3_weight_gradient_winograd(const float *x, int cin, int ba
         int tiles = 0;
         for (int n = n0; n < n0 + span && n < first + count; n += group, tiles += groupTiles) {
             const int images = n + group <= first + count ? group : first + count - n;
-            transform_input(x + n * imageStride, cin, stride, imageStride, images, h, w, &c, groupTiles, ld, v + tiles);
+            transform_input(x + n * imageStride, cin, stride, imageStride, images, h, w, &c, ld, v + tiles);
             transform_gradient(g + n * imageStride, cout, stride, imageStride, images, h, w, ld, gt + tiles);
         }
         gradient_products(gt, v, cin, cout, tiles, ld, s);
