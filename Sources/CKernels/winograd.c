@@ -78,12 +78,17 @@ static int winograd_enabled = 1;
 
 void dyn_set_winograd(int enabled) { __atomic_store_n(&winograd_enabled, enabled != 0, __ATOMIC_RELAXED); }
 
-// Lanes are 16 tiles of one tile row: the tile columns j of `group` = 16 / (w/2) images side by
-// side, so that an image row of each of them ("virtual row", 32 floats) is two vectors and the
-// four input columns 2j−1 … 2j+2 of every lane are one permutation each. Hence w ∈ {8, 16, 32}.
-// Tiles are numbered (tile row, image, tile column) within a group: 16 per tile row.
+// Lanes are 16 tiles of one tile row. Planes of width 8, 16 or 32 are "packed": the tile
+// columns j of `group` = 16 / (w/2) images side by side, so that an image row of each of them
+// (a "virtual row", 32 floats) is two vectors and the four input columns 2j−1 … 2j+2 of every
+// lane are one permutation each. Other even widths ≥ 24 are "wide": one image, each tile row in
+// chunks of 16 tile columns, read by masked loads. Tiles are numbered (tile row, chunk or image,
+// lane) within a block of tile rows: 16 per chunk.
+static int packed_width(int w) { return w == 8 || w == 16 || w == 32; }
+
 int dyn_winograd_suits(int h, int w) {
-    return __atomic_load_n(&winograd_enabled, __ATOMIC_RELAXED) && h % 2 == 0 && h >= 2 && (w == 8 || w == 16 || w == 32);
+    return __atomic_load_n(&winograd_enabled, __ATOMIC_RELAXED) && h % 2 == 0 && h >= 2 &&
+           (packed_width(w) || (w % 2 == 0 && w >= 24));
 }
 
 // Image row q of images k = 0 … images−1 (planes `imageStride` apart) as a virtual row; zero
@@ -125,73 +130,139 @@ TARGET static inline void vrow_store(float *plane, long imageStride, int q, int 
     }
 }
 
-// Permutations of a virtual row (a, b) giving, per lane (image, tile column j), the input
-// columns 2j−1, 2j, 2j+1, 2j+2, and the lanes where 2j−1 or 2j+2 falls outside the image.
+// How a block's tiles map to the image: images side by side (packed) or chunks of a wide row,
+// and the permutations giving, per lane, the input columns 2j−1, 2j, 2j+1, 2j+2 (packed: of a
+// virtual row, with the lanes where 2j−1 or 2j+2 leaves the image; wide: even and odd lanes of
+// rows loaded from columns 2j₀−1 and 2j₀+1).
 typedef struct {
-    __m512i index[4];
+    int h, w, packed, group, chunks;
+    __m512i index[4], even, odd;
     __mmask16 first, last;
-} Columns;
+} Layout;
 
-TARGET static void columns(int w, Columns *c) {
+TARGET static void layout(int h, int w, Layout *c) {
     const int tw = w / 2;
-    int idx[4][16];
+    c->h = h;
+    c->w = w;
+    c->packed = packed_width(w);
+    c->group = c->packed ? 32 / w : 1;
+    c->chunks = c->packed ? 1 : (tw + 15) / 16;
+    int idx[4][16], even[16], odd[16];
     unsigned first = 0, last = 0;
     for (int l = 0; l < 16; l++) {
         for (int d = 0; d < 4; d++) {
             int i = 2 * l + d - 1;
             idx[d][l] = i < 0 ? 0 : i > 31 ? 31 : i;
         }
+        even[l] = 2 * l;
+        odd[l] = 2 * l + 1;
         if (l % tw != 0) first |= 1u << l;
         if (l % tw != tw - 1) last |= 1u << l;
     }
     for (int d = 0; d < 4; d++) c->index[d] = _mm512_loadu_si512(idx[d]);
+    c->even = _mm512_loadu_si512(even);
+    c->odd = _mm512_loadu_si512(odd);
     c->first = (__mmask16)first;
     c->last = (__mmask16)last;
 }
 
-// Bᵀ applied along a virtual row: the four column combinations of every lane's 4 columns.
-TARGET static inline void row_transform(const Columns *c, __m512 a, __m512 b, __m512 out[4]) {
-    __m512 d0 = _mm512_maskz_permutex2var_ps(c->first, a, c->index[0], b);
-    __m512 d1 = _mm512_permutex2var_ps(a, c->index[1], b);
-    __m512 d2 = _mm512_permutex2var_ps(a, c->index[2], b);
-    __m512 d3 = _mm512_maskz_permutex2var_ps(c->last, a, c->index[3], b);
+// The lanes of 16 columns from column c0 that lie in [0, w).
+static inline __mmask16 inside(int c0, int w) {
+    int lo = c0 < 0 ? -c0 : 0, hi = w - c0 > 16 ? 16 : w - c0;
+    if (hi <= lo) return 0;
+    return (__mmask16)(((1u << hi) - 1) & ~((1u << lo) - 1));
+}
+
+// Output columns 2j₀ … 2j₀+31 of image row q for the block's lanes (zero outside the image).
+TARGET __attribute__((always_inline)) static inline void pair_load(const int packed, const Layout *c, const float *plane, long imageStride, int q, int chunk, int images,
+                                    __m512 *a, __m512 *b) {
+    if (packed) {
+        vrow_load(plane, imageStride, q, c->h, c->w, images, a, b);
+        return;
+    }
+    *a = *b = _mm512_setzero_ps();
+    if (q < 0 || q >= c->h) return;
+    const int c0 = 32 * chunk;
+    const float *row = plane + (long)q * c->w + c0;
+    *a = _mm512_maskz_loadu_ps(inside(c0, c->w), row);
+    *b = _mm512_maskz_loadu_ps(inside(c0 + 16, c->w), row + 16);
+}
+
+TARGET __attribute__((always_inline)) static inline void pair_store(const int packed, const Layout *c, float *plane, long imageStride, int q, int chunk, int images,
+                                     __m512 a, __m512 b) {
+    if (packed) {
+        vrow_store(plane, imageStride, q, c->w, images, a, b);
+        return;
+    }
+    const int c0 = 32 * chunk;
+    float *row = plane + (long)q * c->w + c0;
+    _mm512_mask_storeu_ps(row, inside(c0, c->w), a);
+    _mm512_mask_storeu_ps(row + 16, inside(c0 + 16, c->w), b);
+}
+
+// Bᵀ applied along image row q: the four column combinations of every lane's 4 columns.
+TARGET __attribute__((always_inline)) static inline void row_transform(const int packed, const Layout *c, const float *plane, long imageStride, int q, int chunk,
+                                        int images, __m512 out[4]) {
+    __m512 d0, d1, d2, d3;
+    if (packed) {
+        __m512 a, b;
+        vrow_load(plane, imageStride, q, c->h, c->w, images, &a, &b);
+        d0 = _mm512_maskz_permutex2var_ps(c->first, a, c->index[0], b);
+        d1 = _mm512_permutex2var_ps(a, c->index[1], b);
+        d2 = _mm512_permutex2var_ps(a, c->index[2], b);
+        d3 = _mm512_maskz_permutex2var_ps(c->last, a, c->index[3], b);
+    } else if (q < 0 || q >= c->h) {
+        d0 = d1 = d2 = d3 = _mm512_setzero_ps();
+    } else {
+        const int c0 = 32 * chunk - 1, w = c->w;
+        const float *row = plane + (long)q * w + c0;
+        __m512 a = _mm512_maskz_loadu_ps(inside(c0, w), row), b = _mm512_maskz_loadu_ps(inside(c0 + 16, w), row + 16);
+        __m512 e = _mm512_maskz_loadu_ps(inside(c0 + 2, w), row + 2), f = _mm512_maskz_loadu_ps(inside(c0 + 18, w), row + 18);
+        d0 = _mm512_permutex2var_ps(a, c->even, b);
+        d1 = _mm512_permutex2var_ps(a, c->odd, b);
+        d2 = _mm512_permutex2var_ps(e, c->even, f);
+        d3 = _mm512_permutex2var_ps(e, c->odd, f);
+    }
     out[0] = _mm512_sub_ps(d0, d2);
     out[1] = _mm512_add_ps(d1, d2);
     out[2] = _mm512_sub_ps(d2, d1);
     out[3] = _mm512_sub_ps(d1, d3);
 }
 
-// V[pos][ci][tile] = (Bᵀ d B)[pos] for the group of images whose first plane is x (rows of V
-// `ld` floats apart).
-TARGET static void transform_input(const float *x, int cin, long stride, long imageStride, int images, int h, int w,
-                                   const Columns *c, int ld, float *v) {
-    const int th = h / 2;
+// V[pos][ci][tile] = (Bᵀ d B)[pos] for tile rows [i0, i1) of the block whose first plane is x
+// (rows of V `ld` floats apart).
+TARGET __attribute__((always_inline)) static inline void transform_input_layout(const int packed, const float *x, int cin, long stride, long imageStride, int images, const Layout *c,
+                                   int i0, int i1, int ld, float *v) {
     const long posStride = (long)cin * ld;
+    const int chunks = packed ? 1 : c->chunks, rowTiles = 16 * chunks;
     for (int ci = 0; ci < cin; ci++) {
         const float *plane = x + ci * stride;
-        __m512 r[4][4], a, b;  // rows 2i … 2i+3 of the padded image, each row-transformed
-        for (int k = 0; k < 2; k++) {
-            vrow_load(plane, imageStride, k - 1, h, w, images, &a, &b);
-            row_transform(c, a, b, r[k]);
-        }
-        for (int i = 0; i < th; i++) {
-            for (int k = 2; k < 4; k++) {
-                vrow_load(plane, imageStride, 2 * i + k - 1, h, w, images, &a, &b);
-                row_transform(c, a, b, r[k]);
-            }
-            float *out = v + (long)ci * ld + i * 16;
-            for (int col = 0; col < 4; col++) {
-                _mm512_store_ps(out + (0 * 4 + col) * posStride, _mm512_sub_ps(r[0][col], r[2][col]));
-                _mm512_store_ps(out + (1 * 4 + col) * posStride, _mm512_add_ps(r[1][col], r[2][col]));
-                _mm512_store_ps(out + (2 * 4 + col) * posStride, _mm512_sub_ps(r[2][col], r[1][col]));
-                _mm512_store_ps(out + (3 * 4 + col) * posStride, _mm512_sub_ps(r[1][col], r[3][col]));
-            }
-            for (int col = 0; col < 4; col++) {
-                r[0][col] = r[2][col];
-                r[1][col] = r[3][col];
+        for (int chunk = 0; chunk < chunks; chunk++) {
+            __m512 r[4][4];  // image rows 2i−1 … 2i+2, each row-transformed
+            for (int k = 0; k < 2; k++) row_transform(packed, c, plane, imageStride, 2 * i0 + k - 1, chunk, images, r[k]);
+            for (int i = i0; i < i1; i++) {
+                for (int k = 2; k < 4; k++) row_transform(packed, c, plane, imageStride, 2 * i + k - 1, chunk, images, r[k]);
+                float *out = v + (long)ci * ld + (i - i0) * rowTiles + 16 * chunk;
+                for (int col = 0; col < 4; col++) {
+                    _mm512_store_ps(out + (0 * 4 + col) * posStride, _mm512_sub_ps(r[0][col], r[2][col]));
+                    _mm512_store_ps(out + (1 * 4 + col) * posStride, _mm512_add_ps(r[1][col], r[2][col]));
+                    _mm512_store_ps(out + (2 * 4 + col) * posStride, _mm512_sub_ps(r[2][col], r[1][col]));
+                    _mm512_store_ps(out + (3 * 4 + col) * posStride, _mm512_sub_ps(r[1][col], r[3][col]));
+                }
+                for (int col = 0; col < 4; col++) {
+                    r[0][col] = r[2][col];
+                    r[1][col] = r[3][col];
+                }
             }
         }
     }
+}
+
+// transform_input for either layout, the layout a constant inside (branches there cost 5–10%).
+TARGET static void transform_input(const float *x, int cin, long stride, long imageStride, int images, const Layout *c,
+                                   int i0, int i1, int ld, float *v) {
+    if (c->packed) transform_input_layout(1, x, cin, stride, imageStride, images, c, i0, i1, ld, v);
+    else transform_input_layout(0, x, cin, stride, imageStride, images, c, i0, i1, ld, v);
 }
 
 // M[pos][co][tile] = Σ_ci U[pos][co][ci] · V[pos][ci][tile]: eight output channels × 32 tiles
@@ -233,65 +304,84 @@ TARGET static void products(const float *u, const float *v, int cin, int cout, i
     }
 }
 
-// y ← alpha·Aᵀ M A + beta·y for every output channel and tile of the group.
-TARGET static void transform_output(const float *m, int cout, long stride, long imageStride, int images, int h, int w,
-                                    int ld, float alpha, float beta, float *y) {
-    const int th = h / 2;
+// y ← alpha·Aᵀ M A + beta·y for every output channel and tile of tile rows [i0, i1) of a block.
+TARGET __attribute__((always_inline)) static inline void transform_output_layout(const int packed, const float *m, int cout, long stride, long imageStride, int images, const Layout *c,
+                                    int i0, int i1, int ld, float alpha, float beta, float *y) {
     const long posStride = (long)cout * ld;
+    const int chunks = packed ? 1 : c->chunks, rowTiles = 16 * chunks;
     const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
     const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
     const __m512 al = _mm512_set1_ps(alpha), be = _mm512_set1_ps(beta);
     for (int co = 0; co < cout; co++) {
         float *plane = y + co * stride;
-        for (int i = 0; i < th; i++) {
-            const float *q = m + (long)co * ld + i * 16;
-            __m512 s0[4], s1[4];
-            for (int c = 0; c < 4; c++) {
-                __m512 m0 = _mm512_load_ps(q + (0 * 4 + c) * posStride), m1 = _mm512_load_ps(q + (1 * 4 + c) * posStride);
-                __m512 m2 = _mm512_load_ps(q + (2 * 4 + c) * posStride), m3 = _mm512_load_ps(q + (3 * 4 + c) * posStride);
-                s0[c] = _mm512_add_ps(_mm512_add_ps(m0, m1), m2);
-                s1[c] = _mm512_sub_ps(_mm512_sub_ps(m1, m2), m3);
-            }
-            __m512 out[2][2];  // [row 2i or 2i+1][columns 2j, 2j+1]
-            out[0][0] = _mm512_add_ps(_mm512_add_ps(s0[0], s0[1]), s0[2]);
-            out[0][1] = _mm512_sub_ps(_mm512_sub_ps(s0[1], s0[2]), s0[3]);
-            out[1][0] = _mm512_add_ps(_mm512_add_ps(s1[0], s1[1]), s1[2]);
-            out[1][1] = _mm512_sub_ps(_mm512_sub_ps(s1[1], s1[2]), s1[3]);
-            for (int r = 0; r < 2; r++) {
-                __m512 a = _mm512_permutex2var_ps(out[r][0], lo, out[r][1]);
-                __m512 b = _mm512_permutex2var_ps(out[r][0], hi, out[r][1]);
-                if (beta != 0) {
-                    __m512 ya, yb;
-                    vrow_load(plane, imageStride, 2 * i + r, h, w, images, &ya, &yb);
-                    a = _mm512_fmadd_ps(al, a, _mm512_mul_ps(be, ya));
-                    b = _mm512_fmadd_ps(al, b, _mm512_mul_ps(be, yb));
-                } else if (alpha != 1) {
-                    a = _mm512_mul_ps(al, a);
-                    b = _mm512_mul_ps(al, b);
+        for (int i = i0; i < i1; i++)
+            for (int chunk = 0; chunk < chunks; chunk++) {
+                const float *q = m + (long)co * ld + (i - i0) * rowTiles + 16 * chunk;
+                __m512 s0[4], s1[4];
+                for (int k = 0; k < 4; k++) {
+                    __m512 m0 = _mm512_load_ps(q + (0 * 4 + k) * posStride), m1 = _mm512_load_ps(q + (1 * 4 + k) * posStride);
+                    __m512 m2 = _mm512_load_ps(q + (2 * 4 + k) * posStride), m3 = _mm512_load_ps(q + (3 * 4 + k) * posStride);
+                    s0[k] = _mm512_add_ps(_mm512_add_ps(m0, m1), m2);
+                    s1[k] = _mm512_sub_ps(_mm512_sub_ps(m1, m2), m3);
                 }
-                vrow_store(plane, imageStride, 2 * i + r, w, images, a, b);
+                __m512 out[2][2];  // [row 2i or 2i+1][columns 2j, 2j+1]
+                out[0][0] = _mm512_add_ps(_mm512_add_ps(s0[0], s0[1]), s0[2]);
+                out[0][1] = _mm512_sub_ps(_mm512_sub_ps(s0[1], s0[2]), s0[3]);
+                out[1][0] = _mm512_add_ps(_mm512_add_ps(s1[0], s1[1]), s1[2]);
+                out[1][1] = _mm512_sub_ps(_mm512_sub_ps(s1[1], s1[2]), s1[3]);
+                for (int r = 0; r < 2; r++) {
+                    __m512 a = _mm512_permutex2var_ps(out[r][0], lo, out[r][1]);
+                    __m512 b = _mm512_permutex2var_ps(out[r][0], hi, out[r][1]);
+                    if (beta != 0) {
+                        __m512 ya, yb;
+                        pair_load(packed, c, plane, imageStride, 2 * i + r, chunk, images, &ya, &yb);
+                        a = _mm512_fmadd_ps(al, a, _mm512_mul_ps(be, ya));
+                        b = _mm512_fmadd_ps(al, b, _mm512_mul_ps(be, yb));
+                    } else if (alpha != 1) {
+                        a = _mm512_mul_ps(al, a);
+                        b = _mm512_mul_ps(al, b);
+                    }
+                    pair_store(packed, c, plane, imageStride, 2 * i + r, chunk, images, a, b);
+                }
             }
-        }
     }
+}
+
+// transform_output for either layout, the layout a constant inside (branches there cost 5–10%).
+TARGET static void transform_output(const float *m, int cout, long stride, long imageStride, int images, const Layout *c,
+                                    int i0, int i1, int ld, float alpha, float beta, float *y) {
+    if (c->packed) transform_output_layout(1, m, cout, stride, imageStride, images, c, i0, i1, ld, alpha, beta, y);
+    else transform_output_layout(0, m, cout, stride, imageStride, images, c, i0, i1, ld, alpha, beta, y);
+}
+
+// Tile rows per block: packed, all of them (a group of images); wide, enough rows for about
+// 256 tiles, so that a block's V and M stay in L2 however wide the plane.
+static int block_rows(const Layout *c) {
+    if (c->packed) return c->h / 2;
+    const int rows = 256 / (16 * c->chunks);
+    return rows < 1 ? 1 : rows;
 }
 
 TARGET void dyn_conv3x3_forward_winograd(const float *x, int cin, int batch, int first, int count, int h, int w,
                                          const float *weights, int cout, float alpha, float beta, float *y) {
+    Layout c;
+    layout(h, w, &c);
     // ld: the row stride of V and M, padded by a cache line so that the 16 positions' rows do
     // not all fall in the same L1 sets (they would be a multiple of 4 KB apart).
-    const int group = 32 / w, tiles = (h / 2) * 16, ld = tiles + 16;
+    const int rows = block_rows(&c), ld = rows * 16 * c.chunks + 16;
     const long imageStride = (long)h * w, stride = (long)batch * imageStride;
-    Columns c;
-    columns(w, &c);
     float *u = scratch(0, 16 * (size_t)cin * cout);
     float *v = scratch(1, 16 * (size_t)cin * ld);
     float *m = scratch(2, 16 * (size_t)cout * ld);
     transform_weights(weights, cin, cout, u);
-    for (int n = first; n < first + count; n += group) {
-        const int images = n + group <= first + count ? group : first + count - n;
-        transform_input(x + n * imageStride, cin, stride, imageStride, images, h, w, &c, ld, v);
-        products(u, v, cin, cout, tiles, ld, m);
-        transform_output(m, cout, stride, imageStride, images, h, w, ld, alpha, beta, y + n * imageStride);
+    for (int n = first; n < first + count; n += c.group) {
+        const int images = n + c.group <= first + count ? c.group : first + count - n;
+        for (int i0 = 0; i0 < h / 2; i0 += rows) {
+            const int i1 = i0 + rows < h / 2 ? i0 + rows : h / 2;
+            transform_input(x + n * imageStride, cin, stride, imageStride, images, &c, i0, i1, ld, v);
+            products(u, v, cin, cout, (i1 - i0) * 16 * c.chunks, ld, m);
+            transform_output(m, cout, stride, imageStride, images, &c, i0, i1, ld, alpha, beta, y + n * imageStride);
+        }
     }
 }
 
@@ -299,38 +389,44 @@ TARGET void dyn_conv3x3_forward_winograd(const float *x, int cin, int batch, int
 // ∂⟨dY, Y⟩/∂w = Gᵀ[Σ_tiles (A dY Aᵀ) ⊙ V]G — 16 products per tile and channel pair instead of 36,
 // summed over tiles as 16 dot products (one per position) of long vectors.
 
-// Gt[pos][co][tile] = (A dY Aᵀ)[pos] for the 2×2 output-gradient tiles of a group of images.
-TARGET static void transform_gradient(const float *g, int cout, long stride, long imageStride, int images, int h, int w,
-                                      int ld, float *gt) {
-    const int th = h / 2;
+// Gt[pos][co][tile] = (A dY Aᵀ)[pos] for the 2×2 output-gradient tiles of tile rows [i0, i1).
+TARGET __attribute__((always_inline)) static inline void transform_gradient_layout(const int packed, const float *g, int cout, long stride, long imageStride, int images, const Layout *c,
+                                      int i0, int i1, int ld, float *gt) {
     const long posStride = (long)cout * ld;
-    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    const int chunks = packed ? 1 : c->chunks, rowTiles = 16 * chunks;
     for (int co = 0; co < cout; co++) {
         const float *plane = g + co * stride;
-        for (int i = 0; i < th; i++) {
-            __m512 d[2][2], a, b;  // [row 2i or 2i+1][column 2j or 2j+1]
-            for (int r = 0; r < 2; r++) {
-                vrow_load(plane, imageStride, 2 * i + r, h, w, images, &a, &b);
-                d[r][0] = _mm512_permutex2var_ps(a, even, b);
-                d[r][1] = _mm512_permutex2var_ps(a, odd, b);
+        for (int i = i0; i < i1; i++)
+            for (int chunk = 0; chunk < chunks; chunk++) {
+                __m512 d[2][2], a, b;  // [row 2i or 2i+1][column 2j or 2j+1]
+                for (int r = 0; r < 2; r++) {
+                    pair_load(packed, c, plane, imageStride, 2 * i + r, chunk, images, &a, &b);
+                    d[r][0] = _mm512_permutex2var_ps(a, c->even, b);
+                    d[r][1] = _mm512_permutex2var_ps(a, c->odd, b);
+                }
+                __m512 t[4][2];  // A dY
+                for (int k = 0; k < 2; k++) {
+                    t[0][k] = d[0][k];
+                    t[1][k] = _mm512_add_ps(d[0][k], d[1][k]);
+                    t[2][k] = _mm512_sub_ps(d[0][k], d[1][k]);
+                    t[3][k] = _mm512_sub_ps(_mm512_setzero_ps(), d[1][k]);
+                }
+                float *out = gt + (long)co * ld + (i - i0) * rowTiles + 16 * chunk;
+                for (int r = 0; r < 4; r++) {
+                    _mm512_store_ps(out + (r * 4 + 0) * posStride, t[r][0]);
+                    _mm512_store_ps(out + (r * 4 + 1) * posStride, _mm512_add_ps(t[r][0], t[r][1]));
+                    _mm512_store_ps(out + (r * 4 + 2) * posStride, _mm512_sub_ps(t[r][0], t[r][1]));
+                    _mm512_store_ps(out + (r * 4 + 3) * posStride, _mm512_sub_ps(_mm512_setzero_ps(), t[r][1]));
+                }
             }
-            __m512 t[4][2];  // A dY
-            for (int c = 0; c < 2; c++) {
-                t[0][c] = d[0][c];
-                t[1][c] = _mm512_add_ps(d[0][c], d[1][c]);
-                t[2][c] = _mm512_sub_ps(d[0][c], d[1][c]);
-                t[3][c] = _mm512_sub_ps(_mm512_setzero_ps(), d[1][c]);
-            }
-            float *out = gt + (long)co * ld + i * 16;
-            for (int r = 0; r < 4; r++) {
-                _mm512_store_ps(out + (r * 4 + 0) * posStride, t[r][0]);
-                _mm512_store_ps(out + (r * 4 + 1) * posStride, _mm512_add_ps(t[r][0], t[r][1]));
-                _mm512_store_ps(out + (r * 4 + 2) * posStride, _mm512_sub_ps(t[r][0], t[r][1]));
-                _mm512_store_ps(out + (r * 4 + 3) * posStride, _mm512_sub_ps(_mm512_setzero_ps(), t[r][1]));
-            }
-        }
     }
+}
+
+// transform_gradient for either layout, the layout a constant inside (branches there cost 5–10%).
+TARGET static void transform_gradient(const float *g, int cout, long stride, long imageStride, int images, const Layout *c,
+                                      int i0, int i1, int ld, float *gt) {
+    if (c->packed) transform_gradient_layout(1, g, cout, stride, imageStride, images, c, i0, i1, ld, gt);
+    else transform_gradient_layout(0, g, cout, stride, imageStride, images, c, i0, i1, ld, gt);
 }
 
 // S[pos][co][ci] += Σ_tile Gt[pos][co][tile] · V[pos][ci][tile]: 4 output × 4 input channels in 16
@@ -362,34 +458,37 @@ int dyn_winograd_gradient_suits(int h, int w, int cin, int cout) {
 
 TARGET void dyn_conv3x3_weight_gradient_winograd(const float *x, int cin, int batch, int first, int count, int h, int w,
                                                  const float *g, int cout, float scale, float *dw) {
-    // Tiles of up to `span` images are transformed, then reduced position by position: one
-    // position's rows of V and Gt, 4·(Cin + Cout)·tiles bytes, at most 128 KB (V and Gt 2 MB).
-    // Measured, one thread, 32 images, effective GFLOP/s at 16/32/56 channels: 127/148/155 with
-    // 128 KB, 132/140/139 with 64 KB, 74/89/107 with 512 KB (the transforms' stores then miss
-    // L2), against 79–91 for the direct kernel.
-    const int group = 32 / w, groupTiles = (h / 2) * 16;
-    const int budget = (1 << 15) / (cin + cout);
-    int groups = budget / groupTiles;
-    if (groups < 1) groups = 1;
-    const int maxGroups = (count + group - 1) / group;
-    if (groups > maxGroups) groups = maxGroups;
-    const int span = groups * group, ld = groups * groupTiles + 16;
+    // Blocks are transformed into a span until it holds `budget` tiles, which are then reduced
+    // position by position: one position's rows of V and Gt, 4·(Cin + Cout)·tiles bytes, at most
+    // 128 KB (V and Gt 2 MB). Measured, one thread, 32 images, effective GFLOP/s at 16/32/56
+    // channels: 127/148/155 with 128 KB, 132/140/139 with 64 KB, 74/89/107 with 512 KB (the
+    // transforms' stores then miss L2), against 79–91 for the direct kernel.
+    Layout c;
+    layout(h, w, &c);
+    const int rows = block_rows(&c), blockTiles = rows * 16 * c.chunks;
+    int budget = (1 << 15) / (cin + cout);
+    if (budget < blockTiles) budget = blockTiles;
+    const int ld = budget / blockTiles * blockTiles + 16;
     const long imageStride = (long)h * w, stride = (long)batch * imageStride;
-    Columns c;
-    columns(w, &c);
     float *v = scratch(1, 16 * (size_t)cin * ld);
     float *gt = scratch(2, 16 * (size_t)cout * ld);
     float *s = scratch(0, 16 * (size_t)cin * cout);
     memset(s, 0, sizeof(float) * 16 * (size_t)cin * cout);
-    for (int n0 = first; n0 < first + count; n0 += span) {
-        int tiles = 0;
-        for (int n = n0; n < n0 + span && n < first + count; n += group, tiles += groupTiles) {
-            const int images = n + group <= first + count ? group : first + count - n;
-            transform_input(x + n * imageStride, cin, stride, imageStride, images, h, w, &c, ld, v + tiles);
-            transform_gradient(g + n * imageStride, cout, stride, imageStride, images, h, w, ld, gt + tiles);
+    int tiles = 0;
+    for (int n = first; n < first + count; n += c.group) {
+        const int images = n + c.group <= first + count ? c.group : first + count - n;
+        for (int i0 = 0; i0 < h / 2; i0 += rows) {
+            const int i1 = i0 + rows < h / 2 ? i0 + rows : h / 2, size = (i1 - i0) * 16 * c.chunks;
+            if (tiles + size > ld - 16) {
+                gradient_products(gt, v, cin, cout, tiles, ld, s);
+                tiles = 0;
+            }
+            transform_input(x + n * imageStride, cin, stride, imageStride, images, &c, i0, i1, ld, v + tiles);
+            transform_gradient(g + n * imageStride, cout, stride, imageStride, images, &c, i0, i1, ld, gt + tiles);
+            tiles += size;
         }
-        gradient_products(gt, v, cin, cout, tiles, ld, s);
     }
+    if (tiles > 0) gradient_products(gt, v, cin, cout, tiles, ld, s);
     // dW += scale · Gᵀ S G per channel pair.
     for (int co = 0; co < cout; co++)
         for (int ci = 0; ci < cin; ci++) {

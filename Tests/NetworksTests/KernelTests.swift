@@ -54,7 +54,7 @@ struct KernelTests {
     }
 
     @Test("the AVX-512 kernels (Float, 8k output channels; direct or Winograd) agree with im2col + GEMM in double, with the epilogue's scale and sum",
-          arguments: [(3, 8, 5, 21), (4, 16, 3, 37), (2, 8, 4, 4), (5, 24, 6, 16), (8, 16, 8, 8), (8, 8, 32, 32), (16, 8, 2, 8), (32, 32, 32, 32)])
+          arguments: [(3, 8, 5, 21), (4, 16, 3, 37), (2, 8, 4, 4), (5, 24, 6, 16), (8, 16, 8, 8), (8, 8, 32, 32), (16, 8, 2, 8), (32, 32, 32, 32), (8, 8, 6, 24), (4, 16, 10, 50)])
     func direct(cin: Int, cout: Int, h: Int, w: Int) {
         guard DirectConvolution.available else { return }
         var g = SeededGenerator(seed: 11)
@@ -67,8 +67,9 @@ struct KernelTests {
         let convF = Convolution3x3<Float>(inputChannels: cin, outputChannels: cout, weights: conv.weights.map(Float.init))
         #expect(DirectConvolution.suitsForward(Float.self, outputChannels: cout))
         // Batches of 9 (split over two workers): Winograd's image groups (2 images at w = 16, 4 at
-        // w = 8) full, then part-filled.
-        let winograd = h % 2 == 0 && [8, 16, 32].contains(w)
+        // w = 8) full, then part-filled; wide planes (w ≥ 24) in chunks of 16 tile columns, the
+        // last part-filled (w = 50: 25 tile columns).
+        let winograd = h % 2 == 0 && ([8, 16, 32].contains(w) || (w % 2 == 0 && w >= 24))
         #expect(DirectConvolution.usesWinograd(height: h, width: w) == winograd)
         #expect(DirectConvolution.usesWinogradGradient(float(x), float(dy)) == (winograd && cin % 4 == 0 && cout % 4 == 0))
         var y = Tensor<Double>(channels: cout, batch: 9, height: h, width: w), yF = float(y)
@@ -92,7 +93,7 @@ struct KernelTests {
     }
 
     @Test("the kernels read nothing outside an image: ∞ in the neighbouring images does not leak",
-          arguments: [(16, 16), (8, 8), (5, 21), (4, 32)])
+          arguments: [(16, 16), (8, 8), (5, 21), (4, 32), (6, 26)])
     func directKernelsStayInside(h: Int, w: Int) {
         guard DirectConvolution.available else { return }
         // Images 0 and 2 are +∞; image 1 is finite. Working on image 1 alone must give finite

@@ -23,8 +23,8 @@ void dyn_conv3x3_forward(const float *x, int cin, int batch, int first, int coun
 void dyn_conv3x3_forward_winograd(const float *x, int cin, int batch, int first, int count, int h, int w,
                                   const float *weights, int cout, float alpha, float beta, float *y);
 
-/// 1 when dyn_conv3x3_forward_winograd takes h×w planes: h even, w ∈ {8, 16, 32}, and Winograd's
-/// algorithm is enabled (the default; see dyn_set_winograd).
+/// 1 when dyn_conv3x3_forward_winograd takes h×w planes: h even, w ∈ {8, 16, 32} or w even and
+/// ≥ 24, and Winograd's algorithm is enabled (the default; see dyn_set_winograd).
 int dyn_winograd_suits(int h, int w);
 
 /// Enables (1) or disables (0) Winograd's algorithm wherever it suits; disabled, the direct

@@ -11,8 +11,9 @@ import LinearAlgebra
 /// kernel does the same arithmetic without materialising or packing the 9× larger im2col matrix.
 /// Everything else (and every Double convolution) stays on im2col + GEMM.
 ///
-/// Forward passes and weight gradients on planes of width 8, 16 or 32 and even height (every
-/// stage of the CIFAR-sized networks) use Winograd's F(2×2, 3×3) instead of the direct sum
+/// Forward passes and weight gradients on planes of even height and width 8, 16, 32 or any even
+/// width ≥ 24 (every stage of the CIFAR- and STL-10-sized networks) use Winograd's F(2×2, 3×3)
+/// instead of the direct sum
 /// (Lavin & Gray 2016): 16 multiplies per 2×2 output tile instead of 36 (the gradient needs
 /// channel counts that are multiples of 4). Its rounding differs from the direct sum's by a
 /// few units in the last place (measured: ≤ 1e-6 relative at 16–56 channels; `KernelTests`).
