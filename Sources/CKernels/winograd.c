@@ -74,6 +74,7 @@ static void transform_weights(const float *w, int cin, int cout, float *u) {
         }
 }
 
+// Whether Winograd's algorithm runs where it suits (dyn_set_winograd); read and written atomically.
 static int winograd_enabled = 1;
 
 void dyn_set_winograd(int enabled) { __atomic_store_n(&winograd_enabled, enabled != 0, __ATOMIC_RELAXED); }
@@ -82,8 +83,8 @@ void dyn_set_winograd(int enabled) { __atomic_store_n(&winograd_enabled, enabled
 // columns j of `group` = 16 / (w/2) images side by side, so that an image row of each of them
 // (a "virtual row", 32 floats) is two vectors and the four input columns 2j−1 … 2j+2 of every
 // lane are one permutation each. Other even widths ≥ 24 are "wide": one image, each tile row in
-// chunks of 16 tile columns, read by masked loads. Tiles are numbered (tile row, chunk or image,
-// lane) within a block of tile rows: 16 per chunk.
+// chunks of 16 tile columns, read by masked loads. Within a block of tile rows, tiles are
+// numbered by tile row, then chunk, then lane (16 per chunk; packed, one chunk per tile row).
 static int packed_width(int w) { return w == 8 || w == 16 || w == 32; }
 
 int dyn_winograd_suits(int h, int w) {
