@@ -94,7 +94,7 @@ struct KernelTests {
 
     @Test("the kernels read nothing outside an image: ∞ in the neighbouring images does not leak",
           arguments: [(16, 16), (8, 8), (5, 21), (4, 32), (6, 26)])
-    func directKernelsStayInside(h: Int, w: Int) {
+    func kernelsStayInside(h: Int, w: Int) {
         guard DirectConvolution.available else { return }
         // Images 0 and 2 are +∞; image 1 is finite. Working on image 1 alone must give finite
         // results equal to those of the finite image as a batch of one.

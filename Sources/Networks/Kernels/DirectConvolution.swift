@@ -13,12 +13,11 @@ import LinearAlgebra
 ///
 /// Forward passes and weight gradients on planes of even height and width 8, 16, 32 or any even
 /// width ≥ 24 (every stage of the CIFAR- and STL-10-sized networks) use Winograd's F(2×2, 3×3)
-/// instead of the direct sum
-/// (Lavin & Gray 2016): 16 multiplies per 2×2 output tile instead of 36 (the gradient needs
-/// channel counts that are multiples of 4). Its rounding differs from the direct sum's by a
-/// few units in the last place (measured: ≤ 1e-6 relative at 16–56 channels; `KernelTests`).
-/// `bench` still counts the direct algorithm's FLOPs as useful work, the usual convention for
-/// such "effective" rates.
+/// instead of the direct sum (Lavin & Gray 2016; `ConvolutionAlgorithm` switches it off): 16
+/// multiplies per 2×2 output tile instead of 36 (the gradient needs channel counts that are
+/// multiples of 4). Its rounding differs from the direct sum's by a few units in the last place
+/// (measured: ≤ 1e-6 relative at 16–56 channels; `KernelTests`). `bench` still counts the direct
+/// algorithm's FLOPs as useful work, the usual convention for such "effective" rates.
 enum DirectConvolution {
     /// Whether this CPU runs the kernels (AVX-512F), checked once.
     static let available = dyn_direct_conv_available() != 0
