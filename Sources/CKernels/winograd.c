@@ -175,7 +175,8 @@ static inline __mmask16 inside(int c0, int w) {
 }
 
 // Output columns 2j₀ … 2j₀+31 of image row q for the block's lanes (zero outside the image).
-TARGET __attribute__((always_inline)) static inline void pair_load(const int packed, const Layout *c, const float *plane, long imageStride, int q, int chunk, int images,
+TARGET __attribute__((always_inline)) static inline void pair_load(const int packed, const Layout *c, const float *plane,
+                                                                   long imageStride, int q, int chunk, int images,
                                     __m512 *a, __m512 *b) {
     if (packed) {
         vrow_load(plane, imageStride, q, c->h, c->w, images, a, b);
@@ -189,7 +190,8 @@ TARGET __attribute__((always_inline)) static inline void pair_load(const int pac
     *b = _mm512_maskz_loadu_ps(inside(c0 + 16, c->w), row + 16);
 }
 
-TARGET __attribute__((always_inline)) static inline void pair_store(const int packed, const Layout *c, float *plane, long imageStride, int q, int chunk, int images,
+TARGET __attribute__((always_inline)) static inline void pair_store(const int packed, const Layout *c, float *plane,
+                                                                    long imageStride, int q, int chunk, int images,
                                      __m512 a, __m512 b) {
     if (packed) {
         vrow_store(plane, imageStride, q, c->w, images, a, b);
@@ -202,7 +204,8 @@ TARGET __attribute__((always_inline)) static inline void pair_store(const int pa
 }
 
 // Bᵀ applied along image row q: the four column combinations of every lane's 4 columns.
-TARGET __attribute__((always_inline)) static inline void row_transform(const int packed, const Layout *c, const float *plane, long imageStride, int q, int chunk,
+TARGET __attribute__((always_inline)) static inline void row_transform(const int packed, const Layout *c, const float *plane,
+                                                                       long imageStride, int q, int chunk,
                                         int images, __m512 out[4]) {
     __m512 d0, d1, d2, d3;
     if (packed) {
@@ -232,7 +235,8 @@ TARGET __attribute__((always_inline)) static inline void row_transform(const int
 
 // V[pos][ci][tile] = (Bᵀ d B)[pos] for tile rows [i0, i1) of the block whose first plane is x
 // (rows of V `ld` floats apart).
-TARGET __attribute__((always_inline)) static inline void transform_input_layout(const int packed, const float *x, int cin, long stride, long imageStride, int images, const Layout *c,
+TARGET __attribute__((always_inline)) static inline void transform_input(const int packed, const float *x, int cin, long stride,
+                                                                         long imageStride, int images, const Layout *c,
                                    int i0, int i1, int ld, float *v) {
     const long posStride = (long)cin * ld;
     const int chunks = packed ? 1 : c->chunks, rowTiles = 16 * chunks;
@@ -257,13 +261,6 @@ TARGET __attribute__((always_inline)) static inline void transform_input_layout(
             }
         }
     }
-}
-
-// transform_input for either layout, the layout a constant inside (branches there cost 5–10%).
-TARGET static void transform_input(const float *x, int cin, long stride, long imageStride, int images, const Layout *c,
-                                   int i0, int i1, int ld, float *v) {
-    if (c->packed) transform_input_layout(1, x, cin, stride, imageStride, images, c, i0, i1, ld, v);
-    else transform_input_layout(0, x, cin, stride, imageStride, images, c, i0, i1, ld, v);
 }
 
 // M[pos][co][tile] = Σ_ci U[pos][co][ci] · V[pos][ci][tile]: eight output channels × 32 tiles
@@ -306,7 +303,8 @@ TARGET static void products(const float *u, const float *v, int cin, int cout, i
 }
 
 // y ← alpha·Aᵀ M A + beta·y for every output channel and tile of tile rows [i0, i1) of a block.
-TARGET __attribute__((always_inline)) static inline void transform_output_layout(const int packed, const float *m, int cout, long stride, long imageStride, int images, const Layout *c,
+TARGET __attribute__((always_inline)) static inline void transform_output(const int packed, const float *m, int cout, long stride,
+                                                                          long imageStride, int images, const Layout *c,
                                     int i0, int i1, int ld, float alpha, float beta, float *y) {
     const long posStride = (long)cout * ld;
     const int chunks = packed ? 1 : c->chunks, rowTiles = 16 * chunks;
@@ -348,13 +346,6 @@ TARGET __attribute__((always_inline)) static inline void transform_output_layout
     }
 }
 
-// transform_output for either layout, the layout a constant inside (branches there cost 5–10%).
-TARGET static void transform_output(const float *m, int cout, long stride, long imageStride, int images, const Layout *c,
-                                    int i0, int i1, int ld, float alpha, float beta, float *y) {
-    if (c->packed) transform_output_layout(1, m, cout, stride, imageStride, images, c, i0, i1, ld, alpha, beta, y);
-    else transform_output_layout(0, m, cout, stride, imageStride, images, c, i0, i1, ld, alpha, beta, y);
-}
-
 // Tile rows per block: packed, all of them (a group of images); wide, enough rows for about
 // 256 tiles, so that a block's V and M stay in L2 however wide the plane.
 static int block_rows(const Layout *c) {
@@ -363,27 +354,37 @@ static int block_rows(const Layout *c) {
     return rows < 1 ? 1 : rows;
 }
 
-TARGET void dyn_conv3x3_forward_winograd(const float *x, int cin, int batch, int first, int count, int h, int w,
-                                         const float *weights, int cout, float alpha, float beta, float *y) {
-    Layout c;
-    layout(h, w, &c);
+TARGET __attribute__((always_inline)) static inline void forward(const int packed, const Layout *c, const float *x, int cin,
+                                                                 int batch, int first, int count, const float *weights,
+                                                                 int cout, float alpha, float beta, float *y) {
+    const int h = c->h, w = c->w;
     // ld: the row stride of V and M, padded by a cache line so that the 16 positions' rows do
     // not all fall in the same L1 sets (they would be a multiple of 4 KB apart).
-    const int rows = block_rows(&c), ld = rows * 16 * c.chunks + 16;
+    const int rows = block_rows(c), ld = rows * 16 * c->chunks + 16;
     const long imageStride = (long)h * w, stride = (long)batch * imageStride;
     float *u = scratch(0, 16 * (size_t)cin * cout);
     float *v = scratch(1, 16 * (size_t)cin * ld);
     float *m = scratch(2, 16 * (size_t)cout * ld);
     transform_weights(weights, cin, cout, u);
-    for (int n = first; n < first + count; n += c.group) {
-        const int images = n + c.group <= first + count ? c.group : first + count - n;
+    for (int n = first; n < first + count; n += c->group) {
+        const int images = n + c->group <= first + count ? c->group : first + count - n;
         for (int i0 = 0; i0 < h / 2; i0 += rows) {
             const int i1 = i0 + rows < h / 2 ? i0 + rows : h / 2;
-            transform_input(x + n * imageStride, cin, stride, imageStride, images, &c, i0, i1, ld, v);
-            products(u, v, cin, cout, (i1 - i0) * 16 * c.chunks, ld, m);
-            transform_output(m, cout, stride, imageStride, images, &c, i0, i1, ld, alpha, beta, y + n * imageStride);
+            transform_input(packed, x + n * imageStride, cin, stride, imageStride, images, c, i0, i1, ld, v);
+            products(u, v, cin, cout, (i1 - i0) * 16 * c->chunks, ld, m);
+            transform_output(packed, m, cout, stride, imageStride, images, c, i0, i1, ld, alpha, beta, y + n * imageStride);
         }
     }
+}
+
+// The layout is a compile-time constant in each instantiation: a run-time branch inside the
+// transforms cost 5–10%.
+TARGET void dyn_conv3x3_forward_winograd(const float *x, int cin, int batch, int first, int count, int h, int w,
+                                         const float *weights, int cout, float alpha, float beta, float *y) {
+    Layout c;
+    layout(h, w, &c);
+    if (c.packed) forward(1, &c, x, cin, batch, first, count, weights, cout, alpha, beta, y);
+    else forward(0, &c, x, cin, batch, first, count, weights, cout, alpha, beta, y);
 }
 
 // The weight gradient by the same algorithm, transposed: with Y = Aᵀ[(G w Gᵀ) ⊙ V]A per tile,
@@ -391,7 +392,9 @@ TARGET void dyn_conv3x3_forward_winograd(const float *x, int cin, int batch, int
 // summed over tiles as 16 dot products (one per position) of long vectors.
 
 // Gt[pos][co][tile] = (A dY Aᵀ)[pos] for the 2×2 output-gradient tiles of tile rows [i0, i1).
-TARGET __attribute__((always_inline)) static inline void transform_gradient_layout(const int packed, const float *g, int cout, long stride, long imageStride, int images, const Layout *c,
+TARGET __attribute__((always_inline)) static inline void transform_gradient(const int packed, const float *g, int cout,
+                                                                            long stride, long imageStride, int images,
+                                                                            const Layout *c,
                                       int i0, int i1, int ld, float *gt) {
     const long posStride = (long)cout * ld;
     const int chunks = packed ? 1 : c->chunks, rowTiles = 16 * chunks;
@@ -423,13 +426,6 @@ TARGET __attribute__((always_inline)) static inline void transform_gradient_layo
     }
 }
 
-// transform_gradient for either layout, the layout a constant inside (branches there cost 5–10%).
-TARGET static void transform_gradient(const float *g, int cout, long stride, long imageStride, int images, const Layout *c,
-                                      int i0, int i1, int ld, float *gt) {
-    if (c->packed) transform_gradient_layout(1, g, cout, stride, imageStride, images, c, i0, i1, ld, gt);
-    else transform_gradient_layout(0, g, cout, stride, imageStride, images, c, i0, i1, ld, gt);
-}
-
 // S[pos][co][ci] += Σ_tile Gt[pos][co][tile] · V[pos][ci][tile]: 4 output × 4 input channels in 16
 // registers, so each 16-tile step loads 8 vectors for 16 FMAs; lanes are summed once per call.
 TARGET static void gradient_products(const float *gt, const float *v, int cin, int cout, int tiles, int ld, float *s) {
@@ -457,16 +453,16 @@ int dyn_winograd_gradient_suits(int h, int w, int cin, int cout) {
     return dyn_winograd_suits(h, w) && cin % 4 == 0 && cout % 4 == 0;
 }
 
-TARGET void dyn_conv3x3_weight_gradient_winograd(const float *x, int cin, int batch, int first, int count, int h, int w,
-                                                 const float *g, int cout, float scale, float *dw) {
+TARGET __attribute__((always_inline)) static inline void weight_gradient(const int packed, const Layout *c, const float *x,
+                                                                         int cin, int batch, int first, int count,
+                                                                         const float *g, int cout, float scale, float *dw) {
     // Blocks are transformed into a span until it holds `budget` tiles, which are then reduced
     // position by position: one position's rows of V and Gt, 4·(Cin + Cout)·tiles bytes, at most
     // 128 KB (V and Gt 2 MB). Measured, one thread, 32 images, effective GFLOP/s at 16/32/56
     // channels: 127/148/155 with 128 KB, 132/140/139 with 64 KB, 74/89/107 with 512 KB (the
     // transforms' stores then miss L2), against 79–91 for the direct kernel.
-    Layout c;
-    layout(h, w, &c);
-    const int rows = block_rows(&c), blockTiles = rows * 16 * c.chunks;
+    const int h = c->h, w = c->w;
+    const int rows = block_rows(c), blockTiles = rows * 16 * c->chunks;
     int budget = (1 << 15) / (cin + cout);
     if (budget < blockTiles) budget = blockTiles;
     const int ld = budget / blockTiles * blockTiles + 16;
@@ -476,16 +472,16 @@ TARGET void dyn_conv3x3_weight_gradient_winograd(const float *x, int cin, int ba
     float *s = scratch(0, 16 * (size_t)cin * cout);
     memset(s, 0, sizeof(float) * 16 * (size_t)cin * cout);
     int tiles = 0;
-    for (int n = first; n < first + count; n += c.group) {
-        const int images = n + c.group <= first + count ? c.group : first + count - n;
+    for (int n = first; n < first + count; n += c->group) {
+        const int images = n + c->group <= first + count ? c->group : first + count - n;
         for (int i0 = 0; i0 < h / 2; i0 += rows) {
-            const int i1 = i0 + rows < h / 2 ? i0 + rows : h / 2, size = (i1 - i0) * 16 * c.chunks;
+            const int i1 = i0 + rows < h / 2 ? i0 + rows : h / 2, size = (i1 - i0) * 16 * c->chunks;
             if (tiles + size > ld - 16) {
                 gradient_products(gt, v, cin, cout, tiles, ld, s);
                 tiles = 0;
             }
-            transform_input(x + n * imageStride, cin, stride, imageStride, images, &c, i0, i1, ld, v + tiles);
-            transform_gradient(g + n * imageStride, cout, stride, imageStride, images, &c, i0, i1, ld, gt + tiles);
+            transform_input(packed, x + n * imageStride, cin, stride, imageStride, images, c, i0, i1, ld, v + tiles);
+            transform_gradient(packed, g + n * imageStride, cout, stride, imageStride, images, c, i0, i1, ld, gt + tiles);
             tiles += size;
         }
     }
@@ -507,4 +503,12 @@ TARGET void dyn_conv3x3_weight_gradient_winograd(const float *x, int cin, int ba
                 out[r * 3 + 2] += scale * (0.5f * (t[r][1] + t[r][2]) + t[r][3]);
             }
         }
+}
+
+TARGET void dyn_conv3x3_weight_gradient_winograd(const float *x, int cin, int batch, int first, int count, int h, int w,
+                                                 const float *g, int cout, float scale, float *dw) {
+    Layout c;
+    layout(h, w, &c);
+    if (c.packed) weight_gradient(1, &c, x, cin, batch, first, count, g, cout, scale, dw);
+    else weight_gradient(0, &c, x, cin, batch, first, count, g, cout, scale, dw);
 }
