@@ -77,20 +77,18 @@ do {
         let x = Tensor<Float>(channels: c, batch: 32, height: side, width: side,
                               data: (0..<(c * 32 * side * side)).map { _ in Float.random(in: -1...1, using: &g) })
         var y = x, dW = [Float](repeating: 0, count: conv.weights.count)
-        let scratch = Scratch<Float>(), flops = conv.flops(channelSize: x.channelSize)
+        let flops = conv.flops(channelSize: x.channelSize)
+        let scratches = [ConvolutionAlgorithm.direct, .winograd].map { Scratch<Float>(context: ComputeContext(convolution: $0, threads: 1)) }
         var rates: [Double] = []
-        for algorithm in [ConvolutionAlgorithm.direct, .winograd] {
-            ConvolutionAlgorithm.current = algorithm
+        for scratch in scratches {
             rates.append(flops / bestSeconds(reps) { conv.apply(x, into: &y, scratch: scratch) } / 1e9)
         }
-        for algorithm in [ConvolutionAlgorithm.direct, .winograd] {
-            ConvolutionAlgorithm.current = algorithm
+        for scratch in scratches {
             rates.append(flops / bestSeconds(reps) {
                 conv.accumulateWeightGradient(input: x, outputGradient: y, scale: 1, into: &dW, scratch: scratch)
             } / 1e9)
         }
         print(String(format: "%8d  %2d×%-2d %15.1f %9.1f %29.1f %9.1f", c, side, side, rates[0], rates[1], rates[2], rates[3]))
     }
-    ConvolutionAlgorithm.current = .winograd
     BLASConfiguration.threads = BLASConfiguration.processors
 }

@@ -74,11 +74,6 @@ static void transform_weights(const float *w, int cin, int cout, float *u) {
         }
 }
 
-// Whether Winograd's algorithm runs where it suits (dyn_set_winograd); read and written atomically.
-static int winograd_enabled = 1;
-
-void dyn_set_winograd(int enabled) { __atomic_store_n(&winograd_enabled, enabled != 0, __ATOMIC_RELAXED); }
-
 // Lanes are 16 tiles of one tile row. Planes of width 8, 16 or 32 are "packed": the tile
 // columns j of `group` = 16 / (w/2) images side by side, so that an image row of each of them
 // (a "virtual row", 32 floats) is two vectors and the four input columns 2j−1 … 2j+2 of every
@@ -88,7 +83,7 @@ void dyn_set_winograd(int enabled) { __atomic_store_n(&winograd_enabled, enabled
 static int packed_width(int w) { return w == 8 || w == 16 || w == 32; }
 
 int dyn_winograd_suits(int h, int w) {
-    return __atomic_load_n(&winograd_enabled, __ATOMIC_RELAXED) && h % 2 == 0 && h >= 2 &&
+    return h % 2 == 0 && h >= 2 &&
            (packed_width(w) || (w % 2 == 0 && w >= 24));
 }
 

@@ -33,11 +33,12 @@ struct ConvergenceCommand: ParsableCommand {
         var tEnd: Double
         var order: Double
         var expectedOrder: Int
+        var symplectic: Bool
         var samples: [[Double]]
     }
 
     func validate() throws {
-        try validateStepSize(tEnd, flag: "--t-end")
+        try validatePositive(tEnd, flag: "--t-end")
         guard halvings >= 2 && halvings <= 20 else { throw ValidationError("--halvings must be between 2 and 20, got \(halvings)") }
         if let n = initialSteps, n <= 0 { throw ValidationError("--initial-steps must be positive, got \(n)") }
     }
@@ -56,13 +57,13 @@ struct ConvergenceCommand: ParsableCommand {
         let method = try options.requireMethod(for: system)
         let n0 = initialSteps ?? (method == .rk4 ? 10 : 40)
         let counts = (0...halvings).map { n0 << $0 }
-        let r = try catchingSystemError {
+        let r = try mappingLibraryErrors {
             let reference = try system.reference(from: x0, endTime: T(tEnd), steps: 64 * counts.last!)
             return try system.run(method, options: options.methodOptions,
                                   Convergence(initialPoint: x0, reference: reference, endTime: T(tEnd), stepCounts: counts))
         }
         return Report(system: system.name, method: method.rawValue, precision: options.precision.rawValue, tEnd: tEnd,
-                      order: r.order, expectedOrder: method.order,
+                      order: r.order, expectedOrder: r.classicalOrder, symplectic: r.symplectic,
                       samples: r.samples.map { [Double($0.stepSize), Double($0.error)] })
     }
 }

@@ -16,10 +16,12 @@ struct Eig: ParsableCommand {
     @Argument(help: "A square matrix: .npy (float32/float64, C or Fortran order) or .csv.")
     var file: String?
 
-    @Option(help: "Instead of a file: a network block (hamiltonian, midpoint, leapfrog, resnet, revnet) at a random input.")
-    var block: String?
+    @Option(help: "Instead of a file: a network block (\(Block.allCases.map(\.rawValue).joined(separator: ", "))) at a random input.")
+    var block: Block?
 
     @OptionGroup var blockOptions: BlockOptions
+
+    @OptionGroup var stepSize: StepSizeOption
 
     @Flag(help: "Read the matrix as a map x ↦ A x (verdict by spectral radius) instead of a flow x' = A x.")
     var discrete = false
@@ -36,6 +38,11 @@ struct Eig: ParsableCommand {
         }
         guard (file == nil) != (block == nil) else {
             throw ValidationError("give either a matrix FILE or --block NAME, not both or neither")
+        }
+        if block == nil {
+            try reject(blockOptions.blockOnlyFlags + [("--dt", stepSize.isGiven)], "applies to --block only")
+        } else {
+            try reject([("--discrete", discrete)], "applies to a matrix FILE only (a block's step is read in discrete time already)")
         }
     }
 
@@ -57,7 +64,7 @@ struct Eig: ParsableCommand {
 
 extension Eig {
     struct BlockReport: Codable {
-        var block: String
+        var block: Block
         var channels: Int
         var size: String
         var stepSize: Double
@@ -66,19 +73,21 @@ extension Eig {
         var step: SpectrumReport
     }
 
-    /// The spectra of a block's field (continuous time) and of one block step (discrete time).
-    func analyseBlock(_ block: String) throws {
-        let setup = try blockOptions.setup(Double.self, block: block)
-        let architecture = try Architecture(block: block, units: [1, 1, 1], filters: [2, 2, 2, 2])
-        let (field, step, h) = try architecture.run(BlockJacobians(setup))
-        let report = BlockReport(block: block, channels: setup.channels, size: blockOptions.size, stepSize: h,
+    /// The spectra of a block's field (continuous time) and of one block step (discrete time:
+    /// `StepJacobian`, the experiment `stability --method` runs on systems).
+    func analyseBlock(_ block: Block) throws {
+        let setup = try blockOptions.setup(Double.self, block: block, stepSize: stepSize.value)
+        let (field, h) = try block.run(BlockFieldJacobian(setup))
+        let step = try block.run(BlockExperiment(setup, units: 1) { x0, h in StepJacobian(at: x0, stepSize: h) })
+        let size = "\(setup.height)x\(setup.width)"
+        let report = BlockReport(block: block, channels: setup.channels, size: size, stepSize: h,
                                  activation: setup.activation,
                                  field: SpectrumReport(try Spectrum(of: field, tolerance: tolerance), time: .continuous),
                                  step: SpectrumReport(try Spectrum(of: step, tolerance: tolerance), time: .discrete))
         if json { return try Output.printJSON(report) }
-        print(SpectrumTable.render(report.field, title: "\(block) block field Jacobian, \(setup.channels) channels, \(blockOptions.size), σ = \(setup.activation.rawValue)"))
+        print(SpectrumTable.render(report.field, title: "\(block.rawValue) block field Jacobian, \(setup.channels) channels, \(size), σ = \(setup.activation.rawValue)"))
         print("")
-        print(SpectrumTable.render(report.step, title: "\(block) block step Jacobian, h = \(h)"))
+        print(SpectrumTable.render(report.step, title: "\(block.rawValue) block step Jacobian, h = \(h)"))
     }
 }
 

@@ -15,8 +15,9 @@ struct Integrate: ParsableCommand {
 
     @OptionGroup var options: SystemOptions
 
-    @Option(parsing: .unconditional, help: "Step size h.")
-    var dt: Double = 0.01
+    @OptionGroup var stepSize: StepSizeOption
+
+    var dt: Double { stepSize.value ?? 0.01 }
 
     @Option(help: "Number of steps.")
     var steps: Int = 1000
@@ -43,7 +44,6 @@ struct Integrate: ParsableCommand {
     }
 
     func validate() throws {
-        try validateStepSize(dt)
         guard steps > 0 else { throw ValidationError("--steps must be positive, got \(steps)") }
         guard every > 0 else { throw ValidationError("--every must be positive, got \(every)") }
     }
@@ -64,7 +64,7 @@ struct Integrate: ParsableCommand {
         let record = out == nil ? 0 : every
         let method = try options.requireMethod(for: system)
         let energy: (([T]) -> T)? = system.energy(x0) == nil ? nil : { system.energy($0)! }
-        let r = try catchingSystemError {
+        let r = try mappingLibraryErrors {
             try system.run(method, options: options.methodOptions,
                            Integration(initialPoint: x0, stepSize: T(dt), steps: steps, energy: energy, recordEvery: record))
         }
@@ -78,9 +78,4 @@ struct Integrate: ParsableCommand {
                       dt: dt, steps: steps, final: r.final.map(Double.init), energyError: r.energyError.map(Double.init),
                       seconds: r.seconds, trajectoryFile: out)
     }
-}
-
-/// Turns a catalog refusal (a method that does not apply) into a flag error.
-func catchingSystemError<R>(_ body: () throws -> R) throws -> R {
-    do { return try body() } catch let e as SystemError { throw CLIError(e.description) }
 }

@@ -9,30 +9,32 @@ struct LyapunovCommand: ParsableCommand {
         abstract: "Lyapunov exponents: the full spectrum (tangent vectors + QR) or the largest (two trajectories).",
         discussion: """
             Exponents are per unit time for flows (per iterate for maps) of the discrete system the \
-            method defines. The default method is rk4 for flows and map for the Hénon map.
+            method defines. The default method is rk4 for flows and map for the Hénon map. \
+            With --arch, the same computation runs on --depth random blocks (unit j is the field \
+            on [jh, (j+1)h]): exponents per unit time h, the largest one being the finite-depth \
+            growth rate of a perturbation through the network.
             """)
 
     @OptionGroup var options: SystemOptions
 
-    @Option(help: "Instead of a system: the growth of a perturbation through --depth random blocks of this kind.")
-    var arch: String?
+    @Option(help: "Instead of a system: --depth random blocks of this kind (\(Block.allCases.map(\.rawValue).joined(separator: ", "))).")
+    var arch: Block?
 
-    @Option(help: "With --arch: the number of blocks.")
-    var depth: Int = 100
+    @Option(help: "With --arch: the number of blocks, the steps measured (default 100).")
+    var depth: Int?
 
     @Flag(help: "With --arch: the same weights in every block (an autonomous ODE) instead of independent ones.")
     var sharedWeights = false
 
     @OptionGroup var blockOptions: BlockOptions
 
-    @Option(parsing: .unconditional, help: "Step size h (ignored for maps).")
-    var dt: Double = 0.01
+    @OptionGroup var stepSize: StepSizeOption
 
-    @Option(help: "Number of measured steps.")
-    var steps: Int = 100_000
+    @Option(help: "With --system: number of measured steps (default 100000).")
+    var steps: Int?
 
-    @Option(help: "Steps run first and discarded, to reach the attractor.")
-    var transient: Int = 1000
+    @Option(help: "With --system: steps run first and discarded, to reach the attractor (default 1000).")
+    var transient: Int?
 
     @Option(help: "Re-orthonormalise (or renormalise the neighbour) every k steps.")
     var renormalizeEvery: Int = 1
@@ -53,51 +55,43 @@ struct LyapunovCommand: ParsableCommand {
         var steps: Int
         var transient: Int
         var exponents: [Double]
-        var sum: Double
-        var kaplanYorkeDimension: Double
+        /// Absent with --largest-only (one exponent gives neither).
+        var sum: Double?
+        var kaplanYorkeDimension: Double?
         var seconds: Double
         var history: [[Double]]?
     }
 
     func validate() throws {
-        try validateStepSize(dt)
-        guard steps > 0 else { throw ValidationError("--steps must be positive, got \(steps)") }
-        guard transient >= 0 else { throw ValidationError("--transient must be ≥ 0, got \(transient)") }
+        if let steps, steps <= 0 { throw ValidationError("--steps must be positive, got \(steps)") }
+        if let transient, transient < 0 { throw ValidationError("--transient must be ≥ 0, got \(transient)") }
         guard renormalizeEvery > 0 else { throw ValidationError("--renormalize-every must be positive, got \(renormalizeEvery)") }
-        guard depth > 0 else { throw ValidationError("--depth must be positive, got \(depth)") }
+        if let depth, depth <= 0 { throw ValidationError("--depth must be positive, got \(depth)") }
         guard (options.system == nil) != (arch == nil) else { throw ValidationError("give either --system or --arch") }
-    }
-
-    struct GrowthReport: Codable {
-        var arch: String
-        var depth: Int
-        var growth: [[Double]]
-        var finiteTimeExponent: Double
-    }
-
-    /// ‖δx_n‖/‖δx_0‖ through random blocks, and (1/N) ln of the last ratio.
-    func growth(_ arch: String) throws {
-        let setup = try blockOptions.setup(Double.self, block: arch)
-        let g = try Architecture(block: arch, units: [1, 1, 1], filters: [2, 2, 2, 2]).run(PerturbationGrowth(setup, depth: depth, sharedWeights: sharedWeights))
-        let report = GrowthReport(arch: arch, depth: depth, growth: g.map { [Double($0.blocks), $0.growth] },
-                                  finiteTimeExponent: Double.log(g.last!.growth) / Double(depth))
-        if json { return try Output.printJSON(report) }
-        print("\(arch): perturbation growth through \(depth) blocks with \(sharedWeights ? "shared" : "independent") random weights")
-        for (n, r) in g where n == depth || n.isMultiple(of: max(1, depth / 10)) { print(Output.pad("\(n)", 8) + "   " + Output.sci(r, digits: 3)) }
-        print("finite-depth exponent (1/N) ln growth = \(Output.sci(report.finiteTimeExponent, digits: 3)) per block")
+        if arch != nil {
+            try reject(options.systemOnlyFlags + [("--steps", steps != nil), ("--transient", transient != nil)],
+                       "does not apply to --arch (blocks run --depth steps from a random feature map)")
+        } else {
+            try reject(blockOptions.blockOnlyFlags + [("--depth", depth != nil), ("--shared-weights", sharedWeights)], "applies to --arch only")
+        }
     }
 
     func run() throws {
-        if let arch { return try growth(arch) }
         let r = options.precision == .double ? try measure(Double.self) : try measure(Float.self)
         if json { return try Output.printJSON(r) }
         print("\(r.system) with \(r.method)\(r.method == "map" ? "" : ", h = \(r.dt)"), \(r.steps) steps after \(r.transient)")
+        if r.exponents.count == 1 {
+            print("λ1 = \(Output.sci(r.exponents[0]))  (largest only)")
+            return print(String(format: "time %.2f s", r.seconds))
+        }
         for (i, e) in r.exponents.enumerated() { print("λ\(i + 1) = \(Output.sci(e))") }
-        print("sum = \(Output.sci(r.sum))   Kaplan–Yorke dimension = \(String(format: "%.4f", r.kaplanYorkeDimension))")
+        print("sum = \(Output.sci(r.sum ?? .nan))   Kaplan–Yorke dimension = \(String(format: "%.4f", r.kaplanYorkeDimension ?? .nan))")
         print(String(format: "time %.2f s", r.seconds))
     }
 
     func measure<T: BLASScalar>(_: T.Type) throws -> Report {
+        if let arch { return try measureBlocks(arch, T.self) }
+        let dt = stepSize.value ?? 0.01, steps = self.steps ?? 100_000, transient = self.transient ?? 1000
         let (system, x0) = try options.resolve(T.self)
         let method = options.method ?? (system.isMap ? .map : .rk4)
         let timePerStep = system.isMap ? 1 : dt
@@ -105,14 +99,43 @@ struct LyapunovCommand: ParsableCommand {
         do {
             let settings = LyapunovSettings(initialPoint: x0, stepSize: T(dt), steps: steps, transient: transient,
                                             renormalizeEvery: renormalizeEvery, timePerStep: timePerStep)
-            result = try catchingSystemError {
+            result = try mappingLibraryErrors {
                 largestOnly ? try largest(system, method, settings) : try spectrum(system, method, settings)
             }
         } catch let e as LinearAlgebraError {
             throw CLIError("\(system.name) with \(method.rawValue): \(e)")
         }
         return Report(system: system.name, method: method.rawValue, dt: timePerStep, steps: steps, transient: transient,
-                      exponents: result.exponents, sum: result.sum, kaplanYorkeDimension: result.kaplanYorkeDimension,
+                      exponents: result.exponents, sum: largestOnly ? nil : result.sum,
+                      kaplanYorkeDimension: largestOnly ? nil : result.kaplanYorkeDimension,
+                      seconds: result.seconds, history: history ? result.history.map { [$0.time] + $0.exponents } : nil)
+    }
+
+    /// The same experiments on random blocks (`BlockExperiment`): --depth steps, no transient.
+    func measureBlocks<T: BLASScalar>(_ arch: Block, _: T.Type) throws -> Report {
+        let depth = self.depth ?? 100
+        let setup = try blockOptions.setup(T.self, block: arch, stepSize: stepSize.value)
+        let h = setup.stepSize ?? arch.defaultStepSize
+        let units = sharedWeights ? 1 : depth
+        let result: LyapunovResult<T>
+        do {
+            result = try mappingLibraryErrors {
+                if largestOnly {
+                    try arch.run(BlockExperiment(setup, units: units) { x0, h in
+                        LargestLyapunovExponent(LyapunovSettings(initialPoint: x0, stepSize: h, steps: depth, renormalizeEvery: renormalizeEvery))
+                    })
+                } else {
+                    try arch.run(BlockExperiment(setup, units: units) { x0, h in
+                        LyapunovSpectrum(LyapunovSettings(initialPoint: x0, stepSize: h, steps: depth, renormalizeEvery: renormalizeEvery))
+                    })
+                }
+            }
+        } catch let e as LinearAlgebraError {
+            throw CLIError("\(arch.rawValue) blocks: \(e)")
+        }
+        return Report(system: "\(arch.rawValue) blocks (\(sharedWeights ? "shared" : "independent") random weights)",
+                      method: arch.methodName, dt: h, steps: depth, transient: 0, exponents: result.exponents,
+                      sum: largestOnly ? nil : result.sum, kaplanYorkeDimension: largestOnly ? nil : result.kaplanYorkeDimension,
                       seconds: result.seconds, history: history ? result.history.map { [$0.time] + $0.exponents } : nil)
     }
 

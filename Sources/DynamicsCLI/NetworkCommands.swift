@@ -12,8 +12,8 @@ struct Gradcheck: ParsableCommand {
             three stages.
             """)
 
-    @Option(help: "The block: hamiltonian, midpoint, leapfrog, revnet or resnet.")
-    var arch: String
+    @Option(help: "The block: \(Block.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var arch: Block
 
     @Option(help: "Number of units (at least 3: one per stage).")
     var depth: Int = 6
@@ -28,7 +28,7 @@ struct Gradcheck: ParsableCommand {
     var json = false
 
     struct Report: Codable {
-        var arch: String
+        var arch: Block
         var depth: Int
         var reversibleVsStored: Double?
         var finiteDifference: Double
@@ -41,10 +41,12 @@ struct Gradcheck: ParsableCommand {
 
     func architecture() throws -> Architecture {
         let units = [depth / 3 + (depth % 3 > 0 ? 1 : 0), depth / 3 + (depth % 3 > 1 ? 1 : 0), depth / 3]
-        do {
-            return try Architecture(block: arch, units: units, filters: [4, 4, 8, 8],
-                                    stepSize: ["resnet", "revnet"].contains(arch) ? nil : 0.3, activation: .tanh)
-        } catch let e as ArchitectureError { throw CLIError(e.description) }
+        // Blocks with a default h below 1 (the ODE blocks) run at h = 0.3, so that each unit
+        // changes its features noticeably; ResNet and RevNet have h = 1 by construction.
+        return try mappingLibraryErrors {
+            try Architecture(block: arch, units: units, filters: [4, 4, 8, 8],
+                             stepSize: arch.defaultStepSize < 1 ? 0.3 : nil, activation: .tanh)
+        }
     }
 
     func batch<T: BLASScalar>(_: T.Type) -> (Tensor<T>, [Int]) {
@@ -56,11 +58,11 @@ struct Gradcheck: ParsableCommand {
     func run() throws {
         let a = try architecture()
         let (xd, yd) = batch(Double.self), (xf, yf) = batch(Float.self)
-        let fd = try a.run(FiniteDifferenceCheck(architecture: a, images: xd, labels: yd, classes: 3, seed: seed, samples: samples))
-        let rs = arch == "resnet" ? nil : try a.run(ReversibleVsStoredCheck(architecture: a, images: xf, labels: yf, classes: 3, seed: seed))
+        let fd = try a.block.run(FiniteDifferenceCheck(architecture: a, images: xd, labels: yd, classes: 3, seed: seed, samples: samples))
+        let rs = try a.block.run(ReversibleVsStoredCheck(architecture: a, images: xf, labels: yf, classes: 3, seed: seed))
         let report = Report(arch: arch, depth: depth, reversibleVsStored: rs, finiteDifference: fd)
         if json { return try Output.printJSON(report) }
-        print("\(arch), \(depth) units")
+        print("\(arch.rawValue), \(depth) units")
         print("reversible vs stored (float), max relative difference: " + (rs.map { Output.sci($0, digits: 3) } ?? " n/a (no exact inverse)"))
         print("stored vs central differences (double), max relative error: " + Output.sci(fd, digits: 3))
     }
@@ -80,23 +82,19 @@ struct Bench: ParsableCommand {
             Timings on a shared machine vary by ±10%: compare runs made one after another.
             """)
 
-    @Option(help: "The preset: \(Architecture.presets.keys.sorted().joined(separator: ", ")).")
-    var preset: String
+    @OptionGroup var shape: ArchitectureOptions
 
     @Option(help: "Mini-batch size.")
     var batch: Int = 128
 
-    @Option(help: "Image size S (S×S, 3 channels).")
-    var size: Int = 32
+    @Option(help: "Image size, S or HxW (3 channels; default 32).", transform: Arguments.size)
+    var size: ImageSize = ImageSize(height: 32, width: 32)
 
-    @Option(help: "Backpropagation: reversible or stored.")
-    var backprop: Backprop = .reversible
+    @Option(help: "Backpropagation: reversible or stored (default: reversible where the block allows it).")
+    var backprop: Backprop?
 
     @Option(help: "Timed steps (after one warm-up step).")
     var steps: Int = 3
-
-    @Option(help: "Override the preset's units per stage, u1,u2,u3 (same widths: compare memory across depths).")
-    var units: String?
 
     @Option(help: "3×3 convolutions: winograd (F(2×2, 3×3) where the plane suits, direct elsewhere) or direct.")
     var convolution: ConvolutionAlgorithm = .winograd
@@ -105,12 +103,12 @@ struct Bench: ParsableCommand {
     var json = false
 
     struct Report: Codable {
-        var preset: String
+        var architecture: Architecture
         var convolution: ConvolutionAlgorithm
         var depth: Int
         var backprop: Backprop
         var batch: Int
-        var size: Int
+        var size: ImageSize
         var parameters: Int
         var threads: Int
         var secondsPerStep: Double
@@ -121,27 +119,23 @@ struct Bench: ParsableCommand {
     }
 
     func validate() throws {
-        guard batch > 0, size >= 4, size % 4 == 0 else { throw ValidationError("--batch must be positive and --size a multiple of 4 (two 2×2 poolings), got \(batch), \(size)") }
+        guard batch > 0 else { throw ValidationError("--batch must be positive, got \(batch)") }
         guard steps > 0 else { throw ValidationError("--steps must be positive, got \(steps)") }
     }
 
     func run() throws {
-        var architecture: Architecture
-        do {
-            architecture = try Architecture.preset(preset)
-            if let units {
-                let u = units.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-                architecture = try Architecture(block: architecture.block, units: u, filters: architecture.filters)
-            }
-        } catch let e as ArchitectureError { throw CLIError(e.description) }
-        if backprop == .reversible && architecture.block == "resnet" {
-            throw CLIError("\(preset) has no exact inverse step: use --backprop stored")
+        let architecture = try shape.architecture()
+        let backprop = self.backprop ?? .default(for: architecture.block)
+        try mappingLibraryErrors {
+            try architecture.checkInput(height: size.height, width: size.width)
+            if backprop == .reversible && !architecture.block.isReversible { throw ArchitectureError.notReversible(architecture.block) }
         }
-        ConvolutionAlgorithm.current = convolution
-        let network = TrainableNetwork.make(architecture, inputChannels: 3, classes: 10, seed: 1)
+        let network = TrainableNetwork.make(architecture, inputChannels: 3, classes: 10, seed: 1,
+                                            context: ComputeContext(convolution: convolution))
         var g = SeededGenerator(seed: 2)
-        let images = Tensor<Float>(channels: 3, batch: batch, height: size, width: size,
-                                   data: (0..<(3 * batch * size * size)).map { _ in Float(Gaussian.sample(using: &g)) })
+        let (height, width) = (size.height, size.width)
+        let images = Tensor<Float>(channels: 3, batch: batch, height: height, width: width,
+                                   data: (0..<(3 * batch * height * width)).map { _ in Float(Gaussian.sample(using: &g)) })
         let labels = (0..<batch).map { _ in Int.random(in: 0..<10, using: &g) }
         let forwardFlops = network.forwardFlops(images)
         // SGEMM before and after the steps, the better one kept: on a shared machine one
@@ -153,20 +147,18 @@ struct Bench: ParsableCommand {
         for _ in 0..<steps { _ = try network.step(images: images, labels: labels, step) }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 / Double(steps)
         let peak = ProcessMemory.peakResidentMB  // training's, before the second SGEMM's 48 MB of matrices
-        let report = Report(preset: preset, convolution: convolution, depth: architecture.depth, backprop: backprop, batch: batch, size: size, parameters: network.parameterCount,
+        let report = Report(architecture: architecture, convolution: convolution, depth: architecture.depth, backprop: backprop, batch: batch, size: size, parameters: network.parameterCount,
                             threads: BLASConfiguration.threads, secondsPerStep: seconds, imagesPerSecond: Double(batch) / seconds,
                             gflops: 3 * forwardFlops / seconds / 1e9, sgemmGflops: max(sgemmBefore, GEMMThroughput.measure(Float.self, n: 2048)),
                             peakResidentMB: peak)
         if json { return try Output.printJSON(report) }
-        print("\(preset) (depth \(report.depth), \(report.parameters) parameters), batch \(batch), \(size)×\(size), \(backprop.rawValue) backprop, \(convolution.rawValue) convolutions, \(report.threads) BLAS threads")
+        print("\(shape.preset ?? architecture.block.rawValue) (depth \(report.depth), \(report.parameters) parameters), batch \(batch), \(height)×\(width), \(backprop.rawValue) backprop, \(convolution.rawValue) convolutions, \(report.threads) BLAS threads")
         print(String(format: "%.3f s/step   %.1f images/s   useful %.1f GFLOP/s = %.0f%% of SGEMM (%.1f GFLOP/s)   peak RSS %.0f MB",
                      seconds, report.imagesPerSecond, report.gflops, 100 * report.gflops / report.sgemmGflops, report.sgemmGflops,
                      report.peakResidentMB))
     }
 }
 
-extension Backprop: ExpressibleByArgument {}
-extension ConvolutionAlgorithm: ExpressibleByArgument {}
 
 /// The process's own memory figures, from /proc/self/status (Linux).
 enum ProcessMemory {

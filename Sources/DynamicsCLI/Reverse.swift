@@ -13,19 +13,18 @@ struct Reverse: ParsableCommand {
 
     @OptionGroup var options: SystemOptions
 
-    @Option(help: "Instead of a system: a network block (hamiltonian, midpoint, leapfrog, revnet, resnet) with random weights.")
-    var arch: String?
+    @Option(help: "Instead of a system: N network blocks of this kind with independent random weights (\(Block.allCases.map(\.rawValue).joined(separator: ", "))).")
+    var arch: Block?
 
-    @Option(help: "With --arch: the number of blocks N.")
-    var depth: Int = 100
+    @Option(help: "With --arch: the number of blocks N (default 100).")
+    var depth: Int?
 
     @OptionGroup var blockOptions: BlockOptions
 
-    @Option(parsing: .unconditional, help: "Step size h.")
-    var dt: Double = 0.01
+    @OptionGroup var stepSize: StepSizeOption
 
-    @Option(help: "Number of steps N forward (and back).")
-    var steps: Int = 1000
+    @Option(help: "With --system: the number of steps N forward (and back; default 1000).")
+    var steps: Int?
 
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
@@ -42,11 +41,20 @@ struct Reverse: ParsableCommand {
     }
 
     func validate() throws {
-        try validateStepSize(dt)
-        guard steps > 0 else { throw ValidationError("--steps must be positive, got \(steps)") }
-        guard depth > 0 else { throw ValidationError("--depth must be positive, got \(depth)") }
+        if let steps, steps <= 0 { throw ValidationError("--steps must be positive, got \(steps)") }
+        if let depth, depth <= 0 { throw ValidationError("--depth must be positive, got \(depth)") }
         guard (options.system == nil) != (arch == nil) else { throw ValidationError("give either --system or --arch") }
+        if arch != nil {
+            try reject(options.systemOnlyFlags + [("--steps", steps != nil)], "does not apply to --arch (blocks run --depth steps)")
+        } else {
+            try reject(blockOnlyFlags, "applies to --arch only")
+        }
     }
+
+    var blockOnlyFlags: [(name: String, given: Bool)] { blockOptions.blockOnlyFlags + [("--depth", depth != nil)] }
+
+    /// The step size of a system run.
+    var dt: Double { stepSize.value ?? 0.01 }
 
     func run() throws {
         if let arch { return try reverseBlocks(arch) }
@@ -61,39 +69,42 @@ struct Reverse: ParsableCommand {
     func reverse<T: BLASScalar>(_: T.Type) throws -> Report {
         let (system, x0) = try options.resolve(T.self)
         let method = try options.requireMethod(for: system)
-        let r = try catchingSystemError {
-            try system.run(method, options: options.methodOptions, Reversibility(initialPoint: x0, stepSize: T(dt), steps: steps))
+        let r = try mappingLibraryErrors {
+            try system.run(method, options: options.methodOptions, Reversibility(initialPoint: x0, stepSize: T(dt), steps: steps ?? 1000))
         }
         return Report(system: system.name, method: method.rawValue, precision: options.precision.rawValue, dt: dt,
-                      steps: steps, exactInverse: r.exactInverse, reconstructionError: Double(r.reconstructionError),
+                      steps: steps ?? 1000, exactInverse: r.exactInverse, reconstructionError: Double(r.reconstructionError),
                       errors: r.errors.map { [Double($0.steps), Double($0.error)] })
     }
 
     struct BlockReport: Codable {
-        var arch: String
+        var arch: Block
         var depth: Int
         var precision: String
+        var dt: Double
         var exactInverse: Bool
         var reconstructionError: Double
         var errors: [[Double]]
     }
 
-    func reverseBlocks(_ arch: String) throws {
-        let errors = options.precision == .double ? try blockErrors(arch, Double.self) : try blockErrors(arch, Float.self)
-        let report = BlockReport(arch: arch, depth: depth, precision: options.precision.rawValue, exactInverse: true,
-                                 reconstructionError: errors.last!.error, errors: errors.map { [Double($0.blocks), $0.error] })
+    /// The same `Reversibility` experiment as for systems, on N random blocks (`BlockExperiment`).
+    func reverseBlocks(_ arch: Block) throws {
+        let report = options.precision == .double ? try reverseBlocks(arch, Double.self) : try reverseBlocks(arch, Float.self)
         if json { return try Output.printJSON(report) }
-        print("\(arch) blocks with random weights, \(report.precision); exact inverse step")
+        print("\(arch.rawValue) blocks with random weights, h = \(report.dt), \(report.precision); "
+              + (report.exactInverse ? "exact inverse step" : "no exact inverse: stepping with −h"))
         print("       n   reconstruction error")
         for e in report.errors { print(Output.pad("\(Int(e[0]))", 8) + "   " + Output.sci(e[1], digits: 3)) }
     }
 
-    func blockErrors<T: BLASScalar>(_ arch: String, _: T.Type) throws -> [(blocks: Int, error: Double)] {
-        let setup = try blockOptions.setup(T.self, block: arch)
-        do {
-            return try Architecture(block: arch, units: [1, 1, 1], filters: [2, 2, 2, 2]).run(BlockReversibility(setup, depth: depth))
-        } catch let e as ArchitectureError {
-            throw CLIError(e.description)
+    func reverseBlocks<T: BLASScalar>(_ arch: Block, _: T.Type) throws -> BlockReport {
+        let depth = self.depth ?? 100
+        let setup = try blockOptions.setup(T.self, block: arch, stepSize: stepSize.value)
+        let h = setup.stepSize ?? arch.defaultStepSize
+        let r = try mappingLibraryErrors {
+            try arch.run(BlockExperiment(setup, units: depth) { x0, h in Reversibility(initialPoint: x0, stepSize: h, steps: depth) })
         }
+        return BlockReport(arch: arch, depth: depth, precision: options.precision.rawValue, dt: h, exactInverse: r.exactInverse,
+                           reconstructionError: Double(r.reconstructionError), errors: r.errors.map { [Double($0.steps), Double($0.error)] })
     }
 }

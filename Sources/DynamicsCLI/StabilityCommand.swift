@@ -18,8 +18,10 @@ struct StabilityCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "The point x1,x2,… (default: the system's initial point).")
     var at: String?
 
-    @Option(parsing: .unconditional, help: "Step size h for the step's Jacobian.")
-    var dt: Double = 0.01
+    @OptionGroup var stepSize: StepSizeOption
+
+    /// The step size of the step's Jacobian.
+    var dt: Double { stepSize.value ?? 0.01 }
 
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
@@ -33,7 +35,9 @@ struct StabilityCommand: ParsableCommand {
         var step: SpectrumReport?
     }
 
-    func validate() throws { try validateStepSize(dt) }
+    func validate() throws {
+        if options.method == nil { try reject([("--dt", stepSize.isGiven)], "applies to a step's Jacobian: give --method too") }
+    }
 
     func run() throws {
         let report = options.precision == .double ? try analyse(Double.self) : try analyse(Float.self)
@@ -51,7 +55,7 @@ struct StabilityCommand: ParsableCommand {
         let field = try Spectrum(of: system.jacobian(at: point), tolerance: Spectrum<T>.defaultTolerance)
         var step: SpectrumReport? = nil
         if let method = options.method {
-            let jacobian = try catchingSystemError {
+            let jacobian = try mappingLibraryErrors {
                 try system.run(method, options: options.methodOptions, StepJacobian(at: point, stepSize: T(dt)))
             }
             step = SpectrumReport(try Spectrum(of: jacobian), time: .discrete)

@@ -25,21 +25,28 @@ struct SystemOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Initial point x1,x2,… (q then p for mechanical systems; default: the system's own).")
     var initial: String?
 
-    @Option(help: "Two-step midpoint start: euler (y₋₁ = y₀ − h f(y₀), order 2) or repeat (y₋₁ = y₀, the paper's).")
-    var midpointStart: MidpointStart = .eulerStep
+    @Option(help: "Two-step midpoint start: euler (y₋₁ = y₀ − h f(y₀), order 2; default) or repeat (y₋₁ = y₀, the paper's).")
+    var midpointStart: MidpointStart?
 
-    @Option(help: "Leapfrog start: taylor (y₋₁ = y₀ − h v₀ + h²/2 F(y₀), order 2) or repeat (y₋₁ = y₀, the paper's).")
-    var leapfrogStart: LeapfrogStart = .taylor
+    @Option(help: "Leapfrog start: taylor (y₋₁ = y₀ − h v₀ + h²/2 F(y₀), order 2; default) or repeat (y₋₁ = y₀, the paper's).")
+    var leapfrogStart: LeapfrogStart?
 
-    @Option(help: "Störmer–Verlet scheme: symmetric (order 2) or staggered (the paper's Hamiltonian block).")
-    var verletScheme: VerletScheme = .symmetric
+    @Option(help: "Störmer–Verlet scheme: symmetric (order 2; default) or staggered (the paper's Hamiltonian block, order 1).")
+    var verletScheme: VerletScheme?
 
     var methodOptions: MethodOptions {
         var o = MethodOptions()
-        o.midpointStart = midpointStart
-        o.leapfrogStart = leapfrogStart
-        o.verletScheme = verletScheme
+        if let midpointStart { o.midpointStart = midpointStart }
+        if let leapfrogStart { o.leapfrogStart = leapfrogStart }
+        if let verletScheme { o.verletScheme = verletScheme }
         return o
+    }
+
+    /// The flags that only a system run reads (rejected beside --arch or --block).
+    var systemOnlyFlags: [(name: String, given: Bool)] {
+        [("--system", system != nil), ("--method", method != nil), ("--initial", initial != nil),
+         ("--midpoint-start", midpointStart != nil), ("--leapfrog-start", leapfrogStart != nil),
+         ("--verlet-scheme", verletScheme != nil)]
     }
 
     /// The named system in precision T, and its initial point (validated against the dimension).
@@ -75,53 +82,41 @@ struct SystemOptions: ParsableArguments {
     }
 }
 
-/// Checks that a step size flag is usable.
-func validateStepSize(_ dt: Double, flag: String = "--dt") throws {
-    guard dt.isFinite, dt > 0 else { throw CLIError("\(flag) must be a positive finite number, got \(dt)") }
+/// Checks that a positive-number flag is usable.
+func validatePositive(_ value: Double, flag: String) throws {
+    guard value.isFinite, value > 0 else { throw CLIError("\(flag) must be a positive finite number, got \(value)") }
 }
 
-/// The flags that set up random blocks: `eig --block` and `reverse --arch`.
+/// The flags that set up random blocks: `eig --block`, `reverse --arch` and `lyapunov --arch`.
 struct BlockOptions: ParsableArguments {
-    @Option(help: "Channels of the feature map (even for hamiltonian, midpoint, revnet).")
-    var channels: Int = 4
+    @Option(help: "Channels of the feature map (default 4; even for hamiltonian, midpoint, revnet).")
+    var channels: Int?
 
-    @Option(help: "Spatial size HxW of the feature map.")
-    var size: String = "8x8"
+    @Option(help: "Spatial size of the feature map, S or HxW (default 8x8).", transform: Arguments.size)
+    var size: ImageSize?
 
-    @Option(name: .customLong("h"), parsing: .unconditional, help: "Step size h of the block (default 0.1; 1 for resnet and revnet).")
-    var stepSize: Double?
+    @Option(help: "Seed of the random input and weights (default 1).")
+    var seed: UInt64?
 
-    @Option(help: "Seed of the random input and weights.")
-    var seed: UInt64 = 1
+    @Option(help: "Activation σ: tanh (default; σ' > 0, so the Jacobians are non-singular) or relu.")
+    var activation: Activation?
 
-    @Option(help: "Activation σ: tanh (σ' > 0, so the Jacobians are non-singular) or relu.")
-    var activation: Activation = .tanh
-
-    func dimensions() throws -> (height: Int, width: Int) {
-        let parts = size.lowercased().split(separator: "x").map { Int($0) }
-        guard parts.count == 2, let h = parts[0], let w = parts[1], h > 0, w > 0 else {
-            throw ValidationError("--size must be HxW with positive integers, e.g. 8x8; got '\(size)'")
-        }
-        return (h, w)
+    /// The flags that only a block run reads (rejected beside --system or a matrix file).
+    var blockOnlyFlags: [(name: String, given: Bool)] {
+        [("--channels", channels != nil), ("--size", size != nil), ("--seed", seed != nil), ("--activation", activation != nil)]
     }
 
-    func validate() throws {
-        guard channels > 0 else { throw ValidationError("--channels must be positive, got \(channels)") }
-        _ = try dimensions()
-        if let h = stepSize { try validateStepSize(h, flag: "--h") }
-    }
-
-    /// The setup, checking that the block can split the channels.
-    func setup<T: BLASScalar>(_: T.Type, block: String) throws -> BlockSetup<T> {
-        guard Architecture.blocks.contains(block) else {
-            throw CLIError("unknown block '\(block)'; choose one of \(Architecture.blocks.joined(separator: ", "))")
+    /// The set-up of `block` with step size `stepSize` (nil: the block's default).
+    func setup<T: BLASScalar>(_: T.Type, block: Block, stepSize: Double?) throws -> BlockSetup<T> {
+        try mappingLibraryErrors {
+            let size = self.size ?? ImageSize(height: 8, width: 8)
+            let setup = try BlockSetup<T>(channels: channels ?? 4, height: size.height, width: size.width, stepSize: stepSize,
+                                          activation: activation ?? .tanh, seed: seed ?? 1)
+            try setup.check(block)
+            return setup
         }
-        if Architecture.splitsChannels(block), channels % 2 != 0 {
-            throw CLIError("\(block) splits channels into halves: --channels must be even, got \(channels)")
-        }
-        let (h, w) = try dimensions()
-        return BlockSetup(channels: channels, height: h, width: w, stepSize: stepSize, activation: activation, seed: seed)
     }
 }
 
 extension Activation: ExpressibleByArgument {}
+extension Block: ExpressibleByArgument {}

@@ -14,44 +14,28 @@ struct Train: ParsableCommand {
             --log and writes an atomic checkpoint to --checkpoint; --resume continues one.
             """)
 
-    @Option(help: "The data set.")
-    var data: String = "synthetic:shapes"
+    @Option(help: "The data set (default synthetic:shapes).")
+    var data: String?
 
-    @Option(help: "A preset: \(Architecture.presets.keys.sorted().joined(separator: ", ")).")
-    var preset: String?
-
-    @Option(help: "The block, without a preset: hamiltonian, midpoint, leapfrog, resnet, revnet.")
-    var arch: String?
-
-    @Option(help: "With --arch: units per stage u1,u2,u3.")
-    var units: String = "2,2,2"
-
-    @Option(help: "With --arch: widths f0,f1,f2,f3 (stem = stage 1 ≤ stage 2 ≤ stage 3).")
-    var filters: String = "16,16,32,64"
-
-    @Option(name: .customLong("h"), parsing: .unconditional, help: "Step size h of the blocks.")
-    var stepSize: Double?
-
-    @Option(help: "Activation: relu or tanh.")
-    var activation: Activation = .relu
+    @OptionGroup var shape: ArchitectureOptions
 
     @Option(help: "Epochs (default 10; with --resume, the checkpoint's, or more to extend the run).")
     var epochs: Int?
 
-    @Option(help: "Mini-batch size.")
-    var batchSize: Int = 100
+    @Option(help: "Mini-batch size (default 100).")
+    var batchSize: Int?
 
-    @Option(parsing: .unconditional, help: "Initial learning rate.")
-    var lr: Double = 0.1
+    @Option(parsing: .unconditional, help: "Initial learning rate (default 0.1).")
+    var lr: Double?
 
-    @Option(parsing: .unconditional, help: "Momentum.")
-    var momentum: Double = 0.9
+    @Option(parsing: .unconditional, help: "Momentum (default 0.9).")
+    var momentum: Double?
 
-    @Option(parsing: .unconditional, help: "Weight decay.")
-    var weightDecay: Double = 2e-4
+    @Option(parsing: .unconditional, help: "Weight decay (default 2e-4).")
+    var weightDecay: Double?
 
-    @Option(parsing: .unconditional, help: "Weight-smoothness decay α (α/2 Σ‖θ_{j+1} − θ_j‖² over a stage's consecutive units).")
-    var smoothness: Double = 2e-4
+    @Option(parsing: .unconditional, help: "Weight-smoothness decay α (α/2 Σ‖θ_{j+1} − θ_j‖² over a stage's consecutive units; default 2e-4).")
+    var smoothness: Double?
 
     @Option(help: "Train on this stratified fraction of the training set (0 < f ≤ 1).")
     var subsample: Double?
@@ -65,10 +49,10 @@ struct Train: ParsableCommand {
     @Option(help: "Backpropagation: reversible (memory flat in depth) or stored.")
     var backprop: Backprop?
 
-    @Option(help: "Seed of weights, shuffling and augmentation.")
-    var seed: UInt64 = 1
+    @Option(help: "Seed of weights, shuffling and augmentation (default 1).")
+    var seed: UInt64?
 
-    @Option(help: "BLAS threads (default: OPENBLAS_NUM_THREADS or all cores).")
+    @Option(help: "Threads: BLAS's, and the workers that cut each batch into chunks (default: OPENBLAS_NUM_THREADS or all cores).")
     var threads: Int?
 
     @Option(help: "3×3 convolutions: winograd (F(2×2, 3×3) where the plane suits, direct elsewhere) or direct.")
@@ -103,32 +87,27 @@ struct Train: ParsableCommand {
 
     func validate() throws {
         if let epochs, epochs <= 0 { throw ValidationError("--epochs must be positive, got \(epochs)") }
-        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive, got \(batchSize)") }
-        guard lr.isFinite, lr > 0 else { throw ValidationError("--lr must be a positive number, got \(lr)") }
-        guard momentum >= 0, momentum < 1 else { throw ValidationError("--momentum must be in [0, 1), got \(momentum)") }
-        guard weightDecay >= 0, smoothness >= 0 else { throw ValidationError("--weight-decay and --smoothness must be ≥ 0") }
+        if let batchSize, batchSize <= 0 { throw ValidationError("--batch-size must be positive, got \(batchSize)") }
+        if let lr, !(lr.isFinite && lr > 0) { throw ValidationError("--lr must be a positive number, got \(lr)") }
+        if let momentum, !(momentum >= 0 && momentum < 1) { throw ValidationError("--momentum must be in [0, 1), got \(momentum)") }
+        if let w = weightDecay, !(w >= 0 && w.isFinite) { throw ValidationError("--weight-decay must be a finite number ≥ 0, got \(w)") }
+        if let a = smoothness, !(a >= 0 && a.isFinite) { throw ValidationError("--smoothness must be a finite number ≥ 0, got \(a)") }
         if let f = subsample, !(f > 0 && f <= 1) { throw ValidationError("--subsample must be in (0, 1], got \(f)") }
         if let f = validation, !(f > 0 && f < 1) { throw ValidationError("--validation must be in (0, 1), got \(f)") }
         if let t = threads, t <= 0 { throw ValidationError("--threads must be positive, got \(t)") }
-        if preset != nil && arch != nil { throw ValidationError("give --preset or --arch, not both") }
-    }
-
-    func architecture() throws -> Architecture {
-        do {
-            if let preset { return try Architecture.preset(preset, stepSize: stepSize, activation: activation) }
-            func numbers(_ text: String, _ flag: String) throws -> [Int] {
-                let values = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-                guard values.allSatisfy({ $0 != nil }) else { throw CLIError("\(flag) must be integers separated by commas, got '\(text)'") }
-                return values.map { $0! }
-            }
-            return try Architecture(block: arch ?? "hamiltonian", units: try numbers(units, "--units"), filters: try numbers(filters, "--filters"),
-                                    stepSize: stepSize, activation: activation)
-        } catch let e as ArchitectureError { throw CLIError(e.description) }
+        if resume != nil {
+            try reject(shape.givenFlags + [("--data", data != nil), ("--batch-size", batchSize != nil), ("--lr", lr != nil),
+                                           ("--momentum", momentum != nil), ("--weight-decay", weightDecay != nil),
+                                           ("--smoothness", smoothness != nil), ("--subsample", subsample != nil),
+                                           ("--validation", validation != nil), ("--augment", augment != nil),
+                                           ("--backprop", backprop != nil), ("--seed", seed != nil)],
+                       "cannot change a resumed run: the checkpoint's configuration is used (only --epochs may extend it)")
+        }
     }
 
     func run() throws {
         if let threads { BLASConfiguration.threads = threads }
-        ConvolutionAlgorithm.current = convolution
+        let context = ComputeContext(convolution: convolution, threads: threads)
         let started = DispatchTime.now().uptimeNanoseconds
         let resumed = try resume.map { try Checkpoint(folder: $0) }
         var configuration: TrainingConfiguration
@@ -136,28 +115,25 @@ struct Train: ParsableCommand {
             configuration = resumed.header.configuration
             if let epochs { configuration.epochs = max(configuration.epochs, epochs) }
         } else {
-            let spec = try DatasetSpec(parsing: data)
-            configuration = TrainingConfiguration(architecture: try architecture(), data: spec, epochs: epochs ?? 10,
+            let spec = try DatasetSpec(parsing: data ?? "synthetic:shapes")
+            configuration = TrainingConfiguration(architecture: try shape.architecture(), data: spec, epochs: epochs ?? 10,
                                                   augment: augment.map { $0 == .on } ?? spec.augmentsByDefault)
-            configuration.batchSize = batchSize
-            configuration.learningRate = Float(lr)
-            configuration.momentum = Float(momentum)
-            configuration.weightDecay = Float(weightDecay)
-            configuration.smoothness = Float(smoothness)
+            if let batchSize { configuration.batchSize = batchSize }
+            if let lr { configuration.learningRate = Float(lr) }
+            if let momentum { configuration.momentum = Float(momentum) }
+            if let weightDecay { configuration.weightDecay = Float(weightDecay) }
+            if let smoothness { configuration.smoothness = Float(smoothness) }
             configuration.subsample = subsample
             configuration.validation = validation
-            configuration.seed = seed
-            configuration.backprop = backprop ?? (configuration.architecture.block == "resnet" ? .stored : .reversible)
-        }
-        if configuration.backprop == .reversible && configuration.architecture.block == "resnet" {
-            throw CLIError("resnet blocks have no exact inverse step: use --backprop stored")
+            if let seed { configuration.seed = seed }
+            if let backprop { configuration.backprop = backprop }
         }
         let (train, test) = try configuration.data.load()
-        let trainer = try Trainer(configuration, train: train, test: test, resumeFrom: resumed)
+        let trainer = try mappingLibraryErrors { try Trainer(configuration, train: train, test: test, resumeFrom: resumed, context: context) }
         let bar = ProgressBar(enabled: isatty(STDERR_FILENO) == 1)
         if !json {
             print("\(configuration.data): \(train.count) training, \(test.count) test images, \(train.channels)×\(train.height)×\(train.width), \(train.classes) classes")
-            print("\(configuration.architecture.block) network, depth \(configuration.architecture.depth), \(trainer.network.parameterCount) parameters, \(configuration.backprop.rawValue) backprop"
+            print("\(configuration.architecture.block.rawValue) network, depth \(configuration.architecture.depth), \(trainer.network.parameterCount) parameters, \(configuration.backprop.rawValue) backprop"
                   + (resumed.map { ", resuming after epoch \($0.header.epoch)" } ?? ""))
         }
         try trainer.run(checkpointFolder: checkpoint ?? resume, log: log) { p in bar.update(p) }

@@ -1,6 +1,7 @@
 /// A time-stepping method: advances `State` by one step of size h for a field of type `Field`.
 ///
-/// Each method is a small type that states its order and structure. It owns its workspace,
+/// Each method is a small type that states its order and structure, as properties of the
+/// configured instance (Störmer–Verlet's order depends on its scheme). It owns its workspace,
 /// allocated at the first step (and again only if the state's shape changes), so `step`
 /// allocates nothing in a loop.
 public protocol Integrator {
@@ -10,10 +11,11 @@ public protocol Integrator {
 
     /// A short name (`"rk4"`).
     static var name: String { get }
-    /// The classical order p: global error O(h^p) on smooth problems.
-    static var order: Int { get }
+    /// The classical order p: global error O(h^p) on smooth problems, from a start of that
+    /// order (a two-step method started with y₋₁ = y₀ can observe less).
+    var order: Int { get }
     /// Whether the step is a symplectic map for Hamiltonian fields.
-    static var isSymplectic: Bool { get }
+    var isSymplectic: Bool { get }
 
     /// Advances `state` from `time` to `time + h`.
     mutating func step(_ field: Field, _ state: inout State, time: Scalar, stepSize h: Scalar)

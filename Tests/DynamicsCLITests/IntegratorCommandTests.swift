@@ -49,6 +49,16 @@ struct IntegratorCommandTests {
         let r = try CLIRunner.run(["convergence", "--system", "harmonic", "--method", "rk2", "--json"])
         let order = try #require(r.json?["order"] as? Double)
         #expect(abs(order - 2) < 0.1)
+        #expect(r.json?["expectedOrder"] as? Int == 2 && r.json?["symplectic"] as? Bool == false)
+    }
+
+    @Test("convergence: the staggered Verlet scheme reports classical order 1 and observes it")
+    func staggeredOrder() throws {
+        let r = try CLIRunner.run(["convergence", "--system", "harmonic", "--method", "verlet", "--verlet-scheme", "staggered"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let line = try #require(r.stdout.split(separator: "\n").last)
+        #expect(line.hasPrefix("observed order 1.0") || line.hasPrefix("observed order 0.9"), "\(line)")
+        #expect(line.hasSuffix("(classical order 1)"), "\(line)")
     }
 
     @Test("misuse is one clear line and a non-zero exit", arguments: [

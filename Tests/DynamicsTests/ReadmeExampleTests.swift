@@ -29,7 +29,7 @@ struct ReadmeExampleTests {
     func training() throws {
         _ = try Architecture.preset("hamiltonian-74")
         let (train, test) = try DatasetSpec(parsing: "synthetic:shapes").load()
-        var configuration = TrainingConfiguration(architecture: try Architecture(block: "hamiltonian", units: [2, 2, 2],
+        var configuration = TrainingConfiguration(architecture: try Architecture(block: .hamiltonian, units: [2, 2, 2],
                                                   filters: [16, 16, 32, 32]), data: try DatasetSpec(parsing: "synthetic:shapes"),
                                                   epochs: 1, augment: false)
         configuration.learningRate = 0.05

@@ -12,16 +12,20 @@ enum Tiny {
         return (Tensor(nchw: values, batch: count, channels: 3, height: size, width: size), (0..<count).map { $0 % 3 })
     }
 
-    static func architecture(_ block: String) throws -> Architecture {
-        try Architecture(block: block, units: [2, 2, 1], filters: [4, 4, 8, 8], stepSize: block == "resnet" || block == "revnet" ? nil : 0.3,
+    /// The ODE blocks at h = 0.3 (so each unit changes its features noticeably); ResNet and
+    /// RevNet at their h = 1.
+    static func architecture(_ block: Block) throws -> Architecture {
+        try Architecture(block: block, units: [2, 2, 1], filters: [4, 4, 8, 8], stepSize: block.defaultStepSize < 1 ? 0.3 : nil,
                          activation: .tanh)
     }
+
+    static let reversibleBlocks = Block.allCases.filter(\.isReversible)
 }
 
 @Suite("Network gradients")
 struct GradientTests {
-    @Test("stored backprop matches central differences in double", arguments: Architecture.blocks)
-    func finiteDifferences(block: String) throws {
+    @Test("stored backprop matches central differences in double", arguments: Block.allCases)
+    func finiteDifferences(block: Block) throws {
         let (x, y) = Tiny.batch(Double.self)
         let error = try Tiny.architecture(block).run(FiniteDifferenceCheck(architecture: try Tiny.architecture(block), images: x,
                                                                            labels: y, classes: 3, seed: 1, samples: 25))
@@ -29,53 +33,78 @@ struct GradientTests {
     }
 
     @Test("reversible and stored backprop give the same gradients, double and float",
-          arguments: ["hamiltonian", "midpoint", "leapfrog", "revnet"])
-    func reversibleMatchesStored(block: String) throws {
+          arguments: Tiny.reversibleBlocks)
+    func reversibleMatchesStored(block: Block) throws {
         let architecture = try Tiny.architecture(block)
         let (xd, yd) = Tiny.batch(Double.self)
-        let double = try architecture.run(ReversibleVsStoredCheck(architecture: architecture, images: xd, labels: yd, classes: 3, seed: 1))
+        let double = try #require(try architecture.run(ReversibleVsStoredCheck(architecture: architecture, images: xd, labels: yd, classes: 3, seed: 1)))
         #expect(double < 1e-9, "\(block) double: \(double)")
         // Float: the two passes round differently (the rebuilt inputs carry the inverse steps'
         // rounding; leapfrog's y₋ = 2y − y₊ + h²F(y) cancels about one digit), so the bound is
         // √ε_f ≈ 3.5e-4 — half the digits. Measured here: 1e-5 to 1e-4; the CLI's default
         // `gradcheck` (depth 6) gives 1.3e-5 to 7.2e-5.
         let (xf, yf) = Tiny.batch(Float.self)
-        let float = try architecture.run(ReversibleVsStoredCheck(architecture: architecture, images: xf, labels: yf, classes: 3, seed: 1))
+        let float = try #require(try architecture.run(ReversibleVsStoredCheck(architecture: architecture, images: xf, labels: yf, classes: 3, seed: 1)))
         #expect(float < Double(Float.ulpOfOne.squareRoot()), "\(block) float: \(float)")
     }
 
     @Test("reversible and stored backprop agree in float on the AVX-512 kernels (Winograd on 16×16 and 8×8 planes)",
-          arguments: ["hamiltonian", "midpoint", "leapfrog", "revnet"])
-    func reversibleMatchesStoredOnKernels(block: String) throws {
+          .enabled(if: DirectConvolution.available, "needs AVX-512 (elsewhere the im2col path, tested above)"),
+          arguments: Tiny.reversibleBlocks)
+    func reversibleMatchesStoredOnKernels(block: Block) throws {
         // Widths 16 and 32 (halves of 8 and 16): the stages' convolutions take the AVX-512
         // kernels where the CPU has them (im2col + GEMM elsewhere); the bound is the one above.
         // Measured: 1.1e-4, 7.9e-5, 1.0e-4, 6.1e-5 (Hamiltonian, midpoint, leapfrog, RevNet);
         // with the direct kernels 1.1e-4, 3.9e-5, 9.3e-5, 4.1e-5.
         let architecture = try Architecture(block: block, units: [2, 2, 1], filters: [16, 16, 32, 32],
-                                            stepSize: block == "revnet" ? nil : 0.3, activation: .tanh)
-        #expect(DirectConvolution.suitsForward(Float.self, outputChannels: 8) == DirectConvolution.available)
+                                            stepSize: block.defaultStepSize < 1 ? 0.3 : nil, activation: .tanh)
+        #expect(DirectConvolution.suitsForward(Float.self, outputChannels: 8))
         let (x, y) = Tiny.batch(Float.self, size: 16)
-        let float = try architecture.run(ReversibleVsStoredCheck(architecture: architecture, images: x, labels: y, classes: 3, seed: 1))
+        let float = try #require(try architecture.run(ReversibleVsStoredCheck(architecture: architecture, images: x, labels: y, classes: 3, seed: 1)))
         #expect(float < Double(Float.ulpOfOne.squareRoot()), "\(block) float: \(float)")
     }
 
-    @Test("the units' image chunks partition the batch into near-equal parts, a multiple of the threads")
-    func imageChunks() {
-        let workers = BLASConfiguration.threads
+    @Test("the units' image chunks partition the batch into near-equal parts, a multiple of the context's threads",
+          arguments: [1, 2, 3])
+    func imageChunks(threads: Int) throws {
+        let context = ComputeContext(threads: threads, chunkImages: 32)
+        let network = Network<HamiltonianFamily<Float>>(try Tiny.architecture(.hamiltonian), inputChannels: 3, classes: 3, seed: 1,
+                                                        context: context)
         for batch in [1, 3, 50, 64, 128, 129, 1000] {
-            let chunks = Network<HamiltonianFamily<Float>>.imageChunks(batch)
+            let chunks = network.imageChunks(batch)
             #expect(chunks.first?.lowerBound == 0 && chunks.last?.upperBound == batch, "batch \(batch)")
             #expect(zip(chunks, chunks.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound }, "batch \(batch)")
-            #expect(chunks.allSatisfy { !$0.isEmpty && $0.count <= Network<HamiltonianFamily<Float>>.chunkImages }, "batch \(batch)")
+            #expect(chunks.allSatisfy { !$0.isEmpty && $0.count <= context.chunkImages }, "batch \(batch)")
             #expect(chunks.map(\.count).max()! - chunks.map(\.count).min()! <= 1, "batch \(batch)")
-            #expect(chunks.count % workers == 0 || chunks.count == batch, "batch \(batch)")
+            #expect(chunks.count % threads == 0 || chunks.count == batch, "batch \(batch)")
         }
     }
 
-    @Test("resnet refuses reversible backprop")
+    @Test("the same context gives the same gradients bit for bit, whatever BLAS's thread count")
+    func contextFixesRounding() throws {
+        let architecture = try Tiny.architecture(.hamiltonian)
+        let (x, y) = Tiny.batch(Float.self, count: 6)
+        func gradient() -> [Float] {
+            var n = Network<HamiltonianFamily<Float>>(architecture, inputChannels: 3, classes: 3, seed: 1,
+                                                      context: ComputeContext(threads: 2, chunkImages: 2))
+            return GradientCheck.flatten(n.gradient(images: x, labels: y, backprop: .reversible).gradient)
+        }
+        let saved = BLASConfiguration.threads
+        defer { BLASConfiguration.threads = saved }
+        BLASConfiguration.threads = 1
+        let one = gradient()
+        BLASConfiguration.threads = 2
+        #expect(gradient() == one)
+    }
+
+    @Test("only ResNet lacks an exact inverse step; Trainer refuses reversible backprop for it")
     func resnetNotReversible() throws {
-        var n = Network<ResNetFamily<Double>>(try Tiny.architecture("resnet"), inputChannels: 3, classes: 3, seed: 1)
-        let (x, y) = Tiny.batch(Double.self)
-        #expect(throws: ArchitectureError.self) { try n.gradient(images: x, labels: y, backprop: .reversible) }
+        #expect(Block.allCases.filter { !$0.isReversible } == [.resnet])
+        var configuration = TrainingConfiguration(architecture: try Tiny.architecture(.resnet), data: try DatasetSpec(parsing: "synthetic:shapes"), epochs: 1,
+                                                  augment: false)
+        #expect(configuration.backprop == .stored)
+        configuration.backprop = .reversible
+        let (train, test) = try configuration.data.load()
+        #expect(throws: ArchitectureError.notReversible(.resnet)) { try Trainer(configuration, train: train, test: test) }
     }
 }

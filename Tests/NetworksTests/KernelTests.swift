@@ -53,10 +53,13 @@ struct KernelTests {
         check(Double.self, tolerance: 1e-12)
     }
 
-    @Test("the AVX-512 kernels (Float, 8k output channels; direct or Winograd) agree with im2col + GEMM in double, with the epilogue's scale and sum",
-          arguments: [(3, 8, 5, 21), (4, 16, 3, 37), (2, 8, 4, 4), (5, 24, 6, 16), (8, 16, 8, 8), (8, 8, 32, 32), (16, 8, 2, 8), (32, 32, 32, 32), (8, 8, 6, 24), (4, 16, 10, 50)])
-    func direct(cin: Int, cout: Int, h: Int, w: Int) {
-        guard DirectConvolution.available else { return }
+    @Test("the AVX-512 kernels (Float, 8k output channels; direct and Winograd, in one process) agree with im2col + GEMM in double, with the epilogue's scale and sum",
+          .enabled(if: DirectConvolution.available, "needs AVX-512"),
+          arguments: [(3, 8, 5, 21), (4, 16, 3, 37), (2, 8, 4, 4), (5, 24, 6, 16), (8, 16, 8, 8), (8, 8, 32, 32), (16, 8, 2, 8), (32, 32, 32, 32), (8, 8, 6, 24), (4, 16, 10, 50)],
+          ConvolutionAlgorithm.allCases)
+    func direct(shape: (cin: Int, cout: Int, h: Int, w: Int), algorithm: ConvolutionAlgorithm) {
+        let (cin, cout, h, w) = shape
+        let context = ComputeContext(convolution: algorithm, threads: 2)
         var g = SeededGenerator(seed: 11)
         let conv = Convolution3x3<Double>(inputChannels: cin, outputChannels: cout, using: &g)
         let x = Self.random(Double.self, channels: cin, batch: 9, height: h, width: w, seed: 12)
@@ -69,33 +72,34 @@ struct KernelTests {
         // Batches of 9 (split over two workers): Winograd's image groups (2 images at w = 16, 4 at
         // w = 8) full, then part-filled; wide planes (w ≥ 24) in chunks of 16 tile columns, the
         // last part-filled (w = 50: 25 tile columns).
-        let winograd = h % 2 == 0 && ([8, 16, 32].contains(w) || (w % 2 == 0 && w >= 24))
-        #expect(DirectConvolution.usesWinograd(height: h, width: w) == winograd)
-        #expect(DirectConvolution.usesWinogradGradient(float(x), float(dy)) == (winograd && cin % 4 == 0 && cout % 4 == 0))
+        let winograd = algorithm == .winograd && h % 2 == 0 && ([8, 16, 32].contains(w) || (w % 2 == 0 && w >= 24))
+        #expect(DirectConvolution.usesWinograd(height: h, width: w, context) == winograd)
+        #expect(DirectConvolution.usesWinogradGradient(float(x), float(dy), context) == (winograd && cin % 4 == 0 && cout % 4 == 0))
         var y = Tensor<Double>(channels: cout, batch: 9, height: h, width: w), yF = float(y)
         conv.apply(x, into: &y, scratch: Scratch())
-        convF.apply(float(x), into: &yF, scratch: Scratch())
+        convF.apply(float(x), into: &yF, scratch: Scratch(context: context))
         #expect(zip(y.data, yF.data).allSatisfy { abs($0 - Double($1)) < 1e-4 })
         // y + α·K x and z + α·Kᵀ dy, the epilogue's scale and sum (z: the direct kernel when Cin is 8k).
         var sum = dy, sumF = float(dy)
         conv.apply(x, into: &sum, scale: -0.5, adding: true, scratch: Scratch())
-        convF.apply(float(x), into: &sumF, scale: -0.5, adding: true, scratch: Scratch())
+        convF.apply(float(x), into: &sumF, scale: -0.5, adding: true, scratch: Scratch(context: context))
         #expect(zip(sum.data, sumF.data).allSatisfy { abs($0 - Double($1)) < 1e-4 })
         var z = x, zF = float(x)
         conv.applyTranspose(dy, into: &z, scale: 0.75, adding: true, scratch: Scratch())
-        convF.applyTranspose(float(dy), into: &zF, scale: 0.75, adding: true, scratch: Scratch())
+        convF.applyTranspose(float(dy), into: &zF, scale: 0.75, adding: true, scratch: Scratch(context: context))
         #expect(zip(z.data, zF.data).allSatisfy { abs($0 - Double($1)) < 1e-4 })
         var dW = [Double](repeating: 0.5, count: conv.weights.count), dWF = dW.map(Float.init)
         conv.accumulateWeightGradient(input: x, outputGradient: dy, scale: 0.25, into: &dW, scratch: Scratch())
-        convF.accumulateWeightGradient(input: float(x), outputGradient: float(dy), scale: 0.25, into: &dWF, scratch: Scratch())
+        convF.accumulateWeightGradient(input: float(x), outputGradient: float(dy), scale: 0.25, into: &dWF, scratch: Scratch(context: context))
         let scale = dW.map { abs($0) }.max()!
         #expect(zip(dW, dWF).allSatisfy { abs($0 - Double($1)) < 1e-5 * scale })
     }
 
     @Test("the kernels read nothing outside an image: ∞ in the neighbouring images does not leak",
+          .enabled(if: DirectConvolution.available, "needs AVX-512"),
           arguments: [(16, 16), (8, 8), (5, 21), (4, 32), (6, 26)])
     func kernelsStayInside(h: Int, w: Int) {
-        guard DirectConvolution.available else { return }
+        let winograd = DirectConvolution.usesWinograd(height: h, width: w, ComputeContext())
         // Images 0 and 2 are +∞; image 1 is finite. Working on image 1 alone must give finite
         // results equal to those of the finite image as a batch of one.
         let c = 8, plane = h * w
@@ -117,7 +121,7 @@ struct KernelTests {
                 y.data.withUnsafeMutableBufferPointer { ys in
                     dyn_conv3x3_forward(xs.baseAddress!, Int32(c), 3, 1, 1, Int32(h), Int32(w), ws.baseAddress!, Int32(c), 1, 0, ys.baseAddress!)
                 }
-                if DirectConvolution.usesWinograd(height: h, width: w) {
+                if winograd {
                     yW.data.withUnsafeMutableBufferPointer { ys in
                         dyn_conv3x3_forward_winograd(xs.baseAddress!, Int32(c), 3, 1, 1, Int32(h), Int32(w), ws.baseAddress!, Int32(c), 1, 0,
                                                      ys.baseAddress!)
@@ -128,7 +132,7 @@ struct KernelTests {
             dW.withUnsafeMutableBufferPointer { dws in
                 dyn_conv3x3_weight_gradient(xs.baseAddress!, Int32(c), 3, 1, 1, Int32(h), Int32(w), xs.baseAddress!, Int32(c), 1, dws.baseAddress!)
             }
-            if DirectConvolution.usesWinograd(height: h, width: w) {
+            if winograd {
                 dWW.withUnsafeMutableBufferPointer { dws in
                     dyn_conv3x3_weight_gradient_winograd(xs.baseAddress!, Int32(c), 3, 1, 1, Int32(h), Int32(w), xs.baseAddress!, Int32(c), 1,
                                                          dws.baseAddress!)
@@ -140,13 +144,13 @@ struct KernelTests {
         for co in 0..<c {
             for i in 0..<plane {
                 #expect(abs(y.data[(co * 3 + 1) * plane + i] - expected.data[co * plane + i]) < 1e-4)
-                if DirectConvolution.usesWinograd(height: h, width: w) {
+                if winograd {
                     #expect(abs(yW.data[(co * 3 + 1) * plane + i] - expected.data[co * plane + i]) < 1e-4)
                 }
             }
         }
         #expect(zip(dW, reference).allSatisfy { $0.isFinite && abs($0 - $1) < 1e-3 * max(1, abs($1)) })
-        if DirectConvolution.usesWinograd(height: h, width: w) {
+        if winograd {
             #expect(zip(dWW, reference).allSatisfy { $0.isFinite && abs($0 - $1) < 1e-3 * max(1, abs($1)) })
         }
     }
@@ -217,6 +221,6 @@ struct KernelTests {
         #expect(abs(Double(try parameters("hamiltonian-1202")) - 9.7e6) < 0.1e6)
         #expect(try Architecture.preset("hamiltonian-74").depth == 74 && (try Architecture.preset("resnet-32").depth) == 32)
         #expect(throws: ArchitectureError.self) { try Architecture.preset("hamiltonian-75") }
-        #expect(throws: ArchitectureError.self) { try Architecture(block: "hamiltonian", units: [1, 1, 1], filters: [3, 3, 6, 6]) }
+        #expect(throws: ArchitectureError.self) { try Architecture(block: .hamiltonian, units: [1, 1, 1], filters: [3, 3, 6, 6]) }
     }
 }

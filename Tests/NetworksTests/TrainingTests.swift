@@ -5,7 +5,7 @@ import Testing
 @Suite("Training, checkpoints and resume")
 struct TrainingTests {
     static func configuration(epochs: Int) throws -> TrainingConfiguration {
-        var c = TrainingConfiguration(architecture: try Architecture(block: "hamiltonian", units: [1, 1, 1], filters: [4, 4, 8, 8]),
+        var c = TrainingConfiguration(architecture: try Architecture(block: .hamiltonian, units: [1, 1, 1], filters: [4, 4, 8, 8]),
                                       data: try DatasetSpec(parsing: "synthetic:shapes"), epochs: epochs, augment: false)
         c.batchSize = 50
         c.learningRate = 0.05

@@ -24,12 +24,9 @@ void dyn_conv3x3_forward_winograd(const float *x, int cin, int batch, int first,
                                   const float *weights, int cout, float alpha, float beta, float *y);
 
 /// 1 when dyn_conv3x3_forward_winograd takes h×w planes: h even, w ∈ {8, 16, 32} or w even and
-/// ≥ 24, and Winograd's algorithm is enabled (the default; see dyn_set_winograd).
+/// ≥ 24. Which kernel runs is the caller's choice (Networks' ComputeContext); nothing here is
+/// switched process-wide.
 int dyn_winograd_suits(int h, int w);
-
-/// Enables (1) or disables (0) Winograd's algorithm wherever it suits; disabled, the direct
-/// kernels run. Set it between computations, not during one.
-void dyn_set_winograd(int enabled);
 
 /// dw[co][ci][dy][dx] += scale · Σ_{n,i,j} g[co, n, i, j] · x[ci, n, i+dy−1, j+dx−1] over images
 /// [first, first + count). Requires cout % 2 == 0.

@@ -1,21 +1,12 @@
 import Foundation
 import LinearAlgebra
 
-/// The methods by their command-line names.
+/// The methods by their command-line names. What each is (order, symplecticity) is read off the
+/// configured integrator that `BuiltinSystem.run` binds, not kept here a second time.
 public enum MethodName: String, CaseIterable, Sendable {
     case euler, midpoint, rk2, rk4, verlet, leapfrog
     /// Iteration of a discrete map (the Hénon map), not a discretisation.
     case map
-
-    /// The classical order of the method (0 for `map`: it is exact).
-    public var order: Int {
-        switch self {
-        case .map: 0
-        case .euler: 1
-        case .rk4: 4
-        default: 2
-        }
-    }
 
     /// The time-stepping methods (all but `map`).
     public static var integrators: [MethodName] { [.euler, .midpoint, .rk2, .rk4, .verlet, .leapfrog] }

@@ -5,11 +5,17 @@ import RealModule
 public struct ConvergenceResult<Scalar: BLASScalar> {
     /// The observed order: the least-squares slope of log(error) against log(h).
     public var order: Double
+    /// The method's classical order (`Integrator.order` of the configured method).
+    public var classicalOrder: Int
+    /// Whether the configured method is symplectic (`Integrator.isSymplectic`).
+    public var symplectic: Bool
     /// (h, error) for each step size, error = ‖x_h(T) − x(T)‖ / ‖x(T)‖.
     public var samples: [(stepSize: Scalar, error: Scalar)]
 
-    public init(order: Double, samples: [(stepSize: Scalar, error: Scalar)]) {
+    public init(order: Double, classicalOrder: Int, symplectic: Bool, samples: [(stepSize: Scalar, error: Scalar)]) {
         self.order = order
+        self.classicalOrder = classicalOrder
+        self.symplectic = symplectic
         self.samples = samples
     }
 }
@@ -41,7 +47,8 @@ public struct Convergence<Scalar: BLASScalar>: BindingExperiment {
             let result = try Integration(initialPoint: initialPoint, stepSize: h, steps: n).run(b)
             samples.append((h, result.final.distance(to: reference) / reference.norm))
         }
-        return ConvergenceResult(order: Self.slope(samples.map { (Double($0.0), Double($0.1)) }), samples: samples)
+        return ConvergenceResult(order: Self.slope(samples.map { (Double($0.0), Double($0.1)) }), classicalOrder: b.integrator.order,
+                                 symplectic: b.integrator.isSymplectic, samples: samples)
     }
 
     /// Least-squares slope of log y against log x.

@@ -51,10 +51,8 @@ public struct Integration<Scalar: BLASScalar>: BindingExperiment {
         var worst: Scalar = 0
         let clock = ContinuousClock()
         let t0 = clock.now
-        var t: Scalar = 0
         for n in stride(from: 1, through: steps, by: 1) {
-            integrator.step(b.field, &state, time: t, stepSize: h)
-            t += h
+            integrator.step(b.field, &state, time: Scalar(n - 1) * h, stepSize: h)
             let record = recordEvery > 0 && n % recordEvery == 0
             if let energy, let h0 {
                 let point = b.point(state, h)

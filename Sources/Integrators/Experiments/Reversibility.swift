@@ -57,18 +57,16 @@ public struct Reversibility<Scalar: BLASScalar>: BindingExperiment {
         for n in Self.checkpoints(upTo: steps) {
             var integrator = b.integrator
             var x = x0
-            var t: Scalar = 0
-            for _ in 0..<n {
-                integrator.step(b.field, &x, time: t, stepSize: h)
-                t += h
-            }
-            for _ in 0..<n {
+            // Times t_k = k·h, not accumulated sums: a field that depends on time (a network's
+            // units) sees the same t_k going forward and back.
+            for k in 0..<n { integrator.step(b.field, &x, time: Scalar(k) * h, stepSize: h) }
+            for k in stride(from: n, to: 0, by: -1) {
+                let t = Scalar(k) * h
                 if let unstep = b.unstep {
                     unstep(&integrator, b.field, &x, t, h)
                 } else {
                     integrator.step(b.field, &x, time: t, stepSize: -h)
                 }
-                t -= h
             }
             errors.append((n, x.distance(to: x0) / scale))
         }

@@ -10,8 +10,8 @@
 public struct ExplicitMidpoint<Field: VectorField>: ReversibleIntegrator {
     public typealias State = TwoStepState<Field.State>
     public static var name: String { "midpoint" }
-    public static var order: Int { 2 }
-    public static var isSymplectic: Bool { false }
+    public var order: Int { 2 }
+    public var isSymplectic: Bool { false }
 
     public typealias Start = MidpointStart
 

@@ -4,8 +4,8 @@
 public struct ForwardEuler<Field: VectorField>: Integrator {
     public typealias State = Field.State
     public static var name: String { "euler" }
-    public static var order: Int { 1 }
-    public static var isSymplectic: Bool { false }
+    public var order: Int { 1 }
+    public var isSymplectic: Bool { false }
 
     @usableFromInline var k = Workspace<State>()
 

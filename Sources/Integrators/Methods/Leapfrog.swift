@@ -5,8 +5,8 @@
 public struct Leapfrog<Field: SecondOrderVectorField>: ReversibleIntegrator {
     public typealias State = TwoStepState<Field.State>
     public static var name: String { "leapfrog" }
-    public static var order: Int { 2 }
-    public static var isSymplectic: Bool { true }
+    public var order: Int { 2 }
+    public var isSymplectic: Bool { true }
 
     public typealias Start = LeapfrogStart
 

@@ -4,8 +4,8 @@
 public struct MapIteration<Field: DiscreteMap>: Integrator {
     public typealias State = Field.State
     public static var name: String { "map" }
-    public static var order: Int { 0 }
-    public static var isSymplectic: Bool { false }
+    public var order: Int { 0 }
+    public var isSymplectic: Bool { false }
 
     @usableFromInline var next = Workspace<State>()
 

@@ -3,8 +3,8 @@
 public struct RungeKutta4<Field: VectorField>: Integrator {
     public typealias State = Field.State
     public static var name: String { "rk4" }
-    public static var order: Int { 4 }
-    public static var isSymplectic: Bool { false }
+    public var order: Int { 4 }
+    public var isSymplectic: Bool { false }
 
     @usableFromInline var k = Workspace<State>()
     @usableFromInline var sum = Workspace<State>()

@@ -3,8 +3,8 @@
 public struct RungeKuttaMidpoint<Field: VectorField>: Integrator {
     public typealias State = Field.State
     public static var name: String { "rk2" }
-    public static var order: Int { 2 }
-    public static var isSymplectic: Bool { false }
+    public var order: Int { 2 }
+    public var isSymplectic: Bool { false }
 
     @usableFromInline var k = Workspace<State>()
     @usableFromInline var stage = Workspace<State>()

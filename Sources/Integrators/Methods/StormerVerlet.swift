@@ -13,8 +13,9 @@
 public struct StormerVerlet<Field: PartitionedVectorField>: ReversibleIntegrator {
     public typealias State = PartitionedState<Field.State>
     public static var name: String { "verlet" }
-    public static var order: Int { 2 }
-    public static var isSymplectic: Bool { true }
+    /// 2 for the symmetric scheme; 1 for the staggered one, read on same-time values (q_n, p_n).
+    public var order: Int { scheme == .symmetric ? 2 : 1 }
+    public var isSymplectic: Bool { true }
 
     public typealias Scheme = VerletScheme
 

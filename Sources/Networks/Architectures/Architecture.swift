@@ -3,8 +3,8 @@
 /// and zero channel padding), and a head (batch norm, ReLU, global average pooling, fully
 /// connected). Chang et al. 2018, §4 and Table 1.
 public struct Architecture: Codable, Sendable, Equatable {
-    /// `hamiltonian`, `midpoint`, `leapfrog`, `resnet` or `revnet`.
-    public var block: String
+    /// The kind of block of every unit.
+    public var block: Block
     /// Units per stage.
     public var units: [Int]
     /// Stem width, then the width of each stage.
@@ -13,28 +13,20 @@ public struct Architecture: Codable, Sendable, Equatable {
     public var stepSize: Double?
     public var activation: Activation
 
-    public static let blocks = ["hamiltonian", "midpoint", "leapfrog", "resnet", "revnet"]
-
-    /// Whether the block works on channel halves (Y, Z), so every width must be even.
-    public static func splitsChannels(_ block: String) -> Bool { ["hamiltonian", "midpoint", "revnet"].contains(block) }
-
-    public init(block: String, units: [Int], filters: [Int], stepSize: Double? = nil, activation: Activation = .relu) throws {
-        guard Self.blocks.contains(block) else {
-            throw ArchitectureError("unknown block '\(block)'; choose one of \(Self.blocks.joined(separator: ", "))")
-        }
+    public init(block: Block, units: [Int], filters: [Int], stepSize: Double? = nil, activation: Activation = .relu) throws {
         guard units.count == 3, units.allSatisfy({ $0 >= 1 }) else {
-            throw ArchitectureError("units must be three positive numbers (one per stage), got \(units)")
+            throw ArchitectureError(.units, "three positive numbers are needed (units per stage), got \(units)")
         }
         guard filters.count == 4, filters.allSatisfy({ $0 >= 2 }) else {
-            throw ArchitectureError("filters must be four numbers ≥ 2 (stem, stage 1, 2, 3), got \(filters)")
+            throw ArchitectureError(.filters, "four numbers ≥ 2 are needed (stem, stage 1, 2, 3), got \(filters)")
         }
         guard filters[0] == filters[1], filters[1] <= filters[2], filters[2] <= filters[3] else {
-            throw ArchitectureError("filters must satisfy stem = stage 1 ≤ stage 2 ≤ stage 3, got \(filters)")
+            throw ArchitectureError(.filters, "the widths must satisfy stem = stage 1 ≤ stage 2 ≤ stage 3, got \(filters)")
         }
-        if Self.splitsChannels(block), let odd = filters.first(where: { $0 % 2 != 0 }) {
-            throw ArchitectureError("\(block) splits channels into halves: every filter count must be even, got \(odd)")
+        if block.splitsChannels, let odd = filters.first(where: { $0 % 2 != 0 }) {
+            throw ArchitectureError(.filters, "\(block.rawValue) blocks split channels into halves, so every width must be even, got \(odd)")
         }
-        if let h = stepSize, !(h.isFinite && h > 0) { throw ArchitectureError("the step size h must be positive, got \(h)") }
+        if let h = stepSize { try ArchitectureError.checkStepSize(h) }
         self.block = block
         self.units = units
         self.filters = filters
@@ -42,33 +34,65 @@ public struct Architecture: Codable, Sendable, Equatable {
         self.activation = activation
     }
 
-    /// Depth as the paper counts it: 2 convolutions per residual unit (ResNet), 4 per unit
-    /// otherwise (K and Kᵀ twice, or F and G of two layers each), plus stem and classifier.
-    public var depth: Int { (block == "resnet" ? 2 : 4) * units.reduce(0, +) + 2 }
+    /// Depth as the paper counts it: `Block.convolutionsPerUnit` per unit, plus stem and classifier.
+    public var depth: Int { block.convolutionsPerUnit * units.reduce(0, +) + 2 }
+
+    /// Checks that images of this size can pass the two 2×2 downsamplings.
+    public func checkInput(height: Int, width: Int) throws {
+        guard height >= 4, width >= 4, height % 4 == 0, width % 4 == 0 else {
+            throw ArchitectureError(.imageSize, "the networks downsample twice by 2, so height and width must be multiples of 4, got \(height)×\(width)")
+        }
+    }
+
+    /// The step size of every unit: the one given, or the block's default.
+    public var resolvedStepSize: Double { stepSize ?? block.defaultStepSize }
 
     /// The named presets of the paper (Table 1) and two small ones for quick runs.
-    public static let presets: [String: (block: String, units: [Int], filters: [Int])] = [
-        "resnet-32": ("resnet", [5, 5, 5], [16, 16, 32, 64]),
-        "resnet-110": ("resnet", [18, 18, 18], [16, 16, 32, 64]),
-        "revnet-38": ("revnet", [3, 3, 3], [32, 32, 64, 112]),
-        "hamiltonian-74": ("hamiltonian", [6, 6, 6], [32, 32, 64, 112]),
-        "hamiltonian-218": ("hamiltonian", [18, 18, 18], [32, 32, 64, 128]),
-        "hamiltonian-1202": ("hamiltonian", [100, 100, 100], [32, 32, 64, 128]),
-        "midpoint-62": ("midpoint", [5, 5, 5], [32, 32, 64, 112]),
-        "leapfrog-62": ("leapfrog", [5, 5, 5], [32, 32, 64, 112]),
+    public static let presets: [String: (block: Block, units: [Int], filters: [Int])] = [
+        "resnet-32": (.resnet, [5, 5, 5], [16, 16, 32, 64]),
+        "resnet-110": (.resnet, [18, 18, 18], [16, 16, 32, 64]),
+        "revnet-38": (.revnet, [3, 3, 3], [32, 32, 64, 112]),
+        "hamiltonian-74": (.hamiltonian, [6, 6, 6], [32, 32, 64, 112]),
+        "hamiltonian-218": (.hamiltonian, [18, 18, 18], [32, 32, 64, 128]),
+        "hamiltonian-1202": (.hamiltonian, [100, 100, 100], [32, 32, 64, 128]),
+        "midpoint-62": (.midpoint, [5, 5, 5], [32, 32, 64, 112]),
+        "leapfrog-62": (.leapfrog, [5, 5, 5], [32, 32, 64, 112]),
     ]
 
     /// A preset by name.
     public static func preset(_ name: String, stepSize: Double? = nil, activation: Activation = .relu) throws -> Architecture {
         guard let p = presets[name] else {
-            throw ArchitectureError("unknown preset '\(name)'; choose one of \(presets.keys.sorted().joined(separator: ", "))")
+            throw ArchitectureError(.preset, "unknown preset '\(name)'; choose one of \(presets.keys.sorted().joined(separator: ", "))")
         }
         return try Architecture(block: p.block, units: p.units, filters: p.filters, stepSize: stepSize, activation: activation)
     }
 }
 
-/// A malformed architecture, with what to change.
+/// A malformed network set-up, in the library's terms: which setting is wrong and why. A front
+/// end (the CLI) maps `setting` to its own flag.
 public struct ArchitectureError: Error, Equatable, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
+    /// The settings of a network or block set-up that can be wrong.
+    public enum Setting: String, Sendable, CaseIterable {
+        case preset, units, filters, stepSize, channels, imageSize, backprop, depth
+    }
+
+    public var setting: Setting
+    public var problem: String
+
+    public init(_ setting: Setting, _ problem: String) {
+        self.setting = setting
+        self.problem = problem
+    }
+
+    public var description: String { "\(setting.rawValue): \(problem)" }
+
+    /// Reversible backpropagation asked of a block without an exact inverse step.
+    public static func notReversible(_ block: Block) -> ArchitectureError {
+        ArchitectureError(.backprop, "\(block.rawValue) blocks have no exact inverse step, so they train by stored backpropagation only")
+    }
+
+    /// A step size must be finite and positive.
+    public static func checkStepSize(_ h: Double) throws {
+        guard h.isFinite, h > 0 else { throw ArchitectureError(.stepSize, "the step size h must be a positive finite number, got \(h)") }
+    }
 }

@@ -1,17 +1,24 @@
 import Integrators
 import LinearAlgebra
 
-/// One block of a family on a random feature map with random weights: the objects of
-/// `dynamics eig --block` and `dynamics reverse --arch`.
+/// Random blocks of one kind on a random feature map: the objects of `dynamics eig --block`,
+/// `reverse --arch` and `lyapunov --arch`.
 public struct BlockSetup<Scalar: BLASScalar>: Sendable {
     public var channels: Int
     public var height: Int
     public var width: Int
+    /// The step size h (nil: the block's default).
     public var stepSize: Double?
     public var activation: Activation
     public var seed: UInt64
 
-    public init(channels: Int, height: Int, width: Int, stepSize: Double?, activation: Activation, seed: UInt64) {
+    /// - Throws: `ArchitectureError` for a non-positive size or step size.
+    public init(channels: Int, height: Int, width: Int, stepSize: Double?, activation: Activation, seed: UInt64) throws {
+        guard channels > 0 else { throw ArchitectureError(.channels, "the number of channels must be positive, got \(channels)") }
+        guard height > 0, width > 0 else {
+            throw ArchitectureError(.imageSize, "the feature map's height and width must be positive, got \(height)×\(width)")
+        }
+        if let h = stepSize { try ArchitectureError.checkStepSize(h) }
         self.channels = channels
         self.height = height
         self.width = width
@@ -20,106 +27,121 @@ public struct BlockSetup<Scalar: BLASScalar>: Sendable {
         self.seed = seed
     }
 
+    /// The dimension of the feature map (C·H·W).
+    public var dimension: Int { channels * height * width }
+
+    /// Checks that `block` can take this set-up.
+    public func check(_ block: Block) throws {
+        if block.splitsChannels, channels % 2 != 0 {
+            throw ArchitectureError(.channels, "\(block.rawValue) blocks split channels into halves, so the count must be even, got \(channels)")
+        }
+    }
+
     /// A random feature map (one image, standard normal entries).
     func input(using g: inout SeededGenerator) -> Tensor<Scalar> {
         Tensor(channels: channels, batch: 1, height: height, width: width,
-               data: (0..<(channels * height * width)).map { _ in Scalar(Gaussian.sample(using: &g)) })
+               data: (0..<dimension).map { _ in Scalar(Gaussian.sample(using: &g)) })
+    }
+
+    /// `units` fields with independent random weights, then a random input, from the seed.
+    func draw<F: BlockFamily>(_: F.Type, units: Int) -> (fields: [F.Field], input: Tensor<Scalar>) where F.Scalar == Scalar {
+        var g = SeededGenerator(seed: seed)
+        let scratch = Scratch<Scalar>()
+        let fields = (0..<units).map { _ in F.makeField(channels: channels, activation: activation, scratch: scratch, using: &g) }
+        return (fields, input(using: &g))
     }
 }
 
-/// The dense Jacobians of a block's vector field and of one block step at a random input, and
-/// the step size used (the setup's, or the block's default).
-public struct BlockJacobians<Scalar: BLASScalar>: NetworkExperiment {
+/// A stack of a family's units as one integrator on one non-autonomous system: unit j is the
+/// field on [t_j, t_{j+1}], t_j = j·h, so the weights are a function of time as in the paper's
+/// reading of a network as an ODE (Chang et al. 2018, §2). The units repeat with period
+/// `fields.count` (one unit: an autonomous ODE).
+///
+/// This is what lets the experiments written for systems (`Reversibility`, `StepJacobian`,
+/// `LyapunovSpectrum`, `LargestLyapunovExponent`) run on blocks through a `MethodBinding`;
+/// they must pass the step's true time t_j (they do), from which the unit is read.
+public struct UnitSequence<Family: BlockFamily>: Integrator {
+    public typealias Field = [Family.Field]
+    public typealias State = Family.Method.State
+
+    public var method: Family.Method
+
+    public init(_ method: Family.Method) { self.method = method }
+
+    public static var name: String { Family.Method.name }
+
+    public var order: Int { method.order }
+    public var isSymplectic: Bool { method.isSymplectic }
+
+    /// The unit that runs over [t, t + h] (or [t + h, t] for h < 0).
+    static func unit(at t: Family.Scalar, stepSize h: Family.Scalar, count: Int) -> Int {
+        let start = h < 0 ? t + h : t
+        let j = Int((start / abs(h)).rounded())
+        return ((j % count) + count) % count
+    }
+
+    public mutating func step(_ fields: Field, _ state: inout State, time t: Family.Scalar, stepSize h: Family.Scalar) {
+        method.step(fields[Self.unit(at: t, stepSize: h, count: fields.count)], &state, time: t, stepSize: h)
+    }
+}
+
+extension UnitSequence: ReversibleIntegrator where Family: ReversibleBlockFamily {
+    public mutating func unstep(_ fields: Field, _ state: inout State, time t: Family.Scalar, stepSize h: Family.Scalar) {
+        method.unstep(fields[Self.unit(at: t - h, stepSize: h, count: fields.count)], &state, time: t, stepSize: h)
+    }
+}
+
+/// Runs an experiment written for systems on random blocks: the family's units bound as a
+/// `MethodBinding` (`UnitSequence`), whose system point is the feature map's C·H·W values and
+/// whose state is the family's (channel halves, two-step pairs). Reversible families bind
+/// their exact inverse step; ResNet blocks bind none, so `Reversibility` steps back with −h.
+public struct BlockExperiment<E: BindingExperiment>: NetworkExperiment {
+    public typealias Scalar = E.Scalar
+    public var setup: BlockSetup<Scalar>
+    /// Units with independent weights (1: the same weights at every step).
+    public var units: Int
+    /// The experiment at the random input (its system point) and the step size.
+    public var experiment: (_ initialPoint: [Scalar], _ stepSize: Scalar) -> E
+
+    public init(_ setup: BlockSetup<Scalar>, units: Int, experiment: @escaping ([Scalar], Scalar) -> E) {
+        precondition(units > 0, "BlockExperiment: units must be positive")
+        self.setup = setup
+        self.units = units
+        self.experiment = experiment
+    }
+
+    func binding<F: BlockFamily>(_: F.Type, fields: [F.Field], input: Tensor<Scalar>,
+                                 unstep: ((inout UnitSequence<F>, [F.Field], inout F.Method.State, Scalar, Scalar) -> Void)?)
+        -> MethodBinding<UnitSequence<F>> where F.Scalar == Scalar {
+        MethodBinding(integrator: UnitSequence<F>(F.makeMethod()), field: fields,
+                      start: { point, _ in F.state(from: Tensor(channels: input.channels, batch: 1, height: input.height, width: input.width, data: point)) },
+                      point: { state, _ in F.tensor(from: state).data },
+                      unstep: unstep)
+    }
+
+    public func run<F: BlockFamily>(_ family: F.Type) throws -> E.Result where F.Scalar == Scalar {
+        let (fields, input) = setup.draw(family, units: units)
+        let h = Scalar(setup.stepSize ?? F.defaultStepSize)
+        return try experiment(input.data, h).run(binding(family, fields: fields, input: input, unstep: nil))
+    }
+
+    public func run<F: ReversibleBlockFamily>(reversible family: F.Type) throws -> E.Result where F.Scalar == Scalar {
+        let (fields, input) = setup.draw(family, units: units)
+        let h = Scalar(setup.stepSize ?? F.defaultStepSize)
+        let binding = binding(family, fields: fields, input: input) { i, f, s, t, h in i.unstep(f, &s, time: t, stepSize: h) }
+        return try experiment(input.data, h).run(binding)
+    }
+}
+
+/// The dense Jacobian of a block's vector field at a random input (`BlockFamily.fieldJacobian`:
+/// in the coordinates of its first-order state), and the step size the block would use.
+public struct BlockFieldJacobian<Scalar: BLASScalar>: NetworkExperiment {
     public var setup: BlockSetup<Scalar>
 
     public init(_ setup: BlockSetup<Scalar>) { self.setup = setup }
 
-    public func run<F: BlockFamily>(_: F.Type) throws -> (field: Matrix<Scalar>, step: Matrix<Scalar>, stepSize: Scalar)
-    where F.Scalar == Scalar {
-        var g = SeededGenerator(seed: setup.seed)
-        let field = F.makeField(channels: setup.channels, activation: setup.activation, scratch: Scratch(), using: &g)
-        let x = setup.input(using: &g)
-        let h = setup.stepSize.map { Scalar($0) } ?? F.defaultStepSize
-        let step = StateJacobian.of({ s in
-            var method = F.makeMethod(), y = s
-            method.step(field, &y, time: 0, stepSize: h)
-            return y
-        }, at: F.state(from: x))
-        return (F.fieldJacobian(field, at: x), step, h)
-    }
-}
-
-/// N blocks with independent random weights forward from a random input, then N back with the
-/// exact inverse step: how well is the input recovered? (Chang et al. 2018, §3.)
-public struct BlockReversibility<Scalar: BLASScalar>: NetworkExperiment {
-    public var setup: BlockSetup<Scalar>
-    public var depth: Int
-
-    public init(_ setup: BlockSetup<Scalar>, depth: Int) {
-        precondition(depth > 0, "BlockReversibility: depth must be positive")
-        self.setup = setup
-        self.depth = depth
-    }
-
-    /// (n, ‖x̂₀ − x₀‖/‖x₀‖) for n = 1, 10, 100, … ≤ depth, and depth.
-    public func run<F: BlockFamily>(_: F.Type) throws -> [(blocks: Int, error: Double)] where F.Scalar == Scalar {
-        guard let unstep = F.unstep else {
-            throw ArchitectureError("\(F.name) blocks have no exact inverse step (forward Euler is not reversible)")
-        }
-        var g = SeededGenerator(seed: setup.seed)
-        let scratch = Scratch<Scalar>()
-        let fields = (0..<depth).map { _ in F.makeField(channels: setup.channels, activation: setup.activation, scratch: scratch, using: &g) }
-        let x0 = F.state(from: setup.input(using: &g))
-        let h = setup.stepSize.map { Scalar($0) } ?? F.defaultStepSize
-        var method = F.makeMethod()
-        return Reversibility<Double>.checkpoints(upTo: depth).map { n in
-            var x = x0
-            for j in 0..<n { method.step(fields[j], &x, time: Scalar(j) * h, stepSize: h) }
-            for j in (0..<n).reversed() { unstep(&method, fields[j], &x, Scalar(j + 1) * h, h) }
-            return (n, Double(x.distance(to: x0) / x0.norm))
-        }
-    }
-}
-
-/// Finite-time growth of a perturbation through N blocks with independent random weights:
-/// ‖x̃_n − x_n‖/‖x̃_0 − x_0‖ for a random initial perturbation of relative size √ε — the
-/// network-depth analogue of a finite-time Lyapunov exponent (stable blocks keep it O(1)).
-public struct PerturbationGrowth<Scalar: BLASScalar>: NetworkExperiment {
-    public var setup: BlockSetup<Scalar>
-    public var depth: Int
-    /// One set of weights for every block (an autonomous ODE) instead of independent ones.
-    public var sharedWeights: Bool
-
-    public init(_ setup: BlockSetup<Scalar>, depth: Int, sharedWeights: Bool = false) {
-        precondition(depth > 0, "PerturbationGrowth: depth must be positive")
-        self.setup = setup
-        self.depth = depth
-        self.sharedWeights = sharedWeights
-    }
-
-    /// (n, growth) for n = 0, 1, …, depth.
-    public func run<F: BlockFamily>(_: F.Type) throws -> [(blocks: Int, growth: Double)] where F.Scalar == Scalar {
-        var g = SeededGenerator(seed: setup.seed)
-        let scratch = Scratch<Scalar>()
-        let fields = (0..<(sharedWeights ? 1 : depth)).map { _ in
-            F.makeField(channels: setup.channels, activation: setup.activation, scratch: scratch, using: &g)
-        }
-        let input = setup.input(using: &g)
-        var direction = setup.input(using: &g)
-        direction.scale(by: Scalar.ulpOfOne.squareRoot() * input.norm / direction.norm)
-        var perturbedInput = input
-        perturbedInput.add(direction)
-        var x = F.state(from: input), y = F.state(from: perturbedInput)
-        let d0 = Double(y.distance(to: x))
-        let h = setup.stepSize.map { Scalar($0) } ?? F.defaultStepSize
-        var method = F.makeMethod()
-        var growth: [(Int, Double)] = [(0, 1)]
-        for j in 0..<depth {
-            let field = fields[sharedWeights ? 0 : j]
-            method.step(field, &x, time: Scalar(j) * h, stepSize: h)
-            method.step(field, &y, time: Scalar(j) * h, stepSize: h)
-            growth.append((j + 1, Double(y.distance(to: x)) / d0))
-        }
-        return growth
+    public func run<F: BlockFamily>(_ family: F.Type) throws -> (jacobian: Matrix<Scalar>, stepSize: Double) where F.Scalar == Scalar {
+        let (fields, input) = setup.draw(family, units: 1)
+        return (F.fieldJacobian(fields[0], at: input), setup.stepSize ?? F.defaultStepSize)
     }
 }

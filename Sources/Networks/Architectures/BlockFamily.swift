@@ -11,22 +11,19 @@ public protocol BlockFamily {
     associatedtype Method: DifferentiableIntegrator where Method.Field == Field, Method.State: TensorStructured & CoordinateState,
         Method.State.Scalar == Scalar, Method.Parameters: Parameterized, Method.Parameters.Scalar == Scalar
 
-    /// The architecture's name (`"hamiltonian"`).
-    static var name: String { get }
     /// The step size when none is given: 0.1 for the ODE blocks, 1 for ResNet and RevNet.
-    static var defaultStepSize: Scalar { get }
+    static var defaultStepSize: Double { get }
+    /// Whether the state is the pair of channel halves (Y, Z), so every width must be even.
+    static var splitsChannels: Bool { get }
+    /// 3×3 convolutions per unit as the paper counts depth: 2 for a residual unit, 4 otherwise
+    /// (K and Kᵀ twice, or F and G of two layers each).
+    static var convolutionsPerUnit: Int { get }
     /// The method, configured (e.g. Verlet's staggered scheme).
     static func makeMethod() -> Method
     /// A field for a feature map of `channels` channels, with fresh weights.
     static func makeField(channels: Int, activation: Activation, scratch: Scratch<Scalar>, using g: inout SeededGenerator) -> Field
     /// A zero gradient for `field`.
     static func zeroGradient(for field: Field) -> Method.Parameters
-    /// The exact inverse step, if the method has one.
-    static var unstep: ((inout Method, Field, inout Method.State, Scalar, Scalar) -> Void)? { get }
-    /// The inverse step fused with the pullback (`ReversibleDifferentiableIntegrator`), if the
-    /// method has an exact inverse: (method, field, state, time, h, cotangent, gradient).
-    static var unstepWithPullback: ((inout Method, Field, inout Method.State, Scalar, Scalar,
-                                     inout Method.State, inout Method.Parameters) -> Void)? { get }
 
     /// The block state of a feature map (the start of a stage: halves split, y₋₁ = y₀).
     static func state(from x: Tensor<Scalar>) -> Method.State
@@ -42,38 +39,22 @@ public protocol BlockFamily {
     static func fieldJacobian(_ field: Field, at x: Tensor<Scalar>) -> Matrix<Scalar>
 }
 
-/// Central-difference Jacobians of maps between states of one shape (the shape comes from x,
-/// so tensors keep their dimensions).
-enum StateJacobian {
-    static func of<S: CoordinateState>(_ f: (S) -> S, at x: S) -> Matrix<S.Scalar> where S.Scalar: BLASScalar {
-        FiniteDifference.jacobian(at: x.coordinates) { c in
-            var s = x
-            c.withUnsafeBufferPointer { s.setCoordinates(from: $0.baseAddress!) }
-            return f(s).coordinates
-        }
-    }
+/// A family whose method has an exact inverse step (`ReversibleDifferentiableIntegrator`):
+/// reversible backpropagation and exact reconstruction are available at compile time.
+public protocol ReversibleBlockFamily: BlockFamily where Method: ReversibleDifferentiableIntegrator {}
 
-    /// The Jacobian of (q, p) ↦ (velocity(p), force(q)).
-    static func partitioned<F: PartitionedVectorField>(_ field: F, at x: PartitionedState<F.State>) -> Matrix<F.Scalar>
-    where F.State: CoordinateState, F.Scalar: BLASScalar {
-        of({ s in
-            var d = s
-            field.velocity(s.p, time: 0, into: &d.q)
-            field.force(s.q, time: 0, into: &d.p)
-            return d
-        }, at: x)
-    }
+extension BlockFamily {
+    public static var convolutionsPerUnit: Int { 4 }
 }
 
-extension BlockFamily where Method: ReversibleDifferentiableIntegrator {
-    /// The method's own exact inverse step.
-    public static var unstep: ((inout Method, Field, inout Method.State, Scalar, Scalar) -> Void)? {
-        { m, f, s, t, h in m.unstep(f, &s, time: t, stepSize: h) }
-    }
-
-    public static var unstepWithPullback: ((inout Method, Field, inout Method.State, Scalar, Scalar,
-                                            inout Method.State, inout Method.Parameters) -> Void)? {
-        { m, f, s, t, h, c, g in m.unstepWithPullback(f, &s, time: t, stepSize: h, cotangent: &c, parameters: &g) }
+/// The Jacobian of (q, p) ↦ (velocity(p), force(q)) by central differences.
+func partitionedJacobian<F: PartitionedVectorField>(_ field: F, at x: PartitionedState<F.State>) -> Matrix<F.Scalar>
+where F.State: CoordinateState, F.Scalar: BLASScalar {
+    FiniteDifference.jacobian(at: x) { s in
+        var d = s
+        field.velocity(s.p, time: 0, into: &d.q)
+        field.force(s.q, time: 0, into: &d.p)
+        return d
     }
 }
 
@@ -84,8 +65,9 @@ extension BlockFamily where Method.State == PartitionedState<Tensor<Scalar>>, Fi
     public static func tensor(from s: Method.State) -> Tensor<Scalar> { Halves.join(s) }
     public static func stateCotangent(from dx: Tensor<Scalar>, like s: Method.State) -> Method.State { Halves.split(dx) }
     public static func tensorCotangent(from ds: Method.State) -> Tensor<Scalar> { Halves.join(ds) }
+    public static var splitsChannels: Bool { true }
     public static func fieldJacobian(_ field: Field, at x: Tensor<Scalar>) -> Matrix<Scalar> {
-        StateJacobian.partitioned(field, at: Halves.split(x))
+        partitionedJacobian(field, at: Halves.split(x))
     }
 }
 
@@ -100,11 +82,10 @@ enum Halves {
 }
 
 /// Hamiltonian blocks: staggered Störmer–Verlet on Y' = K₁ᵀσ(K₁Z + b₁), Z' = −K₂ᵀσ(K₂Y + b₂).
-public enum HamiltonianFamily<Scalar: BLASScalar>: BlockFamily {
+public enum HamiltonianFamily<Scalar: BLASScalar>: ReversibleBlockFamily {
     public typealias Field = HamiltonianField<Scalar>
     public typealias Method = StormerVerlet<HamiltonianField<Scalar>>
-    public static var name: String { "hamiltonian" }
-    public static var defaultStepSize: Scalar { 0.1 }
+    public static var defaultStepSize: Double { 0.1 }
     public static func makeMethod() -> Method { StormerVerlet(scheme: .staggered) }
     public static func makeField(channels: Int, activation: Activation, scratch: Scratch<Scalar>, using g: inout SeededGenerator) -> Field {
         HamiltonianField(channels: channels / 2, activation: activation, scratch: scratch, using: &g)
@@ -113,11 +94,10 @@ public enum HamiltonianFamily<Scalar: BLASScalar>: BlockFamily {
 }
 
 /// RevNet blocks: additive coupling = staggered Verlet with h = 1 on residual functions F, G.
-public enum RevNetFamily<Scalar: BLASScalar>: BlockFamily {
+public enum RevNetFamily<Scalar: BLASScalar>: ReversibleBlockFamily {
     public typealias Field = RevNetField<Scalar>
     public typealias Method = StormerVerlet<RevNetField<Scalar>>
-    public static var name: String { "revnet" }
-    public static var defaultStepSize: Scalar { 1 }
+    public static var defaultStepSize: Double { 1 }
     public static func makeMethod() -> Method { StormerVerlet(scheme: .staggered) }
     public static func makeField(channels: Int, activation: Activation, scratch: Scratch<Scalar>, using g: inout SeededGenerator) -> Field {
         RevNetField(channels: channels / 2, activation: activation, scratch: scratch, using: &g)
@@ -128,11 +108,11 @@ public enum RevNetFamily<Scalar: BLASScalar>: BlockFamily {
 }
 
 /// Midpoint blocks: the two-step rule Y_{j+1} = Y_{j−1} + 2h f(Y_j) on the halves, Y₋₁ = Y₀.
-public enum MidpointFamily<Scalar: BLASScalar>: BlockFamily {
+public enum MidpointFamily<Scalar: BLASScalar>: ReversibleBlockFamily {
     public typealias Field = MidpointField<Scalar>
     public typealias Method = ExplicitMidpoint<MidpointField<Scalar>>
-    public static var name: String { "midpoint" }
-    public static var defaultStepSize: Scalar { 0.1 }
+    public static var defaultStepSize: Double { 0.1 }
+    public static var splitsChannels: Bool { true }
     public static func makeMethod() -> Method { ExplicitMidpoint() }
     public static func makeField(channels: Int, activation: Activation, scratch: Scratch<Scalar>, using g: inout SeededGenerator) -> Field {
         MidpointField(channels: channels / 2, activation: activation, scratch: scratch, using: &g)
@@ -156,16 +136,16 @@ public enum MidpointFamily<Scalar: BLASScalar>: BlockFamily {
         return Halves.join(sum)
     }
     public static func fieldJacobian(_ field: Field, at x: Tensor<Scalar>) -> Matrix<Scalar> {
-        StateJacobian.of({ field($0) }, at: Halves.split(x))
+        FiniteDifference.jacobian(at: Halves.split(x)) { field($0) }
     }
 }
 
 /// Leapfrog blocks: Y_{j+1} = 2Y_j − Y_{j−1} − h²Kᵀσ(KY_j + b) on all channels, Y₋₁ = Y₀.
-public enum LeapfrogFamily<Scalar: BLASScalar>: BlockFamily {
+public enum LeapfrogFamily<Scalar: BLASScalar>: ReversibleBlockFamily {
     public typealias Field = LeapfrogField<Scalar>
     public typealias Method = Leapfrog<LeapfrogField<Scalar>>
-    public static var name: String { "leapfrog" }
-    public static var defaultStepSize: Scalar { 0.1 }
+    public static var defaultStepSize: Double { 0.1 }
+    public static var splitsChannels: Bool { false }
     public static func makeMethod() -> Method { Leapfrog() }
     public static func makeField(channels: Int, activation: Activation, scratch: Scratch<Scalar>, using g: inout SeededGenerator) -> Field {
         LeapfrogField(channels: channels, activation: activation, scratch: scratch, using: &g)
@@ -187,7 +167,7 @@ public enum LeapfrogFamily<Scalar: BLASScalar>: BlockFamily {
     public static func fieldJacobian(_ field: Field, at x: Tensor<Scalar>) -> Matrix<Scalar> {
         var v = x
         v.scale(by: 0)
-        return StateJacobian.partitioned(field, at: PartitionedState(q: x, p: v))
+        return partitionedJacobian(field, at: PartitionedState(q: x, p: v))
     }
 }
 
@@ -195,21 +175,19 @@ public enum LeapfrogFamily<Scalar: BLASScalar>: BlockFamily {
 public enum ResNetFamily<Scalar: BLASScalar>: BlockFamily {
     public typealias Field = ResNetField<Scalar>
     public typealias Method = ForwardEuler<ResNetField<Scalar>>
-    public static var name: String { "resnet" }
-    public static var defaultStepSize: Scalar { 1 }
+    public static var defaultStepSize: Double { 1 }
     public static func makeMethod() -> Method { ForwardEuler() }
     public static func makeField(channels: Int, activation: Activation, scratch: Scratch<Scalar>, using g: inout SeededGenerator) -> Field {
         ResNetField(channels: channels, activation: activation, scratch: scratch, using: &g)
     }
     public static func zeroGradient(for f: Field) -> LayerPairGradient<Scalar> { f.residual.zeroGradient() }
-    public static var unstep: ((inout Method, Field, inout Method.State, Scalar, Scalar) -> Void)? { nil }
-    public static var unstepWithPullback: ((inout Method, Field, inout Method.State, Scalar, Scalar,
-                                            inout Method.State, inout Method.Parameters) -> Void)? { nil }
+    public static var splitsChannels: Bool { false }
+    public static var convolutionsPerUnit: Int { 2 }
     public static func state(from x: Tensor<Scalar>) -> Tensor<Scalar> { x }
     public static func tensor(from s: Tensor<Scalar>) -> Tensor<Scalar> { s }
     public static func stateCotangent(from dx: Tensor<Scalar>, like s: Tensor<Scalar>) -> Tensor<Scalar> { dx }
     public static func tensorCotangent(from ds: Tensor<Scalar>) -> Tensor<Scalar> { ds }
     public static func fieldJacobian(_ field: Field, at x: Tensor<Scalar>) -> Matrix<Scalar> {
-        StateJacobian.of({ field($0) }, at: x)
+        FiniteDifference.jacobian(at: x) { field($0) }
     }
 }

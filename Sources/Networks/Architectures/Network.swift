@@ -7,6 +7,9 @@ public enum Backprop: String, Sendable, Codable, CaseIterable {
     case stored
     /// Keep only states at segment boundaries; rebuild the rest with `unstep`.
     case reversible
+
+    /// Reversible where the block has an exact inverse step, stored otherwise.
+    public static func `default`(for block: Block) -> Backprop { block.isReversible ? .reversible : .stored }
 }
 
 /// A network of the paper's shape whose units are steps of `Family.Method`.
@@ -35,12 +38,13 @@ public struct Network<Family: BlockFamily> {
     public var stepSize: Scalar
     public let scratch: Scratch<Scalar>
 
-    public init(_ architecture: Architecture, inputChannels: Int, classes: Int, seed: UInt64) {
+    /// A fresh network with seeded weights, computing with `context`.
+    public init(_ architecture: Architecture, inputChannels: Int, classes: Int, seed: UInt64, context: ComputeContext = ComputeContext()) {
         self.architecture = architecture
         self.inputChannels = inputChannels
         self.classes = classes
         var g = SeededGenerator(seed: seed)
-        let scratch = Scratch<Scalar>()
+        let scratch = Scratch<Scalar>(context: context)
         self.scratch = scratch
         let f = architecture.filters, u = architecture.units
         stem = ConvLayer(inputChannels: inputChannels, outputChannels: f[0], using: &g)
@@ -59,7 +63,7 @@ public struct Network<Family: BlockFamily> {
         units = widths.map { Family.makeField(channels: $0, activation: architecture.activation, scratch: scratch, using: &g) }
         norm = BatchNorm(channels: f[3])
         classifier = Dense(inputs: f[3], outputs: classes, using: &g)
-        stepSize = architecture.stepSize.map { Scalar($0) } ?? Family.defaultStepSize
+        stepSize = Scalar(architecture.resolvedStepSize)
     }
 
     /// Downsamples every tensor of a state from unit j's width to its stage's width.
@@ -99,7 +103,7 @@ public struct Network<Family: BlockFamily> {
     public mutating func forward(_ images: Tensor<Scalar>, training: Bool, keep backprop: Backprop?) -> Tape {
         var x = Tensor<Scalar>(channels: stem.conv.outputChannels, batch: images.batch, height: images.height, width: images.width)
         stem.apply(images, activating: .relu, into: &x, scratch: scratch)
-        let chunks = Self.imageChunks(images.batch), fields = chunkUnits(chunks.count)
+        let chunks = imageChunks(images.batch), fields = chunkUnits(chunks.count)
         var states = chunks.map { Family.state(from: x.images($0)) }
         var methods = chunks.map { _ in Family.makeMethod() }
         var inputs: [Int: [State]] = [:], outputs: [Int: [State]] = [:]
@@ -108,7 +112,7 @@ public struct Network<Family: BlockFamily> {
             let t = Scalar(j) * stepSize, h = stepSize
             states.withUnsafeMutableBufferPointer { s in
                 methods.withUnsafeMutableBufferPointer { m in
-                    Workers.forEachIndex(chunks.count) { c in m[c].step(fields[c][j], &s[c], time: t, stepSize: h) }
+                    Workers.forEachIndex(chunks.count, workers: scratch.context.threads) { c in m[c].step(fields[c][j], &s[c], time: t, stepSize: h) }
                 }
             }
             if transitions.contains(j) {
@@ -125,19 +129,14 @@ public struct Network<Family: BlockFamily> {
                     normCache: cache, pooled: pooled, logits: logits)
     }
 
-    /// Images per chunk of the parallel pass over the units, at most. Measured on
-    /// hamiltonian-74, batch 128, two threads: 1.06, 1.06–1.10, 1.04–1.05 and 1.04–1.08 s per
-    /// step with chunks of 8, 16, 32 and 64 images (one thread: 56.6, 61.6 and 58.9 images/s at
-    /// batches of 16, 32 and 64) — a broad optimum.
-    static var chunkImages: Int { 32 }
-
-    /// The image ranges the units run on: near-equal chunks of at most `chunkImages` images, a
-    /// multiple of BLAS's thread count of them, each run on one worker (the kernels inside it
-    /// single-threaded). Blocks have no batch coupling, so this is the same computation as on
-    /// the whole batch; only the order of floating-point sums depends on the thread count.
-    static func imageChunks(_ batch: Int) -> [Range<Int>] {
-        let workers = max(1, BLASConfiguration.threads)
-        let rounds = max(1, (batch + chunkImages * workers - 1) / (chunkImages * workers))
+    /// The image ranges the units run on: near-equal chunks of at most `context.chunkImages`
+    /// images, a multiple of the context's thread count of them, each run on one worker (the
+    /// kernels inside it single-threaded). Blocks have no batch coupling, so this is the same
+    /// computation as on the whole batch; only the order of floating-point sums depends on the
+    /// context.
+    func imageChunks(_ batch: Int) -> [Range<Int>] {
+        let workers = scratch.context.threads, size = scratch.context.chunkImages
+        let rounds = max(1, (batch + size * workers - 1) / (size * workers))
         let count = max(1, min(batch, workers * rounds))
         return (0..<count).map { k in (batch * k / count)..<(batch * (k + 1) / count) }
     }
@@ -169,22 +168,34 @@ public struct Network<Family: BlockFamily> {
 
     // MARK: Backward
 
-    /// Loss, accuracy and the gradient of the mean cross-entropy for a batch.
-    public mutating func gradient(images: Tensor<Scalar>, labels: [Int], backprop: Backprop)
-        throws -> (loss: Double, correct: Int, gradient: NetworkGradient<Family>) {
+    /// Loss, accuracy and the gradient of the mean cross-entropy for a batch, by stored
+    /// backpropagation (every family; `backprop:` is there for reversible ones).
+    public mutating func gradient(images: Tensor<Scalar>, labels: [Int]) -> (loss: Double, correct: Int, gradient: NetworkGradient<Family>) {
         var g = NetworkGradient(zeroFor: self)
-        let (loss, correct) = try accumulateGradient(images: images, labels: labels, backprop: backprop, into: &g)
+        let (loss, correct) = accumulateGradient(images: images, labels: labels, into: &g)
         return (loss, correct, g)
     }
 
     /// Loss and accuracy for a batch, with the gradient of the mean cross-entropy *added* to `g`
-    /// (an optimiser's velocity can take it directly: `SGD`).
-    public mutating func accumulateGradient(images: Tensor<Scalar>, labels: [Int], backprop: Backprop,
-                                            into g: inout NetworkGradient<Family>) throws -> (loss: Double, correct: Int) {
-        if backprop == .reversible && Family.unstepWithPullback == nil {
-            throw ArchitectureError("\(Family.name) blocks have no exact inverse step: use --backprop stored")
+    /// (an optimiser's velocity can take it directly: `SGD`), by stored backpropagation.
+    public mutating func accumulateGradient(images: Tensor<Scalar>, labels: [Int], into g: inout NetworkGradient<Family>)
+        -> (loss: Double, correct: Int) {
+        let tape = forward(images, training: true, keep: .stored)
+        return backward(tape, labels: labels, into: &g) { method, field, y, time, h, cotangent, gradient, input in
+            method.pullback(field, from: input!, to: y, time: time, stepSize: h, cotangent: &cotangent, parameters: &gradient)
+            y = input!
         }
-        let tape = forward(images, training: true, keep: backprop)
+    }
+
+    /// One unit's backward step on one chunk: (method, field, the unit's output (to become its
+    /// input), time, h, cotangent, gradient, the stored input if kept).
+    typealias UnitBackward = (inout Family.Method, Family.Field, inout State, Scalar, Scalar, inout State,
+                              inout Family.Method.Parameters, State?) -> Void
+
+    /// The backward pass from a tape: head, then the units last to first with `unitBackward`,
+    /// then the stem. Returns loss and correct predictions.
+    mutating func backward(_ tape: Tape, labels: [Int], into g: inout NetworkGradient<Family>,
+                           unitBackward: UnitBackward) -> (loss: Double, correct: Int) {
         let (loss, correct, dLogits) = SoftmaxCrossEntropy.evaluate(logits: tape.logits, labels: labels)
         // Head.
         let dPooled = classifier.backward(dLogits, input: tape.pooled, gradient: &g.classifier)
@@ -201,14 +212,12 @@ public struct Network<Family: BlockFamily> {
         let dFeature = norm.backward(dRelu, cache: tape.normCache, gradient: &g.norm)
         // Units, last to first, on the forward pass's chunks; each unit's gradient is summed
         // over the chunks in chunk order.
-        let chunks = Self.imageChunks(images.batch), fields = chunkUnits(chunks.count)
+        let chunks = imageChunks(tape.images.batch), fields = chunkUnits(chunks.count)
         var ys = tape.final
         var cotangents = chunks.indices.map { c in Family.stateCotangent(from: dFeature.images(chunks[c]), like: ys[c]) }
         var methods = chunks.map { _ in Family.makeMethod() }
-        let reverse = Family.unstepWithPullback
         for j in units.indices.reversed() {
-            if transitions.contains(j) {
-                let before = tape.unitOutputs[j]!
+            if let before = tape.unitOutputs[j] {
                 for c in chunks.indices {
                     let shape = Family.tensor(from: before[c])
                     cotangents[c] = transitionAdjoint(cotangents[c], after: j, height: shape.height, width: shape.width)
@@ -221,13 +230,8 @@ public struct Network<Family: BlockFamily> {
                 cotangents.withUnsafeMutableBufferPointer { d in
                     methods.withUnsafeMutableBufferPointer { m in
                         partial.withUnsafeMutableBufferPointer { p in
-                            Workers.forEachIndex(chunks.count) { c in
-                                if let x = inputs?[c] {
-                                    m[c].pullback(fields[c][j], from: x, to: y[c], time: t, stepSize: h, cotangent: &d[c], parameters: &p[c])
-                                    y[c] = x
-                                } else {
-                                    reverse!(&m[c], fields[c][j], &y[c], t + h, h, &d[c], &p[c])
-                                }
+                            Workers.forEachIndex(chunks.count, workers: scratch.context.threads) { c in
+                                unitBackward(&m[c], fields[c][j], &y[c], t, h, &d[c], &p[c], inputs?[c])
                             }
                         }
                     }
@@ -238,7 +242,7 @@ public struct Network<Family: BlockFamily> {
         // Stem.
         var dStem = Tensor.concatenatingImages(cotangents.map(Family.tensorCotangent(from:)))
         Elementwise.multiplyByDerivative(&dStem, .relu, activated: tape.stemActivated)
-        stem.conv.accumulateWeightGradient(input: images, outputGradient: dStem, scale: 1, into: &g.stem.weights, scratch: scratch)
+        stem.conv.accumulateWeightGradient(input: tape.images, outputGradient: dStem, scale: 1, into: &g.stem.weights, scratch: scratch)
         Elementwise.accumulateChannelSums(dStem, scale: 1, into: &g.stem.bias)
         return (loss, correct)
     }
@@ -247,6 +251,28 @@ public struct Network<Family: BlockFamily> {
     public mutating func predict(_ images: Tensor<Scalar>) -> [Int] {
         let logits = forward(images, training: false, keep: nil).logits
         return (0..<logits.columns).map { n in (0..<logits.rows).max { logits[$0, n] < logits[$1, n] }! }
+    }
+}
+
+extension Network where Family: ReversibleBlockFamily {
+    /// Loss, accuracy and the gradient of the mean cross-entropy for a batch, by either mode.
+    public mutating func gradient(images: Tensor<Scalar>, labels: [Int], backprop: Backprop)
+        -> (loss: Double, correct: Int, gradient: NetworkGradient<Family>) {
+        var g = NetworkGradient(zeroFor: self)
+        let (loss, correct) = accumulateGradient(images: images, labels: labels, backprop: backprop, into: &g)
+        return (loss, correct, g)
+    }
+
+    /// `accumulateGradient(images:labels:into:)` in either mode: `.reversible` keeps only the
+    /// states at segment boundaries and rebuilds each unit's input with the method's exact
+    /// inverse step fused with its pullback (`unstepWithPullback`).
+    public mutating func accumulateGradient(images: Tensor<Scalar>, labels: [Int], backprop: Backprop,
+                                            into g: inout NetworkGradient<Family>) -> (loss: Double, correct: Int) {
+        guard backprop == .reversible else { return accumulateGradient(images: images, labels: labels, into: &g) }
+        let tape = forward(images, training: true, keep: .reversible)
+        return backward(tape, labels: labels, into: &g) { method, field, y, time, h, cotangent, gradient, _ in
+            method.unstepWithPullback(field, &y, time: time + h, stepSize: h, cotangent: &cotangent, parameters: &gradient)
+        }
     }
 }
 

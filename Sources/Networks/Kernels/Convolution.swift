@@ -72,7 +72,7 @@ public struct Convolution3x3<Scalar: BLASScalar>: Sendable, Equatable {
         precondition(x.channels == inputChannels && dy.channels == outputChannels && dW.count == weights.count,
                      "Convolution3x3.accumulateWeightGradient: shapes do not match")
         if DirectConvolution.suitsGradient(Scalar.self, outputChannels: outputChannels) {
-            DirectConvolution.weightGradient(input: x, outputGradient: dy, scale: scale, into: &dW)
+            DirectConvolution.weightGradient(input: x, outputGradient: dy, scale: scale, into: &dW, context: scratch.context)
             scratch.flops += flops(channelSize: x.channelSize)
             return
         }
@@ -99,9 +99,9 @@ public struct Convolution3x3<Scalar: BLASScalar>: Sendable, Equatable {
     /// FLOPs of one application to a batch whose channels have P = N·H·W elements.
     public func flops(channelSize p: Int) -> Double { 2 * Double(p) * Double(patchSize) * Double(outputChannels) }
 
-    /// Elements of an im2col chunk: 2²¹ floats (8 MB). Measured on hamiltonian-74, batch 128:
-    /// 3.7–4.0 s per step against 6.1 s for one whole-batch matrix (75 MB at stage 1), 5.9 s for
-    /// 4 MB chunks (GEMMs too small for two threads) and 6.0 s for 32 MB.
+    /// Elements of an im2col chunk: 2²¹ floats (8 MB), the best of the sizes tried on
+    /// hamiltonian-74 (4 MB chunks make GEMMs too small for two threads; one whole-batch matrix,
+    /// or 32 MB chunks, miss the cache): about 1.5× faster steps than either.
     static var chunkElements: Int { 1 << 21 }
 
     /// Ranges of images whose im2col matrix has at most `limit` elements (at least one image).
@@ -115,7 +115,8 @@ public struct Convolution3x3<Scalar: BLASScalar>: Sendable, Equatable {
     static func convolve(_ x: Tensor<Scalar>, weights: [Scalar], outputChannels: Int, into y: inout Tensor<Scalar>,
                          alpha: Scalar = 1, beta: Scalar = 0, scratch: Scratch<Scalar>) {
         if DirectConvolution.suitsForward(Scalar.self, outputChannels: outputChannels) {
-            DirectConvolution.forward(x, weights: weights, outputChannels: outputChannels, into: &y, alpha: alpha, beta: beta)
+            DirectConvolution.forward(x, weights: weights, outputChannels: outputChannels, into: &y, alpha: alpha, beta: beta,
+                                      context: scratch.context)
         } else {
             convolveByGEMM(x, weights: weights, outputChannels: outputChannels, into: &y, alpha: alpha, beta: beta, scratch: scratch)
         }

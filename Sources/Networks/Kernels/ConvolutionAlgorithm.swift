@@ -1,4 +1,4 @@
-import CKernels
+import LinearAlgebra
 
 /// How the Float 3×3 convolutions of the AVX-512 path compute: by Winograd's minimal filtering
 /// F(2×2, 3×3) where the plane suits it (Lavin & Gray 2016; see `DirectConvolution`), or always
@@ -6,11 +6,29 @@ import CKernels
 /// is there to compare the two, or to reproduce runs made with the direct kernels.
 public enum ConvolutionAlgorithm: String, CaseIterable, Codable, Sendable {
     case winograd, direct
+}
 
-    /// The algorithm in use, process-wide (default `winograd`). Set it before training or
-    /// timing starts, not while a computation runs.
-    public static var current: ConvolutionAlgorithm {
-        get { dyn_winograd_suits(2, 8) != 0 ? .winograd : .direct }
-        set { dyn_set_winograd(newValue == .winograd ? 1 : 0) }
+/// What a network's computation runs with, owned by the caller and carried by the network's
+/// `Scratch`: no process-wide switch decides it, so two networks in one process may differ.
+///
+/// `threads` fixes how a batch is cut into image chunks (`Network.imageChunks`) and how the
+/// direct kernels split images, so it fixes the order of floating-point sums: the same context
+/// gives the same rounding whatever BLAS's own thread count is.
+public struct ComputeContext: Sendable, Equatable {
+    /// The algorithm of the AVX-512 3×3 convolutions.
+    public var convolution: ConvolutionAlgorithm
+    /// Worker threads for the chunks of a pass and the direct kernels (at least 1).
+    public var threads: Int
+    /// Images per chunk of the parallel pass over the units, at most. On hamiltonian-74, batch
+    /// 128, two threads, chunks of 8 to 64 images gave step times within 5% of each other (a
+    /// broad optimum); 32 was chosen.
+    public var chunkImages: Int
+
+    /// - Parameter threads: default BLAS's thread count at the time of the call.
+    public init(convolution: ConvolutionAlgorithm = .winograd, threads: Int? = nil, chunkImages: Int = 32) {
+        precondition(chunkImages > 0 && (threads ?? 1) > 0, "ComputeContext: threads and chunkImages must be positive")
+        self.convolution = convolution
+        self.threads = threads ?? max(1, BLASConfiguration.threads)
+        self.chunkImages = chunkImages
     }
 }

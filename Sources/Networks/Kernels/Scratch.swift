@@ -1,8 +1,11 @@
 import LinearAlgebra
 
 /// Reusable buffers for the kernels of one network, so that a training step allocates only on
-/// its first use of each shape. Not thread-safe: one per network (per thread).
+/// its first use of each shape, and the network's `ComputeContext`. Not thread-safe: one per
+/// network (per thread).
 public final class Scratch<Scalar: BLASScalar> {
+    /// The algorithm and threads the kernels run with.
+    public let context: ComputeContext
     /// im2col matrices.
     var columns: [Scalar] = []
     /// Flipped weights for transposed convolutions.
@@ -13,11 +16,11 @@ public final class Scratch<Scalar: BLASScalar> {
     /// One scratch per image chunk of a parallel pass (`Network`), made on first use.
     private var chunks: [Scratch] = []
 
-    public init() {}
+    public init(context: ComputeContext = ComputeContext()) { self.context = context }
 
     /// The scratch of image chunk `i`. Call before the parallel region: it may create one.
     func chunk(_ i: Int) -> Scratch {
-        while chunks.count <= i { chunks.append(Scratch()) }
+        while chunks.count <= i { chunks.append(Scratch(context: context)) }
         return chunks[i]
     }
 

@@ -24,7 +24,11 @@ enum Workers {
     /// The number of threads kernels may use here: BLAS's thread count, or 1 inside a task of
     /// `forEachIndex` (whose tasks already occupy every thread).
     @inlinable
-    static var available: Int { pthread_getspecific(serialKey) == nil ? BLASConfiguration.threads : 1 }
+    static var available: Int { insideTask ? 1 : BLASConfiguration.threads }
+
+    /// Whether the calling thread runs a task of `forEachIndex` (below it, kernels are serial).
+    @inlinable
+    static var insideTask: Bool { pthread_getspecific(serialKey) != nil }
 
     /// Runs `body` on a partition of 0..<count into contiguous ranges of at least `grain` items
     /// (one range per worker, on the calling thread alone when there is one).
@@ -42,11 +46,13 @@ enum Workers {
 }
 
 extension Workers {
-    /// Runs `body(i)` for every i in 0..<count, spread over the workers. The caller makes the
-    /// iterations independent (each writes only its own data). Kernels called inside run
-    /// single-threaded (`available` is 1 there), so the tasks do not oversubscribe the cores.
-    static func forEachIndex(_ count: Int, _ body: (Int) -> Void) {
-        if count == 1 || available == 1 {
+
+    /// Runs `body(i)` for every i in 0..<count, spread over the workers (serially when `workers`
+    /// is 1 or inside another task). The caller makes the iterations independent (each writes
+    /// only its own data). Kernels called inside run single-threaded (`available` is 1 there),
+    /// so the tasks do not oversubscribe the cores.
+    static func forEachIndex(_ count: Int, workers: Int, _ body: (Int) -> Void) {
+        if count == 1 || workers <= 1 || insideTask {
             for i in 0..<count { body(i) }
             return
         }
@@ -67,7 +73,7 @@ extension Workers {
     /// convolutions of widths the direct kernels do not take): each call then has all of BLAS's
     /// threads, instead of two tasks' calls running four threads on two cores.
     static func exclusiveBLAS<R>(_ body: () -> R) -> R {
-        if pthread_getspecific(serialKey) == nil { return body() }
+        if !insideTask { return body() }
         pthread_mutex_lock(blasMutex)
         defer { pthread_mutex_unlock(blasMutex) }
         return body()

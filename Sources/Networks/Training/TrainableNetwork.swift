@@ -44,14 +44,36 @@ public final class TrainableNetwork {
         public var correct: Int
     }
 
-    /// A fresh network with seeded weights.
-    public static func make(_ architecture: Architecture, inputChannels: Int, classes: Int, seed: UInt64) -> TrainableNetwork {
-        switch architecture.block {
-        case "hamiltonian": TrainableNetwork(Network<HamiltonianFamily<Float>>(architecture, inputChannels: inputChannels, classes: classes, seed: seed))
-        case "midpoint": TrainableNetwork(Network<MidpointFamily<Float>>(architecture, inputChannels: inputChannels, classes: classes, seed: seed))
-        case "leapfrog": TrainableNetwork(Network<LeapfrogFamily<Float>>(architecture, inputChannels: inputChannels, classes: classes, seed: seed))
-        case "revnet": TrainableNetwork(Network<RevNetFamily<Float>>(architecture, inputChannels: inputChannels, classes: classes, seed: seed))
-        default: TrainableNetwork(Network<ResNetFamily<Float>>(architecture, inputChannels: inputChannels, classes: classes, seed: seed))
+    /// A fresh network with seeded weights, computing with `context`.
+    public static func make(_ architecture: Architecture, inputChannels: Int, classes: Int, seed: UInt64,
+                            context: ComputeContext = ComputeContext()) -> TrainableNetwork {
+        // `Factory` throws nothing: the `try!` cannot fire.
+        try! architecture.block.run(Factory(architecture: architecture, inputChannels: inputChannels, classes: classes, seed: seed,
+                                       context: context))
+    }
+
+    /// Builds the network of the architecture's family: reversible families train in either
+    /// mode, the others by stored backpropagation only.
+    private struct Factory: NetworkExperiment {
+        typealias Scalar = Float
+        var architecture: Architecture, inputChannels: Int, classes: Int, seed: UInt64, context: ComputeContext
+
+        func network<F: BlockFamily>(_: F.Type) -> Network<F> {
+            Network<F>(architecture, inputChannels: inputChannels, classes: classes, seed: seed, context: context)
+        }
+
+        func run<F: BlockFamily>(_ family: F.Type) -> TrainableNetwork where F.Scalar == Float {
+            let block = architecture.block
+            return TrainableNetwork(network(family)) { network, images, labels, backprop, g in
+                guard backprop == .stored else { throw ArchitectureError.notReversible(block) }
+                return network.accumulateGradient(images: images, labels: labels, into: &g)
+            }
+        }
+
+        func run<F: ReversibleBlockFamily>(reversible family: F.Type) -> TrainableNetwork where F.Scalar == Float {
+            TrainableNetwork(network(family)) { network, images, labels, backprop, g in
+                network.accumulateGradient(images: images, labels: labels, backprop: backprop, into: &g)
+            }
         }
     }
 
@@ -65,7 +87,9 @@ public final class TrainableNetwork {
         }
     }
 
-    private init<F: BlockFamily>(_ network: Network<F>) where F.Scalar == Float {
+    private init<F: BlockFamily>(_ network: Network<F>,
+                                 accumulate: @escaping (inout Network<F>, Tensor<Float>, [Int], Backprop, inout NetworkGradient<F>) throws
+                                     -> (loss: Double, correct: Int)) where F.Scalar == Float {
         let box = Box(network)
         architecture = network.architecture
         inputChannels = network.inputChannels
@@ -74,8 +98,7 @@ public final class TrainableNetwork {
         stepClosure = { images, labels, s in
             let sgd = SGD(momentum: s.momentum, weightDecay: s.weightDecay)
             sgd.beginStep(&box.velocity)
-            var (loss, correct) = try box.network.accumulateGradient(images: images, labels: labels, backprop: s.backprop,
-                                                                     into: &box.velocity)
+            var (loss, correct) = try accumulate(&box.network, images, labels, s.backprop, &box.velocity)
             loss += box.network.addSmoothness(s.smoothness, to: &box.velocity)
             sgd.finishStep(&box.network, velocity: &box.velocity, rate: s.rate)
             return StepResult(loss: loss, correct: correct)
@@ -99,7 +122,7 @@ public final class TrainableNetwork {
             guard snapshot.parameters.map(\.count) == expected,
                   snapshot.runningMean.count == box.network.norm.runningMean.count,
                   snapshot.velocity.isEmpty || snapshot.velocity.map(\.count) == expected else {
-                throw ArchitectureError("the checkpoint's parameter shapes do not match this architecture")
+                throw ArchitectureError(.filters, "the saved parameter shapes do not match this architecture")
             }
             var k = 0
             box.network.visitParameters { $0 = snapshot.parameters[k]; k += 1 }

@@ -17,7 +17,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// Hold out this stratified fraction of the training set and report accuracy on it.
     public var validation: Double?
     public var augment: Bool
-    public var backprop: Backprop = .reversible
+    /// Reversible where the block allows it (`Backprop.default(for:)`).
+    public var backprop: Backprop
     public var seed: UInt64 = 1
 
     public init(architecture: Architecture, data: DatasetSpec, epochs: Int, augment: Bool) {
@@ -25,6 +26,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         self.data = data
         self.epochs = epochs
         self.augment = augment
+        backprop = .default(for: architecture.block)
     }
 
     /// The learning rate at a step: η, then η/10 from 50% and η/100 from 75% of the steps.
@@ -82,7 +84,13 @@ public final class Trainer {
 
     /// Prepares the data (subsample, validation split, per-channel standardisation from the
     /// training images) and a fresh network, or the state of `checkpoint` to resume from.
-    public init(_ configuration: TrainingConfiguration, train fullTrain: Dataset, test: Dataset, resumeFrom checkpoint: Checkpoint? = nil) throws {
+    /// - Throws: `ArchitectureError` if the configuration asks reversible backpropagation of a
+    ///   block without an exact inverse; `DatasetError` for images the network cannot take.
+    public init(_ configuration: TrainingConfiguration, train fullTrain: Dataset, test: Dataset, resumeFrom checkpoint: Checkpoint? = nil,
+                context: ComputeContext = ComputeContext()) throws {
+        if configuration.backprop == .reversible && !configuration.architecture.block.isReversible {
+            throw ArchitectureError.notReversible(configuration.architecture.block)
+        }
         self.configuration = configuration
         var trainSet = fullTrain
         if let f = configuration.subsample { trainSet = trainSet.stratifiedSample(fraction: f, seed: configuration.seed) }
@@ -107,7 +115,7 @@ public final class Trainer {
             throw DatasetError("\(configuration.data): images are \(fullTrain.height)×\(fullTrain.width); the networks downsample twice by 2, so both sides must be multiples of 4")
         }
         network = TrainableNetwork.make(configuration.architecture, inputChannels: fullTrain.channels, classes: fullTrain.classes,
-                                        seed: configuration.seed)
+                                        seed: configuration.seed, context: context)
         if let checkpoint {
             try network.restore(checkpoint.snapshot)
             epoch = checkpoint.header.epoch

@@ -1,3 +1,4 @@
+import Integrators
 import LinearAlgebra
 import RealModule
 
@@ -27,5 +28,15 @@ public enum FiniteDifference {
         }
         let m = columns.first?.count ?? 0
         return Matrix(rows: m, columns: x.count, columnMajor: columns.flatMap { $0 })
+    }
+
+    /// The Jacobian of a map between states of one shape, in their flat coordinates: the shape
+    /// comes from `x` (a tensor keeps its dimensions), the differences are those above.
+    public static func jacobian<S: CoordinateState>(at x: S, _ f: (S) -> S) -> Matrix<S.Scalar> where S.Scalar: BLASScalar {
+        var s = x
+        return jacobian(at: x.coordinates) { c in
+            c.withUnsafeBufferPointer { s.setCoordinates(from: $0.baseAddress!) }
+            return f(s).coordinates
+        }
     }
 }

@@ -19,12 +19,10 @@ public struct StepJacobian<Scalar: BLASScalar>: BindingExperiment {
 
     public func run<I: Integrator>(_ b: MethodBinding<I>) throws -> Matrix<Scalar>
     where I.State: CoordinateState, I.State.Scalar == Scalar {
-        let x0 = b.start(point, stepSize).coordinates
-        return FiniteDifference.jacobian(at: x0) { x in
-            var integrator = b.integrator
-            var s = I.State(coordinates: x)
+        FiniteDifference.jacobian(at: b.start(point, stepSize)) { x in
+            var integrator = b.integrator, s = x
             integrator.step(b.field, &s, time: 0, stepSize: stepSize)
-            return s.coordinates
+            return s
         }
     }
 }

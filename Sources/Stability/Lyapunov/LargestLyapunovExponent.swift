@@ -21,18 +21,19 @@ public struct LargestLyapunovExponent<Scalar: BLASScalar>: BindingExperiment {
         let h = settings.stepSize, steps = settings.steps
         var integrator = b.integrator, neighbourIntegrator = b.integrator
         var x = b.start(settings.initialPoint, h)
-        for _ in 0..<settings.transient { integrator.step(b.field, &x, time: 0, stepSize: h) }
+        for k in 0..<settings.transient { integrator.step(b.field, &x, time: settings.time(ofStep: k), stepSize: h) }
         let d0 = Scalar.ulpOfOne.squareRoot() * max(1, x.norm)
         // The first neighbour is displaced along (1, 1, …, 1)/√n.
         var y = x
         var offset = x
-        offset.assign(I.State(coordinates: [Scalar](repeating: 1, count: x.coordinates.count)))
+        [Scalar](repeating: 1, count: x.coordinateCount).withUnsafeBufferPointer { offset.setCoordinates(from: $0.baseAddress!) }
         y.axpy(d0 / offset.norm, offset)
         var sum = 0.0
         var history: [(Double, [Double])] = []
         for n in 1...steps {
-            integrator.step(b.field, &x, time: 0, stepSize: h)
-            neighbourIntegrator.step(b.field, &y, time: 0, stepSize: h)
+            let t = settings.time(ofStep: settings.transient + n - 1)
+            integrator.step(b.field, &x, time: t, stepSize: h)
+            neighbourIntegrator.step(b.field, &y, time: t, stepSize: h)
             if settings.renormalizes(at: n) {
                 offset.assign(y)
                 offset.subtract(x)

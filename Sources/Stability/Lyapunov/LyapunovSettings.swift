@@ -33,4 +33,8 @@ public struct LyapunovSettings<Scalar: BLASScalar>: Sendable {
 
     /// Whether step n (1-based) ends a renormalisation interval.
     @inlinable public func renormalizes(at n: Int) -> Bool { n % renormalizeEvery == 0 || n == steps }
+
+    /// The time at which step k (0-based, transient included) starts: k·h, so time-dependent
+    /// fields see their true time.
+    @inlinable public func time(ofStep k: Int) -> Scalar { Scalar(k) * stepSize }
 }

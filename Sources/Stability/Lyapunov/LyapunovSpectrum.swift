@@ -61,14 +61,16 @@ public struct LyapunovSpectrum<Scalar: BLASScalar>: BindingExperiment {
         let h = settings.stepSize, steps = settings.steps
         var integrator = b.integrator, stepper = b.integrator
         var x = b.start(settings.initialPoint, h)
-        for _ in 0..<settings.transient { integrator.step(b.field, &x, time: 0, stepSize: h) }
+        for k in 0..<settings.transient { integrator.step(b.field, &x, time: settings.time(ofStep: k), stepSize: h) }
         let n = x.coordinateCount, k = min(count ?? n, n)
         // The tangent vectors q_j, starting as the first k unit vectors, and workspace.
         var unit = [Scalar](repeating: 0, count: n)
         var columns: [I.State] = (0..<k).map { j in
             unit[j] = 1
             defer { unit[j] = 0 }
-            return I.State(coordinates: unit)
+            var e = x  // x's shape (a tensor keeps its dimensions)
+            unit.withUnsafeBufferPointer { e.setCoordinates(from: $0.baseAddress!) }
+            return e
         }
         var plus = x, minus = x
         var q = [Scalar](repeating: 0, count: n * k)  // Q, n×k column-major, for LAPACK
@@ -77,21 +79,22 @@ public struct LyapunovSpectrum<Scalar: BLASScalar>: BindingExperiment {
         var sums = [Double](repeating: 0, count: k)
         var history: [(Double, [Double])] = []
         for step in 1...steps {
+            let t = settings.time(ofStep: settings.transient + step - 1)
             // q_j ← DΦ_h(x)·q_j by central differences of the step map.
             let delta = FiniteDifference.step(for: x.norm)
             for j in 0..<k {
                 let d = delta / columns[j].norm
                 plus.assign(x)
                 plus.axpy(d, columns[j])
-                stepper.step(b.field, &plus, time: 0, stepSize: h)
+                stepper.step(b.field, &plus, time: t, stepSize: h)
                 minus.assign(x)
                 minus.axpy(-d, columns[j])
-                stepper.step(b.field, &minus, time: 0, stepSize: h)
+                stepper.step(b.field, &minus, time: t, stepSize: h)
                 columns[j].assign(plus)
                 columns[j].subtract(minus)
                 columns[j].scale(by: 1 / (2 * d))
             }
-            integrator.step(b.field, &x, time: 0, stepSize: h)
+            integrator.step(b.field, &x, time: t, stepSize: h)
             guard x.isFinite else {
                 throw LinearAlgebraError.failed(routine: "lyapunov", info: step, reason: "the trajectory overflowed at step \(step); use a smaller step size")
             }

@@ -1,0 +1,47 @@
+import ArgumentParser
+import Dynamics
+
+/// The flags that choose a network, shared by `train` and `bench`: a preset, or a block kind,
+/// each refined by units, widths, step size and activation.
+struct ArchitectureOptions: ParsableArguments {
+    @Option(help: "A preset: \(Architecture.presets.keys.sorted().joined(separator: ", ")).")
+    var preset: String?
+
+    @Option(help: "The block, without a preset (default hamiltonian): \(Block.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var arch: Block?
+
+    @Option(help: "Units per stage u1,u2,u3 (default: the preset's, or 2,2,2).", transform: Arguments.integers)
+    var units: [Int]?
+
+    @Option(help: "Widths f0,f1,f2,f3, stem = stage 1 ≤ stage 2 ≤ stage 3 (default: the preset's, or 16,16,32,64).",
+            transform: Arguments.integers)
+    var filters: [Int]?
+
+    @OptionGroup var stepSize: StepSizeOption
+
+    @Option(help: "Activation: relu (default) or tanh.")
+    var activation: Activation?
+
+    func validate() throws {
+        if preset != nil && arch != nil { throw ValidationError("give --preset or --arch, not both") }
+    }
+
+    /// The flags given (rejected where the architecture comes from elsewhere, e.g. a checkpoint).
+    var givenFlags: [(name: String, given: Bool)] {
+        [("--preset", preset != nil), ("--arch", arch != nil), ("--units", units != nil), ("--filters", filters != nil),
+         ("--dt", stepSize.isGiven), ("--activation", activation != nil)]
+    }
+
+    /// The architecture the flags describe, with the library's errors named by flag.
+    func architecture() throws -> Architecture {
+        try mappingLibraryErrors {
+            let base = try preset.map { try Architecture.preset($0) }
+            return try Architecture(block: arch ?? base?.block ?? .hamiltonian, units: units ?? base?.units ?? [2, 2, 2],
+                                    filters: filters ?? base?.filters ?? [16, 16, 32, 64], stepSize: stepSize.value,
+                                    activation: activation ?? .relu)
+        }
+    }
+}
+
+extension Backprop: ExpressibleByArgument {}
+extension ConvolutionAlgorithm: ExpressibleByArgument {}

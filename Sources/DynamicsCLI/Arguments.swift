@@ -1,0 +1,97 @@
+import ArgumentParser
+import Dynamics
+import Foundation
+
+/// One parser per kind of option value, so every command that takes `--units`, `--filters`,
+/// `--size` or a step size accepts and rejects the same text with the same message. Used as
+/// `@Option(transform:)`; ArgumentParser prints a failure as "The value … is invalid for
+/// --flag: <reason>".
+enum Arguments {
+    /// Integers separated by commas (`--units 2,2,2`, `--filters 16,16,32,64`).
+    static func integers(_ text: String) throws -> [Int] {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let values = parts.compactMap { Int($0) }
+        guard !parts.isEmpty, values.count == parts.count else {
+            throw ValidationError("expected integers separated by commas, e.g. 2,2,2")
+        }
+        return values
+    }
+
+    /// A spatial size: `S` (square) or `HxW`, both positive.
+    static func size(_ text: String) throws -> ImageSize {
+        let parts = text.lowercased().split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
+        guard (1...2).contains(parts.count), parts.allSatisfy({ ($0 ?? 0) > 0 }) else {
+            throw ValidationError("expected S or HxW with positive integers, e.g. 32 or 8x8")
+        }
+        let h = parts[0]!, w = parts.count == 2 ? parts[1]! : h
+        return ImageSize(height: h, width: w)
+    }
+
+    /// A step size: a positive finite number.
+    static func stepSize(_ text: String) throws -> Double {
+        guard let h = Double(text), h.isFinite, h > 0 else { throw ValidationError("the step size must be a positive finite number") }
+        return h
+    }
+}
+
+/// A feature map's or an image's spatial size.
+struct ImageSize: Codable, CustomStringConvertible {
+    var height: Int
+    var width: Int
+    var description: String { "\(height)x\(width)" }
+}
+
+/// The step size h, under one name in every command: `--dt`. `--h`, its name in the network
+/// commands before, still works with a warning.
+struct StepSizeOption: ParsableArguments {
+    @Option(name: .customLong("dt"), parsing: .unconditional, help: ArgumentHelp(
+        "Step size h (default: 0.01 for systems; for blocks their own, 0.1, or 1 for resnet and revnet).", valueName: "h"),
+        transform: Arguments.stepSize)
+    var dt: Double?
+
+    @Option(name: .customLong("h"), parsing: .unconditional, help: .hidden, transform: Arguments.stepSize)
+    var deprecatedH: Double?
+
+    func validate() throws {
+        if dt != nil && deprecatedH != nil { throw ValidationError("give the step size once, as --dt (--h is its deprecated name)") }
+        if deprecatedH != nil { FileHandle.standardError.write(Data("warning: --h is deprecated; use --dt\n".utf8)) }
+    }
+
+    /// The step size given, if any.
+    var value: Double? { dt ?? deprecatedH }
+
+    var isGiven: Bool { dt != nil || deprecatedH != nil }
+}
+
+/// Flags that belong to one mode of a command, rejected in the other (no flag is silently ignored).
+func reject(_ flags: [(name: String, given: Bool)], _ reason: String) throws {
+    if let flag = flags.first(where: \.given) { throw ValidationError("\(flag.name) \(reason)") }
+}
+
+extension CLIError {
+    /// The flag that sets a library setting.
+    static func flag(for setting: ArchitectureError.Setting) -> String {
+        switch setting {
+        case .preset: "--preset"
+        case .units: "--units"
+        case .filters: "--filters"
+        case .stepSize: "--dt"
+        case .channels: "--channels"
+        case .imageSize: "--size"
+        case .backprop: "--backprop"
+        case .depth: "--depth"
+        }
+    }
+}
+
+/// Runs library code, turning its errors into the CLI's: an `ArchitectureError` names the flag
+/// that sets what was wrong, a `SystemError` is passed on as it is.
+func mappingLibraryErrors<R>(_ body: () throws -> R) throws -> R {
+    do {
+        return try body()
+    } catch let e as ArchitectureError {
+        throw CLIError("\(CLIError.flag(for: e.setting)): \(e.problem)")
+    } catch let e as SystemError {
+        throw CLIError(e.description)
+    }
+}
