@@ -87,7 +87,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Mini-batch size.")
     var batch: Int = 128
 
-    @Option(help: "Image size, S or HxW (3 channels; default 32).", transform: Arguments.size)
+    @Option(parsing: .unconditional, help: "Image size, S or HxW (3 channels; default 32).", transform: Arguments.size)
     var size: ImageSize = ImageSize(height: 32, width: 32)
 
     @Option(help: "Backpropagation: reversible or stored (default: reversible where the block allows it).")

@@ -92,7 +92,7 @@ struct BlockOptions: ParsableArguments {
     @Option(help: "Channels of the feature map (default 4; even for hamiltonian, midpoint, revnet).")
     var channels: Int?
 
-    @Option(help: "Spatial size of the feature map, S or HxW (default 8x8).", transform: Arguments.size)
+    @Option(parsing: .unconditional, help: "Spatial size of the feature map, S or HxW (default 8x8).", transform: Arguments.size)
     var size: ImageSize?
 
     @Option(help: "Seed of the random input and weights (default 1).")

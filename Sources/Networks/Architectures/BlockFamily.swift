@@ -7,9 +7,9 @@ import Stability
 /// (a tensor of C channels) becomes the method's state and back.
 public protocol BlockFamily {
     associatedtype Scalar: BLASScalar
-    associatedtype Field: Parameterized & ScratchBound where Field.Scalar == Scalar
+    associatedtype Field: ParameterLayout & ScratchBound where Field.Scalar == Scalar
     associatedtype Method: DifferentiableIntegrator where Method.Field == Field, Method.State: TensorStructured & CoordinateState,
-        Method.State.Scalar == Scalar, Method.Parameters: Parameterized, Method.Parameters.Scalar == Scalar
+        Method.State.Scalar == Scalar, Method.Parameters: ParameterLayout, Method.Parameters.Scalar == Scalar
 
     /// The step size when none is given: 0.1 for the ODE blocks, 1 for ResNet and RevNet.
     static var defaultStepSize: Double { get }

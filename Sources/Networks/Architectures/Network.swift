@@ -291,15 +291,22 @@ public struct NetworkGradient<Family: BlockFamily> {
     }
 }
 
-extension Network: Parameterized {
+extension Network: Trainable {
     /// Stem, units in order, batch norm (γ, β), classifier (W, b).
     public mutating func visitParameters(_ body: (inout [Scalar]) -> Void) {
         stem.visitParameters(body)
         for j in units.indices { units[j].visitParameters(body) }
-        body(&norm.gamma)
-        body(&norm.beta)
-        body(&classifier.weights.elements)
-        body(&classifier.bias)
+        norm.visitParameters(body)
+        classifier.visitParameters(body)
+    }
+
+    /// The same order, each array beside the gradient's (or an optimiser's velocity's).
+    public mutating func visitParameters(alongside g: inout NetworkGradient<Family>,
+                                         _ body: (inout [Scalar], inout [Scalar]) -> Void) {
+        stem.visitParameters(alongside: &g.stem, body)
+        for j in units.indices { units[j].visitParameters(alongside: &g.units[j], body) }
+        norm.visitParameters(alongside: &g.norm, body)
+        classifier.visitParameters(alongside: &g.classifier, body)
     }
 }
 
@@ -310,9 +317,7 @@ extension NetworkGradient: Parameterized {
     public mutating func visitParameters(_ body: (inout [Scalar]) -> Void) {
         stem.visitParameters(body)
         for j in units.indices { units[j].visitParameters(body) }
-        body(&norm.gamma)
-        body(&norm.beta)
-        body(&classifier.weights.elements)
-        body(&classifier.bias)
+        norm.visitParameters(body)
+        classifier.visitParameters(body)
     }
 }

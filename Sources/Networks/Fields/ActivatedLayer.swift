@@ -4,8 +4,8 @@ import LinearAlgebra
 /// s = σ(Kx + b): `SymmetricLayer` (V = sign·Kᵀ) and `ResidualLayer` (V = K₂· + b₂). Evaluating,
 /// pulling back, or both at one x — the reversible backward step's pair — share s through
 /// these defaults, so σ(Kx + b) is computed once per point.
-public protocol ActivatedLayer: Parameterized {
-    associatedtype Gradient: Parameterized where Gradient.Scalar == Scalar
+public protocol ActivatedLayer: ParameterLayout {
+    associatedtype Gradient: ParameterLayout where Gradient.Scalar == Scalar
     /// Channels of s.
     var hiddenChannels: Int { get }
     /// A zero gradient of this layer's parameters.

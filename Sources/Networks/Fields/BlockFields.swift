@@ -5,7 +5,7 @@ import LinearAlgebra
 /// its vector–Jacobian products (`ActivatedLayer`): the Hamiltonian and RevNet blocks' fields,
 /// integrated by `StormerVerlet(scheme: .staggered)`.
 public struct LayerPairField<Scalar: BLASScalar, Velocity: ActivatedLayer, Force: ActivatedLayer>: DifferentiablePartitionedField,
-    Parameterized, ScratchBound where Velocity.Scalar == Scalar, Force.Scalar == Scalar {
+    ParameterLayout, ScratchBound where Velocity.Scalar == Scalar, Force.Scalar == Scalar {
     public typealias State = Tensor<Scalar>
     public var velocityLayer: Velocity
     public var forceLayer: Force
@@ -45,10 +45,7 @@ public struct LayerPairField<Scalar: BLASScalar, Velocity: ActivatedLayer, Force
         ParameterPair(first: velocityLayer.zeroGradient(), second: forceLayer.zeroGradient())
     }
 
-    public mutating func visitParameters(_ body: (inout [Scalar]) -> Void) {
-        velocityLayer.visitParameters(body)
-        forceLayer.visitParameters(body)
-    }
+    public static var parameterPaths: [WritableKeyPath<Self, [Scalar]>] { paths(of: \.velocityLayer) + paths(of: \.forceLayer) }
 }
 
 /// The vector field of the Hamiltonian block (Chang et al. 2018, eq. 7) on the channel halves
@@ -86,7 +83,7 @@ extension LayerPairField where Velocity == ResidualLayer<Scalar>, Force == Resid
 }
 
 /// The leapfrog block's field Y'' = −Kᵀσ(KY + b) (Chang et al. 2018, eq. 9) on all channels.
-public struct LeapfrogField<Scalar: BLASScalar>: DifferentiableSecondOrderField, Parameterized, ScratchBound {
+public struct LeapfrogField<Scalar: BLASScalar>: DifferentiableSecondOrderField, ParameterLayout, ScratchBound {
     public typealias State = Tensor<Scalar>
     public var layer: SymmetricLayer<Scalar>
     public var scratch: Scratch<Scalar>
@@ -108,12 +105,12 @@ public struct LeapfrogField<Scalar: BLASScalar>: DifferentiableSecondOrderField,
         layer.evaluateWithPullback(at: y, into: &value, cotangent: u, scale: s, input: &dy, gradient: &g, scratch: scratch)
     }
 
-    public mutating func visitParameters(_ body: (inout [Scalar]) -> Void) { layer.visitParameters(body) }
+    public static var parameterPaths: [WritableKeyPath<Self, [Scalar]>] { paths(of: \.layer) }
 }
 
 /// The ResNet block's residual function f(x) = K₂σ(K₁x + b₁) + b₂, integrated by forward Euler
 /// with h = 1: x + f(x) (He et al., CVPR 2016; Haber & Ruthotto 2017).
-public struct ResNetField<Scalar: BLASScalar>: DifferentiableVectorField, Parameterized, ScratchBound {
+public struct ResNetField<Scalar: BLASScalar>: DifferentiableVectorField, ParameterLayout, ScratchBound {
     public typealias State = Tensor<Scalar>
     public var residual: ResidualLayer<Scalar>
     public var scratch: Scratch<Scalar>
@@ -132,14 +129,14 @@ public struct ResNetField<Scalar: BLASScalar>: DifferentiableVectorField, Parame
         residual.pullback(at: x, cotangent: u, scale: s, input: &dx, gradient: &g, scratch: scratch)
     }
 
-    public mutating func visitParameters(_ body: (inout [Scalar]) -> Void) { residual.visitParameters(body) }
+    public static var parameterPaths: [WritableKeyPath<Self, [Scalar]>] { paths(of: \.residual) }
 }
 
 /// The midpoint block's field on the halves (Y, Z): f(Y, Z) = (σ(KZ + b₁), σ(−KᵀY + b₂)),
 /// i.e. σ(Ax + b) with the anti-symmetric A = [[0, K], [−Kᵀ, 0]]; diag(σ')·A is similar to an
 /// anti-symmetric matrix, so its spectrum is purely imaginary (DESIGN.md; Chang et al. 2018, §3.2).
 /// Integrated by the two-step `ExplicitMidpoint` on the pair state.
-public struct MidpointField<Scalar: BLASScalar>: DifferentiableVectorField, Parameterized, ScratchBound {
+public struct MidpointField<Scalar: BLASScalar>: DifferentiableVectorField, ParameterLayout, ScratchBound {
     public typealias State = PartitionedState<Tensor<Scalar>>
     public var layer: ConvLayer<Scalar>
     /// b₂ (the bias of the second half; `layer.bias` is b₁).
@@ -198,19 +195,13 @@ public struct MidpointField<Scalar: BLASScalar>: DifferentiableVectorField, Para
         scratch.recycle(Slot.projected, e)
     }
 
-    public mutating func visitParameters(_ body: (inout [Scalar]) -> Void) {
-        layer.visitParameters(body)
-        body(&secondBias)
-    }
+    public static var parameterPaths: [WritableKeyPath<Self, [Scalar]>] { paths(of: \.layer) + [\.secondBias] }
 }
 
 /// The gradient of a `MidpointField`.
-public struct MidpointGradient<Scalar: BLASScalar>: Parameterized, Sendable, Equatable {
+public struct MidpointGradient<Scalar: BLASScalar>: ParameterLayout, Sendable, Equatable {
     public var layer: ConvLayerGradient<Scalar>
     public var secondBias: [Scalar]
 
-    public mutating func visitParameters(_ body: (inout [Scalar]) -> Void) {
-        layer.visitParameters(body)
-        body(&secondBias)
-    }
+    public static var parameterPaths: [WritableKeyPath<Self, [Scalar]>] { paths(of: \.layer) + [\.secondBias] }
 }

@@ -1,7 +1,7 @@
 import LinearAlgebra
 
 /// Something with parameter arrays visited in a fixed order: a layer, a block's field, their
-/// gradients. Optimisers pair a field's arrays with its gradient's arrays by this order.
+/// gradients, a whole network.
 public protocol Parameterized {
     associatedtype Scalar: BLASScalar
     /// Calls `body` on every parameter array, in a fixed order.
@@ -15,39 +15,79 @@ extension Parameterized {
         copy.visitParameters { n += $0.count }
         return n
     }
+}
 
-    /// self ← self + other, array by array (the same structure).
-    public mutating func add(_ other: Self) {
-        var source = other, arrays: [[Scalar]] = []
-        source.visitParameters { arrays.append($0) }
-        var k = 0
-        visitParameters { a in
-            precondition(k < arrays.count && arrays[k].count == a.count, "Parameterized.add: structures differ")
-            arrays[k].withUnsafeBufferPointer { b in
-                a.withUnsafeMutableBufferPointer { a in for i in a.indices { a[i] += b[i] } }
-            }
-            k += 1
+/// Parameters that walk together with a gradient of the same arrays (or an optimiser's state
+/// shaped like that gradient), in place: what `SGD` and the weight-smoothness penalty use.
+public protocol Trainable: Parameterized {
+    associatedtype Gradient: Parameterized where Gradient.Scalar == Scalar
+    /// Calls `body` on each parameter array and the gradient's array of the same place.
+    mutating func visitParameters(alongside gradient: inout Gradient, _ body: (inout [Scalar], inout [Scalar]) -> Void)
+}
+
+/// A parameter structure of fixed shape whose arrays are stored properties, listed once as key
+/// paths. Two such structures — a layer and its gradient, a unit and its neighbour, parameters
+/// and an optimiser's velocity — are then walked together, array by array, in place: no array
+/// is copied out and back.
+public protocol ParameterLayout: Parameterized {
+    /// The parameter arrays in their fixed order.
+    static var parameterPaths: [WritableKeyPath<Self, [Scalar]>] { get }
+}
+
+extension ParameterLayout {
+    public mutating func visitParameters(_ body: (inout [Scalar]) -> Void) {
+        for p in Self.parameterPaths { body(&self[keyPath: p]) }
+    }
+
+    /// Walks this structure's arrays together with `other`'s (the same number of arrays, of
+    /// equal sizes, in the same order), mutating both in place.
+    public mutating func visitParameters<Other: ParameterLayout>(alongside other: inout Other,
+                                                                 _ body: (inout [Scalar], inout [Scalar]) -> Void)
+    where Other.Scalar == Scalar {
+        let mine = Self.parameterPaths, theirs = Other.parameterPaths
+        precondition(mine.count == theirs.count, "visitParameters(alongside:): \(mine.count) arrays against \(theirs.count)")
+        for (p, q) in zip(mine, theirs) {
+            precondition(self[keyPath: p].count == other[keyPath: q].count, "visitParameters(alongside:): array sizes differ")
+            body(&self[keyPath: p], &other[keyPath: q])
         }
     }
-}
 
-extension ConvLayer: Parameterized {
-    public mutating func visitParameters(_ body: (inout [Scalar]) -> Void) {
-        body(&conv.weights)
-        body(&bias)
+    /// Walks this structure's arrays together with `other`'s, read-only.
+    public mutating func visitParameters<Other: ParameterLayout>(with other: Other, _ body: (inout [Scalar], [Scalar]) -> Void)
+    where Other.Scalar == Scalar {
+        let mine = Self.parameterPaths, theirs = Other.parameterPaths
+        precondition(mine.count == theirs.count, "visitParameters(with:): \(mine.count) arrays against \(theirs.count)")
+        for (p, q) in zip(mine, theirs) {
+            precondition(self[keyPath: p].count == other[keyPath: q].count, "visitParameters(with:): array sizes differ")
+            body(&self[keyPath: p], other[keyPath: q])
+        }
+    }
+
+    /// self ← self + other, array by array.
+    public mutating func add<Other: ParameterLayout>(_ other: Other) where Other.Scalar == Scalar {
+        visitParameters(with: other) { a, b in
+            b.withUnsafeBufferPointer { b in a.withUnsafeMutableBufferPointer { a in for i in a.indices { a[i] += b[i] } } }
+        }
+    }
+
+    /// The paths of a member's arrays, as paths of this structure.
+    public static func paths<Member: ParameterLayout>(of member: WritableKeyPath<Self, Member>) -> [WritableKeyPath<Self, [Scalar]>]
+    where Member.Scalar == Scalar {
+        Member.parameterPaths.map { member.appending(path: $0) }
     }
 }
 
-extension ConvLayerGradient: Parameterized {
-    public mutating func visitParameters(_ body: (inout [Scalar]) -> Void) {
-        body(&weights)
-        body(&bias)
-    }
+extension ConvLayer: ParameterLayout {
+    public static var parameterPaths: [WritableKeyPath<Self, [Scalar]>] { [\.conv.weights, \.bias] }
+}
+
+extension ConvLayerGradient: ParameterLayout {
+    public static var parameterPaths: [WritableKeyPath<Self, [Scalar]>] { [\.weights, \.bias] }
 }
 
 /// Two parameter sets visited in order first, second: the two halves of a block, or the two
 /// convolutions of a residual function (and their gradients).
-public struct ParameterPair<First: Parameterized, Second: Parameterized>: Parameterized where First.Scalar == Second.Scalar {
+public struct ParameterPair<First: ParameterLayout, Second: ParameterLayout>: ParameterLayout where First.Scalar == Second.Scalar {
     public typealias Scalar = First.Scalar
     public var first: First
     public var second: Second
@@ -57,10 +97,7 @@ public struct ParameterPair<First: Parameterized, Second: Parameterized>: Parame
         self.second = second
     }
 
-    public mutating func visitParameters(_ body: (inout [Scalar]) -> Void) {
-        first.visitParameters(body)
-        second.visitParameters(body)
-    }
+    public static var parameterPaths: [WritableKeyPath<Self, [Scalar]>] { paths(of: \.first) + paths(of: \.second) }
 }
 
 /// The gradient of two convolution layers.

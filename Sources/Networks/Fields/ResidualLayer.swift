@@ -20,10 +20,7 @@ public struct ResidualLayer<Scalar: BLASScalar>: ActivatedLayer, Sendable, Equat
         LayerPairGradient(first: ConvLayerGradient(zeroFor: first), second: ConvLayerGradient(zeroFor: second))
     }
 
-    public mutating func visitParameters(_ body: (inout [Scalar]) -> Void) {
-        first.visitParameters(body)
-        second.visitParameters(body)
-    }
+    public static var parameterPaths: [WritableKeyPath<Self, [Scalar]>] { paths(of: \.first) + paths(of: \.second) }
 
     /// s ← σ(K₁x + b₁).
     public func activations(_ x: Tensor<Scalar>, into s: inout Tensor<Scalar>, scratch: Scratch<Scalar>) {

@@ -19,7 +19,7 @@ public struct SymmetricLayer<Scalar: BLASScalar>: ActivatedLayer, Sendable, Equa
 
     public func zeroGradient() -> ConvLayerGradient<Scalar> { ConvLayerGradient(zeroFor: layer) }
 
-    public mutating func visitParameters(_ body: (inout [Scalar]) -> Void) { layer.visitParameters(body) }
+    public static var parameterPaths: [WritableKeyPath<Self, [Scalar]>] { paths(of: \.layer) }
 
     /// s ← σ(Kx + b).
     public func activations(_ x: Tensor<Scalar>, into s: inout Tensor<Scalar>, scratch: Scratch<Scalar>) {

@@ -152,3 +152,20 @@ public enum SoftmaxCrossEntropy {
         return (loss / Double(labels.count), correct, gradient)
     }
 }
+
+extension BatchNorm: ParameterLayout {
+    /// γ, β (the running statistics are state, not parameters).
+    public static var parameterPaths: [WritableKeyPath<Self, [Scalar]>] { [\.gamma, \.beta] }
+}
+
+extension BatchNormGradient: ParameterLayout {
+    public static var parameterPaths: [WritableKeyPath<Self, [Scalar]>] { [\.gamma, \.beta] }
+}
+
+extension Dense: ParameterLayout {
+    public static var parameterPaths: [WritableKeyPath<Self, [Scalar]>] { [\.weights.elements, \.bias] }
+}
+
+extension DenseGradient: ParameterLayout {
+    public static var parameterPaths: [WritableKeyPath<Self, [Scalar]>] { [\.weights.elements, \.bias] }
+}

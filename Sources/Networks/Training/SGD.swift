@@ -22,19 +22,13 @@ public struct SGD<Scalar: BLASScalar>: Sendable, Equatable {
         velocity.visitParameters { v in v.withUnsafeMutableBufferPointer { v in for i in v.indices { v[i] *= mu } } }
     }
 
-    /// v ← v + λθ, θ ← θ − η v, once v holds μv + g. `velocity` must visit arrays of the
-    /// parameters' sizes in the same order.
-    public func finishStep<P: Parameterized, V: Parameterized>(_ parameters: inout P, velocity: inout V, rate: Scalar)
-    where P.Scalar == Scalar, V.Scalar == Scalar {
-        var velocities: [[Scalar]] = []
-        velocity.visitParameters { velocities.append($0) }
-        velocity.visitParameters { $0 = [] }  // the copies above are now the only references: no copy-on-write below
-        var k = 0
+    /// v ← v + λθ, θ ← θ − η v, once v holds μv + g: parameters and velocity walked together
+    /// in place.
+    public func finishStep<P: Trainable>(_ parameters: inout P, velocity: inout P.Gradient, rate: Scalar) where P.Scalar == Scalar {
         let lambda = weightDecay
-        parameters.visitParameters { theta in
-            precondition(k < velocities.count && theta.count == velocities[k].count,
-                         "SGD: parameter array \(k) has \(theta.count) entries, its velocity \(k < velocities.count ? velocities[k].count : 0)")
-            velocities[k].withUnsafeMutableBufferPointer { v in
+        parameters.visitParameters(alongside: &velocity) { theta, v in
+            precondition(theta.count == v.count, "SGD: a parameter array has \(theta.count) entries, its velocity \(v.count)")
+            v.withUnsafeMutableBufferPointer { v in
                 theta.withUnsafeMutableBufferPointer { t in
                     for i in t.indices {
                         v[i] += lambda * t[i]
@@ -42,9 +36,6 @@ public struct SGD<Scalar: BLASScalar>: Sendable, Equatable {
                     }
                 }
             }
-            k += 1
         }
-        k = 0
-        velocity.visitParameters { $0 = velocities[k]; k += 1 }
     }
 }

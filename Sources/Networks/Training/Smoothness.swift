@@ -9,24 +9,31 @@ extension Network {
     public func addSmoothness(_ alpha: Scalar, to g: inout NetworkGradient<Family>) -> Double {
         guard alpha > 0 else { return 0 }
         var penalty = 0.0
+        let fieldPaths = Family.Field.parameterPaths, gradientPaths = Family.Method.Parameters.parameterPaths
+        precondition(fieldPaths.count == gradientPaths.count, "addSmoothness: a field and its gradient differ in structure")
         for j in 0..<(units.count - 1) where stages[j] == stages[j + 1] && widths[j] == widths[j + 1] {
-            var a: [[Scalar]] = [], b: [[Scalar]] = []
-            var left = units[j], right = units[j + 1]
-            left.visitParameters { a.append($0) }
-            right.visitParameters { b.append($0) }
-            var differences = zip(a, b).map { zip($1, $0).map { $0 - $1 } }  // θ_{j+1} − θ_j
-            penalty += Double(alpha) / 2 * differences.reduce(0.0) { $0 + Double($1.squaredNorm) }
-            var k = 0
-            g.units[j].visitParameters { grad in
-                grad.axpy(-alpha, differences[k])
-                k += 1
+            var squares = 0.0  // ‖θ_{j+1} − θ_j‖², summed array by array
+            for (p, q) in zip(fieldPaths, gradientPaths) {
+                // d = θ_{j+1} − θ_j; g_j −= α d, g_{j+1} += α d.
+                let left = units[j][keyPath: p], right = units[j + 1][keyPath: p]
+                var sum = Scalar(0)
+                left.withUnsafeBufferPointer { a in
+                    right.withUnsafeBufferPointer { b in
+                        g.units[j][keyPath: q].withUnsafeMutableBufferPointer { gj in
+                            for i in a.indices {
+                                let d = b[i] - a[i]
+                                sum += d * d
+                                gj[i] -= alpha * d
+                            }
+                        }
+                        g.units[j + 1][keyPath: q].withUnsafeMutableBufferPointer { gk in
+                            for i in a.indices { gk[i] += alpha * (b[i] - a[i]) }
+                        }
+                    }
+                }
+                squares += Double(sum)
             }
-            k = 0
-            g.units[j + 1].visitParameters { grad in
-                grad.axpy(alpha, differences[k])
-                k += 1
-            }
-            differences.removeAll()
+            penalty += Double(alpha) / 2 * squares
         }
         return penalty
     }
