@@ -1,0 +1,235 @@
+import Integrators
+import LinearAlgebra
+import Testing
+@testable import Networks
+
+/// Per-layer checks, as PullbackTests does for methods: each layer's pullback is the transpose
+/// of its derivative (central differences in Double), and each fused evaluate-and-pull-back
+/// equals evaluating, then pulling back (Float and Double).
+///
+/// Tolerances. Central differences with ε = 1e-5 relative in Double: truncation O(ε²) ≈ 1e-10,
+/// rounding ≈ 1e-16/ε ≈ 1e-11, so 1e-7 relative catches a wrong sign, factor or transpose with a
+/// wide margin. Fused against unfused: the same operations on the same values, so equal to a few
+/// ulps of the O(1) results (16 ulps allowed).
+@Suite("Layers: pullbacks against finite differences, fused against unfused")
+struct LayerTests {
+    static func random<T: BLASScalar>(_ n: Int, seed: UInt64) -> [T] {
+        var g = SeededGenerator(seed: seed)
+        return (0..<n).map { _ in T(Gaussian.sample(using: &g)) }
+    }
+
+    static func tensor<T: BLASScalar>(channels: Int, seed: UInt64) -> Tensor<T> {
+        Tensor(channels: channels, batch: 2, height: 3, width: 4, data: random(channels * 2 * 12, seed: seed))
+    }
+
+    static func flat<P: Parameterized>(_ p: P) -> [P.Scalar] {
+        var copy = p, out: [P.Scalar] = []
+        copy.visitParameters { out += $0 }
+        return out
+    }
+
+    static func settingParameters<P: Parameterized>(_ p: P, _ values: [P.Scalar]) -> P {
+        var copy = p, k = 0
+        copy.visitParameters { a in
+            for i in a.indices { a[i] = values[k + i] }
+            k += a.count
+        }
+        return copy
+    }
+
+    static func dot<T: BLASScalar>(_ a: [T], _ b: [T]) -> Double { zip(a, b).reduce(0) { $0 + Double($1.0) * Double($1.1) } }
+
+    /// A layer as flat maps: value at (θ, x), and the pullback's (s·Jₓᵀc, s·J_θᵀc), accumulated
+    /// onto the given starting values (so that "adds to" is checked, not "writes").
+    struct Flat {
+        var parameters: [Double]
+        var input: [Double]
+        var value: (_ parameters: [Double], _ input: [Double]) -> [Double]
+        var pullback: (_ cotangent: [Double], _ scale: Double, _ dx: [Double], _ dθ: [Double]) -> (dx: [Double], dθ: [Double])
+    }
+
+    /// ⟨c, f(θ + εv, x + εu)⟩ by central differences against ⟨s·Jᵀc, (u, v)⟩ / s.
+    static func checkPullback(_ f: Flat, _ name: String) {
+        let c: [Double] = random(f.value(f.parameters, f.input).count, seed: 91)
+        let u: [Double] = random(f.input.count, seed: 92), v: [Double] = random(f.parameters.count, seed: 93)
+        let startX: [Double] = random(f.input.count, seed: 94), startθ: [Double] = random(f.parameters.count, seed: 95)
+        let s = 0.7
+        let (dx, dθ) = f.pullback(c, s, startX, startθ)
+        let adX = dot(zip(dx, startX).map { ($0 - $1) / s }, u), adθ = dot(zip(dθ, startθ).map { ($0 - $1) / s }, v)
+        let eps = 1e-5
+        func loss(_ dθ: Double, _ dx: Double) -> Double {
+            dot(c, f.value(zip(f.parameters, v).map { $0 + dθ * $1 }, zip(f.input, u).map { $0 + dx * $1 }))
+        }
+        let fdX = (loss(0, eps) - loss(0, -eps)) / (2 * eps), fdθ = (loss(eps, 0) - loss(-eps, 0)) / (2 * eps)
+        #expect(abs(adX - fdX) <= 1e-7 * max(1, abs(fdX)), "\(name): input \(adX) vs \(fdX)")
+        #expect(abs(adθ - fdθ) <= 1e-7 * max(1, abs(fdθ)), "\(name): parameters \(adθ) vs \(fdθ)")
+    }
+
+    static func symmetricLayer<T: BLASScalar>(_: T.Type) -> SymmetricLayer<T> {
+        var g = SeededGenerator(seed: 5)
+        var layer = SymmetricLayer<T>(layer: ConvLayer(inputChannels: 3, outputChannels: 2, using: &g), activation: .tanh, sign: -1)
+        layer.layer.bias = random(2, seed: 6)
+        return layer
+    }
+
+    static func residualLayer<T: BLASScalar>(_: T.Type) -> ResidualLayer<T> {
+        var g = SeededGenerator(seed: 7)
+        var layer = ResidualLayer<T>(first: ConvLayer(inputChannels: 3, outputChannels: 2, using: &g),
+                                     second: ConvLayer(inputChannels: 2, outputChannels: 3, using: &g), activation: .tanh)
+        layer.first.bias = random(2, seed: 8)
+        layer.second.bias = random(3, seed: 9)
+        return layer
+    }
+
+    static func midpointField<T: BLASScalar>(_: T.Type) -> MidpointField<T> {
+        var g = SeededGenerator(seed: 10)
+        var field = MidpointField<T>(channels: 3, activation: .tanh, scratch: Scratch(), using: &g)
+        field.layer.bias = random(3, seed: 11)
+        field.secondBias = random(3, seed: 12)
+        return field
+    }
+
+    /// An activated layer (x ↦ f(x), on 3-channel maps) as flat maps.
+    static func flat<L: ActivatedLayer>(_ layer: L) -> Flat where L.Scalar == Double {
+        let x: Tensor<Double> = tensor(channels: 3, seed: 13)
+        return Flat(parameters: flat(layer), input: x.data, value: { θ, data in
+            var input = x, out = x
+            input.data = data
+            settingParameters(layer, θ).evaluate(input, into: &out, scratch: Scratch())
+            return out.data
+        }, pullback: { c, s, dx0, dθ0 in
+            var u = x, dx = x
+            u.data = c
+            dx.data = dx0
+            var g = settingParameters(layer.zeroGradient(), dθ0)
+            layer.pullback(at: x, cotangent: u, scale: s, input: &dx, gradient: &g, scratch: Scratch())
+            return (dx.data, flat(g))
+        })
+    }
+
+    @Test("SymmetricLayer sign·Kᵀσ(Kx + b) and ResidualLayer K₂σ(K₁x + b₁) + b₂: pullbacks are the transposed derivatives")
+    func activatedLayers() {
+        Self.checkPullback(Self.flat(Self.symmetricLayer(Double.self)), "SymmetricLayer")
+        Self.checkPullback(Self.flat(Self.residualLayer(Double.self)), "ResidualLayer")
+    }
+
+    @Test("the midpoint field (σ(KZ + b₁), σ(−KᵀY + b₂)): pullback is the transposed derivative")
+    func midpointFieldPullback() {
+        let field = Self.midpointField(Double.self)
+        let y: Tensor<Double> = Self.tensor(channels: 3, seed: 14), z: Tensor<Double> = Self.tensor(channels: 3, seed: 15)
+        let x = PartitionedState(q: y, p: z)
+        func state(_ c: [Double]) -> PartitionedState<Tensor<Double>> {
+            var s = x
+            c.withUnsafeBufferPointer { s.setCoordinates(from: $0.baseAddress!) }
+            return s
+        }
+        Self.checkPullback(Flat(parameters: Self.flat(field), input: x.coordinates, value: { θ, c in
+            Self.settingParameters(field, θ)(state(c)).coordinates
+        }, pullback: { c, s, dx0, dθ0 in
+            var dx = state(dx0)
+            var g = Self.settingParameters(MidpointGradient(layer: ConvLayerGradient(zeroFor: field.layer), secondBias: [0, 0, 0]), dθ0)
+            field.pullback(at: x, time: 0, cotangent: state(c), scale: s, input: &dx, parameters: &g)
+            return (dx.coordinates, Self.flat(g))
+        }), "MidpointField")
+    }
+
+    @Test("BatchNorm (training mode): backward is the transposed derivative, statistics included")
+    func batchNorm() {
+        var norm = BatchNorm<Double>(channels: 3)
+        norm.gamma = Self.random(3, seed: 16)
+        norm.beta = Self.random(3, seed: 17)
+        let x: Tensor<Double> = Self.tensor(channels: 3, seed: 18)
+        Self.checkPullback(Flat(parameters: Self.flat(norm), input: x.data, value: { θ, data in
+            var input = x, copy = Self.settingParameters(norm, θ)
+            input.data = data
+            return copy.forward(input, training: true).0.data
+        }, pullback: { c, s, dx0, dθ0 in
+            // backward returns dx (not accumulated) for dy; scale by s and add, as a pullback would.
+            var copy = norm, dy = x
+            dy.data = c.map { $0 * s }
+            let (_, cache) = copy.forward(x, training: true)
+            var g = Self.settingParameters(BatchNormGradient<Double>(channels: 3), dθ0)
+            let dx = norm.backward(dy, cache: cache, gradient: &g)
+            return (zip(dx.data, dx0).map { $0 + $1 }, Self.flat(g))
+        }), "BatchNorm")
+    }
+
+    @Test("Dense W x + b: backward is the transposed derivative")
+    func dense() {
+        var g = SeededGenerator(seed: 19)
+        let layer = Dense<Double>(inputs: 4, outputs: 3, using: &g)
+        let x = Matrix<Double>(rows: 4, columns: 2, columnMajor: Self.random(8, seed: 20))
+        Self.checkPullback(Flat(parameters: Self.flat(layer), input: x.elements, value: { θ, data in
+            Self.settingParameters(layer, θ).forward(Matrix(rows: 4, columns: 2, columnMajor: data)).elements
+        }, pullback: { c, s, dx0, dθ0 in
+            var gradient = Self.settingParameters(DenseGradient(for: layer), dθ0)
+            // Scale the cotangent, as `backward` accumulates dW and db unscaled.
+            let dx = layer.backward(Matrix(rows: 3, columns: 2, columnMajor: c.map { $0 * s }), input: x, gradient: &gradient)
+            return (zip(dx.elements, dx0).map { $0 + $1 }, Self.flat(gradient))
+        }), "Dense")
+    }
+
+    @Test("fused evaluate-and-pull-back equals evaluate, then pull back (Float and Double)")
+    func fusedMatchesUnfused() {
+        func run<T: BLASScalar>(_: T.Type) {
+            func compare<L: ActivatedLayer>(_ layer: L, _ name: String) where L.Scalar == T {
+                let x: Tensor<T> = Self.tensor(channels: 3, seed: 21), u: Tensor<T> = Self.tensor(channels: 3, seed: 22)
+                var out1 = x, dx1: Tensor<T> = Self.tensor(channels: 3, seed: 23), g1 = layer.zeroGradient()
+                layer.evaluate(x, into: &out1, scratch: Scratch())
+                layer.pullback(at: x, cotangent: u, scale: 0.7, input: &dx1, gradient: &g1, scratch: Scratch())
+                var out2 = x, dx2: Tensor<T> = Self.tensor(channels: 3, seed: 23), g2 = layer.zeroGradient()
+                layer.evaluateWithPullback(at: x, into: &out2, cotangent: u, scale: 0.7, input: &dx2, gradient: &g2, scratch: Scratch())
+                let tolerance = 16 * T.ulpOfOne
+                #expect(out1.distance(to: out2) <= tolerance * max(1, out1.norm), "\(name) \(T.self): value")
+                #expect(dx1.distance(to: dx2) <= tolerance * max(1, dx1.norm), "\(name) \(T.self): input")
+                #expect(zip(Self.flat(g1), Self.flat(g2)).allSatisfy { abs($0 - $1) <= tolerance * max(1, abs($0)) }, "\(name) \(T.self): gradient")
+            }
+            compare(Self.symmetricLayer(T.self), "SymmetricLayer")
+            compare(Self.residualLayer(T.self), "ResidualLayer")
+            let field = Self.midpointField(T.self)
+            let x = PartitionedState<Tensor<T>>(q: Self.tensor(channels: 3, seed: 24), p: Self.tensor(channels: 3, seed: 25))
+            let u = PartitionedState<Tensor<T>>(q: Self.tensor(channels: 3, seed: 26), p: Self.tensor(channels: 3, seed: 27))
+            let zero = MidpointGradient(layer: ConvLayerGradient(zeroFor: field.layer), secondBias: [T](repeating: 0, count: 3))
+            var v1 = x, dx1 = u, g1 = zero
+            field.evaluate(x, time: 0, into: &v1)
+            field.pullback(at: x, time: 0, cotangent: u, scale: 0.7, input: &dx1, parameters: &g1)
+            var v2 = x, dx2 = u, g2 = zero
+            field.evaluateWithPullback(at: x, time: 0, into: &v2, cotangent: u, scale: 0.7, input: &dx2, parameters: &g2)
+            #expect(v1.coordinates == v2.coordinates && dx1.coordinates == dx2.coordinates && g1 == g2, "MidpointField \(T.self)")
+        }
+        run(Float.self)
+        run(Double.self)
+    }
+
+    @Test("SGD: v ← μv + g + λθ, θ ← θ − ηv on every array of a network, walked with its velocity in place")
+    func sgd() throws {
+        let architecture = try Architecture(block: .hamiltonian, units: [1, 1, 1], filters: [2, 2, 4, 4])
+        var network = Network<HamiltonianFamily<Double>>(architecture, inputChannels: 3, classes: 3, seed: 1)
+        var velocity = NetworkGradient(zeroFor: network)
+        velocity = Self.settingParameters(velocity, Self.random(network.parameterCount, seed: 30))
+        let theta0 = Self.flat(network), v0 = Self.flat(velocity), gradient: [Double] = Self.random(theta0.count, seed: 31)
+        let sgd = SGD<Double>(momentum: 0.9, weightDecay: 2e-4), rate = 0.05
+        sgd.beginStep(&velocity)
+        velocity = Self.settingParameters(velocity, zip(Self.flat(velocity), gradient).map { $0 + $1 })  // backprop adds g
+        sgd.finishStep(&network, velocity: &velocity, rate: rate)
+        let v1 = (0..<theta0.count).map { 0.9 * v0[$0] + gradient[$0] + 2e-4 * theta0[$0] }
+        let theta1 = (0..<theta0.count).map { theta0[$0] - rate * v1[$0] }
+        #expect(zip(Self.flat(velocity), v1).allSatisfy { abs($0 - $1) <= 1e-15 * max(1, abs($1)) })
+        #expect(zip(Self.flat(network), theta1).allSatisfy { abs($0 - $1) <= 1e-15 * max(1, abs($1)) })
+    }
+
+    @Test("walking alongside pairs arrays in order and mutates both in place")
+    func alongside() {
+        var layer = Self.symmetricLayer(Double.self), gradient = layer.zeroGradient()
+        let weights = layer.layer.conv.weights.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress!) }
+        var sizes: [Int] = []
+        layer.visitParameters(alongside: &gradient) { a, b in
+            sizes.append(a.count)
+            b[0] = 1
+            a[0] = 2
+        }
+        #expect(sizes == [3 * 9 * 2, 2])
+        #expect(gradient.weights[0] == 1 && gradient.bias[0] == 1 && layer.layer.conv.weights[0] == 2 && layer.layer.bias[0] == 2)
+        #expect(layer.layer.conv.weights.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress!) } == weights, "copied, not in place")
+    }
+}
