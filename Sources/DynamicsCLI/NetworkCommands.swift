@@ -58,8 +58,9 @@ struct Gradcheck: ParsableCommand {
     func run() throws {
         let a = try architecture()
         let (xd, yd) = batch(Double.self), (xf, yf) = batch(Float.self)
-        let fd = try a.block.run(FiniteDifferenceCheck(architecture: a, images: xd, labels: yd, classes: 3, seed: seed, samples: samples))
-        let rs = try a.block.run(ReversibleVsStoredCheck(architecture: a, images: xf, labels: yf, classes: 3, seed: seed))
+        let fd = try a.block.run(FiniteDifferenceCheck(GradientCheckBatch(architecture: a, images: xd, labels: yd, classes: 3, seed: seed),
+                                                       samples: samples))
+        let rs = try a.block.run(ReversibleVsStoredCheck(GradientCheckBatch(architecture: a, images: xf, labels: yf, classes: 3, seed: seed)))
         let report = Report(arch: arch, depth: depth, reversibleVsStored: rs, finiteDifference: fd)
         if json { return try Output.printJSON(report) }
         print("\(arch.rawValue), \(depth) units")

@@ -57,8 +57,9 @@ struct Reverse: ParsableCommand {
     var dt: Double { stepSize.value ?? 0.01 }
 
     func run() throws {
-        if let arch { return try reverseBlocks(arch) }
-        let report = options.precision == .double ? try reverse(Double.self) : try reverse(Float.self)
+        let double = options.precision == .double
+        let report = try arch.map { double ? try reverseBlocks($0, Double.self) : try reverseBlocks($0, Float.self) }
+            ?? (double ? try reverse(Double.self) : try reverse(Float.self))
         if json { return try Output.printJSON(report) }
         print("\(report.system) with \(report.method), h = \(report.dt), \(report.precision); "
               + (report.exactInverse ? "exact inverse step" : "no exact inverse: stepping with −h"))
@@ -66,45 +67,30 @@ struct Reverse: ParsableCommand {
         for e in report.errors { print(Output.pad("\(Int(e[0]))", 8) + "   " + Output.sci(e[1], digits: 3)) }
     }
 
+    func report<T>(_ r: ReversibilityResult<T>, system: String, method: String, dt: Double, steps: Int) -> Report {
+        Report(system: system, method: method, precision: options.precision.rawValue, dt: dt, steps: steps,
+               exactInverse: r.exactInverse, reconstructionError: Double(r.reconstructionError),
+               errors: r.errors.map { [Double($0.steps), Double($0.error)] })
+    }
+
     func reverse<T: BLASScalar>(_: T.Type) throws -> Report {
         let (system, x0) = try options.resolve(T.self)
         let method = try options.requireMethod(for: system)
+        let steps = self.steps ?? 1000
         let r = try mappingLibraryErrors {
-            try system.run(method, options: options.methodOptions, Reversibility(initialPoint: x0, stepSize: T(dt), steps: steps ?? 1000))
+            try system.run(method, options: options.methodOptions, Reversibility(initialPoint: x0, stepSize: T(dt), steps: steps))
         }
-        return Report(system: system.name, method: method.rawValue, precision: options.precision.rawValue, dt: dt,
-                      steps: steps ?? 1000, exactInverse: r.exactInverse, reconstructionError: Double(r.reconstructionError),
-                      errors: r.errors.map { [Double($0.steps), Double($0.error)] })
+        return report(r, system: system.name, method: method.rawValue, dt: dt, steps: steps)
     }
 
-    struct BlockReport: Codable {
-        var arch: Block
-        var depth: Int
-        var precision: String
-        var dt: Double
-        var exactInverse: Bool
-        var reconstructionError: Double
-        var errors: [[Double]]
-    }
-
-    /// The same `Reversibility` experiment as for systems, on N random blocks (`BlockExperiment`).
-    func reverseBlocks(_ arch: Block) throws {
-        let report = options.precision == .double ? try reverseBlocks(arch, Double.self) : try reverseBlocks(arch, Float.self)
-        if json { return try Output.printJSON(report) }
-        print("\(arch.rawValue) blocks with random weights, h = \(report.dt), \(report.precision); "
-              + (report.exactInverse ? "exact inverse step" : "no exact inverse: stepping with −h"))
-        print("       n   reconstruction error")
-        for e in report.errors { print(Output.pad("\(Int(e[0]))", 8) + "   " + Output.sci(e[1], digits: 3)) }
-    }
-
-    func reverseBlocks<T: BLASScalar>(_ arch: Block, _: T.Type) throws -> BlockReport {
+    /// The same `Reversibility` experiment on N random blocks (`BlockExperiment`).
+    func reverseBlocks<T: BLASScalar>(_ arch: Block, _: T.Type) throws -> Report {
         let depth = self.depth ?? 100
         let setup = try blockOptions.setup(T.self, block: arch, stepSize: stepSize.value)
-        let h = setup.stepSize ?? arch.defaultStepSize
         let r = try mappingLibraryErrors {
             try arch.run(BlockExperiment(setup, units: depth) { x0, h in Reversibility(initialPoint: x0, stepSize: h, steps: depth) })
         }
-        return BlockReport(arch: arch, depth: depth, precision: options.precision.rawValue, dt: h, exactInverse: r.exactInverse,
-                           reconstructionError: Double(r.reconstructionError), errors: r.errors.map { [Double($0.steps), Double($0.error)] })
+        return report(r, system: "\(arch.rawValue) blocks with random weights", method: arch.methodName,
+                      dt: setup.stepSize ?? arch.defaultStepSize, steps: depth)
     }
 }

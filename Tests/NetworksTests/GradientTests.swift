@@ -27,8 +27,8 @@ struct GradientTests {
     @Test("stored backprop matches central differences in double", arguments: Block.allCases)
     func finiteDifferences(block: Block) throws {
         let (x, y) = Tiny.batch(Double.self)
-        let error = try Tiny.architecture(block).run(FiniteDifferenceCheck(architecture: try Tiny.architecture(block), images: x,
-                                                                           labels: y, classes: 3, seed: 1, samples: 25))
+        let error = try Tiny.architecture(block).run(FiniteDifferenceCheck(
+            GradientCheckBatch(architecture: try Tiny.architecture(block), images: x, labels: y, classes: 3, seed: 1), samples: 25))
         #expect(error < 1e-5, "\(block): \(error)")
     }
 
@@ -37,14 +37,14 @@ struct GradientTests {
     func reversibleMatchesStored(block: Block) throws {
         let architecture = try Tiny.architecture(block)
         let (xd, yd) = Tiny.batch(Double.self)
-        let double = try #require(try architecture.run(ReversibleVsStoredCheck(architecture: architecture, images: xd, labels: yd, classes: 3, seed: 1)))
+        let double = try #require(try architecture.run(ReversibleVsStoredCheck(GradientCheckBatch(architecture: architecture, images: xd, labels: yd, classes: 3, seed: 1))))
         #expect(double < 1e-9, "\(block) double: \(double)")
         // Float: the two passes round differently (the rebuilt inputs carry the inverse steps'
         // rounding; leapfrog's y₋ = 2y − y₊ + h²F(y) cancels about one digit), so the bound is
         // √ε_f ≈ 3.5e-4 — half the digits. Measured here: 1e-5 to 1e-4; the CLI's default
         // `gradcheck` (depth 6) gives 1.3e-5 to 7.2e-5.
         let (xf, yf) = Tiny.batch(Float.self)
-        let float = try #require(try architecture.run(ReversibleVsStoredCheck(architecture: architecture, images: xf, labels: yf, classes: 3, seed: 1)))
+        let float = try #require(try architecture.run(ReversibleVsStoredCheck(GradientCheckBatch(architecture: architecture, images: xf, labels: yf, classes: 3, seed: 1))))
         #expect(float < Double(Float.ulpOfOne.squareRoot()), "\(block) float: \(float)")
     }
 
@@ -60,7 +60,7 @@ struct GradientTests {
                                             stepSize: block.defaultStepSize < 1 ? 0.3 : nil, activation: .tanh)
         #expect(DirectConvolution.suitsForward(Float.self, outputChannels: 8))
         let (x, y) = Tiny.batch(Float.self, size: 16)
-        let float = try #require(try architecture.run(ReversibleVsStoredCheck(architecture: architecture, images: x, labels: y, classes: 3, seed: 1)))
+        let float = try #require(try architecture.run(ReversibleVsStoredCheck(GradientCheckBatch(architecture: architecture, images: x, labels: y, classes: 3, seed: 1))))
         #expect(float < Double(Float.ulpOfOne.squareRoot()), "\(block) float: \(float)")
     }
 

@@ -7,7 +7,7 @@ import Stability
 /// (a tensor of C channels) becomes the method's state and back.
 public protocol BlockFamily {
     associatedtype Scalar: BLASScalar
-    associatedtype Field: ParameterLayout & ScratchBound where Field.Scalar == Scalar
+    associatedtype Field: InitializableField where Field.Scalar == Scalar, Field.Gradient == Method.Parameters
     associatedtype Method: DifferentiableIntegrator where Method.Field == Field, Method.State: TensorStructured & CoordinateState,
         Method.State.Scalar == Scalar, Method.Parameters: ParameterLayout, Method.Parameters.Scalar == Scalar
 
@@ -20,10 +20,6 @@ public protocol BlockFamily {
     static var convolutionsPerUnit: Int { get }
     /// The method, configured (e.g. Verlet's staggered scheme).
     static func makeMethod() -> Method
-    /// A field for a feature map of `channels` channels, with fresh weights.
-    static func makeField(channels: Int, activation: Activation, scratch: Scratch<Scalar>, using g: inout SeededGenerator) -> Field
-    /// A zero gradient for `field`.
-    static func zeroGradient(for field: Field) -> Method.Parameters
 
     /// The block state of a feature map (the start of a stage: halves split, y₋₁ = y₀).
     static func state(from x: Tensor<Scalar>) -> Method.State
@@ -45,6 +41,18 @@ public protocol ReversibleBlockFamily: BlockFamily where Method: ReversibleDiffe
 
 extension BlockFamily {
     public static var convolutionsPerUnit: Int { 4 }
+
+    /// A field for a feature map of `channels` channels (split into halves where the family
+    /// splits channels), with fresh weights.
+    public static func makeField(channels: Int, activation: Activation, scratch: Scratch<Scalar>, using g: inout SeededGenerator) -> Field {
+        Field(channels: splitsChannels ? channels / 2 : channels, activation: activation, scratch: scratch, using: &g)
+    }
+}
+
+/// Hamiltonian and RevNet blocks step with staggered Störmer–Verlet (Chang et al. 2018, eq. 7;
+/// Gomez et al. 2017's additive coupling is the same map with h = 1).
+extension BlockFamily where Method == StormerVerlet<Field> {
+    public static func makeMethod() -> Method { StormerVerlet(scheme: .staggered) }
 }
 
 /// The Jacobian of (q, p) ↦ (velocity(p), force(q)) by central differences.
@@ -86,11 +94,6 @@ public enum HamiltonianFamily<Scalar: BLASScalar>: ReversibleBlockFamily {
     public typealias Field = HamiltonianField<Scalar>
     public typealias Method = StormerVerlet<HamiltonianField<Scalar>>
     public static var defaultStepSize: Double { 0.1 }
-    public static func makeMethod() -> Method { StormerVerlet(scheme: .staggered) }
-    public static func makeField(channels: Int, activation: Activation, scratch: Scratch<Scalar>, using g: inout SeededGenerator) -> Field {
-        HamiltonianField(channels: channels / 2, activation: activation, scratch: scratch, using: &g)
-    }
-    public static func zeroGradient(for f: Field) -> LayerPairGradient<Scalar> { f.zeroGradient() }
 }
 
 /// RevNet blocks: additive coupling = staggered Verlet with h = 1 on residual functions F, G.
@@ -98,13 +101,6 @@ public enum RevNetFamily<Scalar: BLASScalar>: ReversibleBlockFamily {
     public typealias Field = RevNetField<Scalar>
     public typealias Method = StormerVerlet<RevNetField<Scalar>>
     public static var defaultStepSize: Double { 1 }
-    public static func makeMethod() -> Method { StormerVerlet(scheme: .staggered) }
-    public static func makeField(channels: Int, activation: Activation, scratch: Scratch<Scalar>, using g: inout SeededGenerator) -> Field {
-        RevNetField(channels: channels / 2, activation: activation, scratch: scratch, using: &g)
-    }
-    public static func zeroGradient(for f: Field) -> ParameterPair<LayerPairGradient<Scalar>, LayerPairGradient<Scalar>> {
-        f.zeroGradient()
-    }
 }
 
 /// Midpoint blocks: the two-step rule Y_{j+1} = Y_{j−1} + 2h f(Y_j) on the halves, Y₋₁ = Y₀.
@@ -114,12 +110,6 @@ public enum MidpointFamily<Scalar: BLASScalar>: ReversibleBlockFamily {
     public static var defaultStepSize: Double { 0.1 }
     public static var splitsChannels: Bool { true }
     public static func makeMethod() -> Method { ExplicitMidpoint() }
-    public static func makeField(channels: Int, activation: Activation, scratch: Scratch<Scalar>, using g: inout SeededGenerator) -> Field {
-        MidpointField(channels: channels / 2, activation: activation, scratch: scratch, using: &g)
-    }
-    public static func zeroGradient(for f: Field) -> MidpointGradient<Scalar> {
-        MidpointGradient(layer: ConvLayerGradient(zeroFor: f.layer), secondBias: [Scalar](repeating: 0, count: f.secondBias.count))
-    }
     public static func state(from x: Tensor<Scalar>) -> Method.State {
         let halves = Halves.split(x)
         return TwoStepState(previous: halves, current: halves)
@@ -147,10 +137,6 @@ public enum LeapfrogFamily<Scalar: BLASScalar>: ReversibleBlockFamily {
     public static var defaultStepSize: Double { 0.1 }
     public static var splitsChannels: Bool { false }
     public static func makeMethod() -> Method { Leapfrog() }
-    public static func makeField(channels: Int, activation: Activation, scratch: Scratch<Scalar>, using g: inout SeededGenerator) -> Field {
-        LeapfrogField(channels: channels, activation: activation, scratch: scratch, using: &g)
-    }
-    public static func zeroGradient(for f: Field) -> ConvLayerGradient<Scalar> { f.layer.zeroGradient() }
     public static func state(from x: Tensor<Scalar>) -> Method.State { TwoStepState(previous: x, current: x) }
     public static func tensor(from s: Method.State) -> Tensor<Scalar> { s.current }
     public static func stateCotangent(from dx: Tensor<Scalar>, like s: Method.State) -> Method.State {
@@ -177,10 +163,6 @@ public enum ResNetFamily<Scalar: BLASScalar>: BlockFamily {
     public typealias Method = ForwardEuler<ResNetField<Scalar>>
     public static var defaultStepSize: Double { 1 }
     public static func makeMethod() -> Method { ForwardEuler() }
-    public static func makeField(channels: Int, activation: Activation, scratch: Scratch<Scalar>, using g: inout SeededGenerator) -> Field {
-        ResNetField(channels: channels, activation: activation, scratch: scratch, using: &g)
-    }
-    public static func zeroGradient(for f: Field) -> LayerPairGradient<Scalar> { f.residual.zeroGradient() }
     public static var splitsChannels: Bool { false }
     public static var convolutionsPerUnit: Int { 2 }
     public static func state(from x: Tensor<Scalar>) -> Tensor<Scalar> { x }

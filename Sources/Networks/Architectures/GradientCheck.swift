@@ -60,13 +60,13 @@ public enum GradientCheck {
     }
 }
 
-/// `GradientCheck.reversibleVsStored` on a fresh network of an architecture; nil for a block
-/// without an exact inverse step.
-public struct ReversibleVsStoredCheck<Scalar: BLASScalar>: NetworkExperiment {
+/// A fresh network of an architecture and one labelled batch: what the gradient checks run on.
+public struct GradientCheckBatch<Scalar: BLASScalar> {
     public var architecture: Architecture
     public var images: Tensor<Scalar>
     public var labels: [Int]
     public var classes: Int
+    /// The seed of the network's weights (and, plus one, of the sampled parameters).
     public var seed: UInt64
 
     public init(architecture: Architecture, images: Tensor<Scalar>, labels: [Int], classes: Int, seed: UInt64) {
@@ -77,34 +77,36 @@ public struct ReversibleVsStoredCheck<Scalar: BLASScalar>: NetworkExperiment {
         self.seed = seed
     }
 
-    public func run<F: BlockFamily>(_: F.Type) -> Double? where F.Scalar == Scalar { nil }
-
-    public func run<F: ReversibleBlockFamily>(reversible _: F.Type) -> Double? where F.Scalar == Scalar {
-        GradientCheck.reversibleVsStored(Network<F>(architecture, inputChannels: images.channels, classes: classes, seed: seed),
-                                         images: images, labels: labels)
+    func network<F: BlockFamily>(_: F.Type) -> Network<F> where F.Scalar == Scalar {
+        Network<F>(architecture, inputChannels: images.channels, classes: classes, seed: seed)
     }
 }
 
-/// `GradientCheck.finiteDifferences` on a fresh network of an architecture.
+/// `GradientCheck.reversibleVsStored` on a batch; nil for a block without an exact inverse step.
+public struct ReversibleVsStoredCheck<Scalar: BLASScalar>: NetworkExperiment {
+    public var batch: GradientCheckBatch<Scalar>
+
+    public init(_ batch: GradientCheckBatch<Scalar>) { self.batch = batch }
+
+    public func run<F: BlockFamily>(_: F.Type) -> Double? where F.Scalar == Scalar { nil }
+
+    public func run<F: ReversibleBlockFamily>(reversible family: F.Type) -> Double? where F.Scalar == Scalar {
+        GradientCheck.reversibleVsStored(batch.network(family), images: batch.images, labels: batch.labels)
+    }
+}
+
+/// `GradientCheck.finiteDifferences` on a batch, at `samples` parameters.
 public struct FiniteDifferenceCheck<Scalar: BLASScalar>: NetworkExperiment {
-    public var architecture: Architecture
-    public var images: Tensor<Scalar>
-    public var labels: [Int]
-    public var classes: Int
-    public var seed: UInt64
+    public var batch: GradientCheckBatch<Scalar>
     public var samples: Int
 
-    public init(architecture: Architecture, images: Tensor<Scalar>, labels: [Int], classes: Int, seed: UInt64, samples: Int) {
-        self.architecture = architecture
-        self.images = images
-        self.labels = labels
-        self.classes = classes
-        self.seed = seed
+    public init(_ batch: GradientCheckBatch<Scalar>, samples: Int) {
+        self.batch = batch
         self.samples = samples
     }
 
-    public func run<F: BlockFamily>(_: F.Type) -> Double where F.Scalar == Scalar {
-        GradientCheck.finiteDifferences(Network<F>(architecture, inputChannels: images.channels, classes: classes, seed: seed),
-                                            images: images, labels: labels, samples: samples, seed: seed &+ 1)
+    public func run<F: BlockFamily>(_ family: F.Type) -> Double where F.Scalar == Scalar {
+        GradientCheck.finiteDifferences(batch.network(family), images: batch.images, labels: batch.labels, samples: samples,
+                                        seed: batch.seed &+ 1)
     }
 }

@@ -224,7 +224,7 @@ public struct Network<Family: BlockFamily> {
                 }
                 ys = before
             }
-            var partial = chunks.map { _ in Family.zeroGradient(for: units[j]) }
+            var partial = chunks.map { _ in units[j].zeroGradient() }
             let inputs = tape.unitInputs[j], t = Scalar(j) * stepSize, h = stepSize
             ys.withUnsafeMutableBufferPointer { y in
                 cotangents.withUnsafeMutableBufferPointer { d in
@@ -285,7 +285,7 @@ public struct NetworkGradient<Family: BlockFamily> {
 
     public init(zeroFor n: Network<Family>) {
         stem = ConvLayerGradient(zeroFor: n.stem)
-        units = n.units.map(Family.zeroGradient)
+        units = n.units.map { $0.zeroGradient() }
         norm = BatchNormGradient(channels: n.norm.gamma.count)
         classifier = DenseGradient(for: n.classifier)
     }

@@ -5,7 +5,7 @@ import LinearAlgebra
 /// its vector–Jacobian products (`ActivatedLayer`): the Hamiltonian and RevNet blocks' fields,
 /// integrated by `StormerVerlet(scheme: .staggered)`.
 public struct LayerPairField<Scalar: BLASScalar, Velocity: ActivatedLayer, Force: ActivatedLayer>: DifferentiablePartitionedField,
-    ParameterLayout, ScratchBound where Velocity.Scalar == Scalar, Force.Scalar == Scalar {
+    TrainableField where Velocity.Scalar == Scalar, Force.Scalar == Scalar {
     public typealias State = Tensor<Scalar>
     public var velocityLayer: Velocity
     public var forceLayer: Force
@@ -48,19 +48,29 @@ public struct LayerPairField<Scalar: BLASScalar, Velocity: ActivatedLayer, Force
     public static var parameterPaths: [WritableKeyPath<Self, [Scalar]>] { paths(of: \.velocityLayer) + paths(of: \.forceLayer) }
 }
 
+/// A layer that makes the two layers of a `LayerPairField` (velocity, then force) with fresh weights.
+public protocol PairableLayer: ActivatedLayer {
+    static func pair(channels: Int, activation: Activation, using g: inout SeededGenerator) -> (velocity: Self, force: Self)
+}
+
+extension LayerPairField: InitializableField where Velocity: PairableLayer, Force == Velocity {
+    /// Fresh layers on `channels` channels (one half).
+    public init(channels: Int, activation: Activation, scratch: Scratch<Scalar>, using g: inout SeededGenerator) {
+        let (velocity, force) = Velocity.pair(channels: channels, activation: activation, using: &g)
+        self.init(velocity: velocity, force: force, scratch: scratch)
+    }
+}
+
 /// The vector field of the Hamiltonian block (Chang et al. 2018, eq. 7) on the channel halves
 /// (Y, Z): Y' = K₁ᵀσ(K₁Z + b₁), Z' = −K₂ᵀσ(K₂Y + b₂). A separable Hamiltonian system; its
 /// Jacobian [[0, K₁ᵀD₁K₁], [−K₂ᵀD₂K₂, 0]] has purely imaginary eigenvalues.
 public typealias HamiltonianField<Scalar: BLASScalar> = LayerPairField<Scalar, SymmetricLayer<Scalar>, SymmetricLayer<Scalar>>
 
-extension LayerPairField where Velocity == SymmetricLayer<Scalar>, Force == SymmetricLayer<Scalar> {
-    /// Fresh He-initialised K₁, K₂ on `channels` channels (one half), zero biases.
-    public init(channels: Int, activation: Activation, scratch: Scratch<Scalar>, using g: inout SeededGenerator) {
-        self.init(velocity: SymmetricLayer(layer: ConvLayer(inputChannels: channels, outputChannels: channels, using: &g),
-                                           activation: activation, sign: 1),
-                  force: SymmetricLayer(layer: ConvLayer(inputChannels: channels, outputChannels: channels, using: &g),
-                                        activation: activation, sign: -1),
-                  scratch: scratch)
+extension SymmetricLayer: PairableLayer {
+    /// Fresh He-initialised K₁ (velocity, sign +1) then K₂ (force, sign −1), zero biases.
+    public static func pair(channels: Int, activation: Activation, using g: inout SeededGenerator) -> (velocity: Self, force: Self) {
+        (SymmetricLayer(layer: ConvLayer(inputChannels: channels, outputChannels: channels, using: &g), activation: activation, sign: 1),
+         SymmetricLayer(layer: ConvLayer(inputChannels: channels, outputChannels: channels, using: &g), activation: activation, sign: -1))
     }
 }
 
@@ -69,21 +79,22 @@ extension LayerPairField where Velocity == SymmetricLayer<Scalar>, Force == Symm
 /// staggered Störmer–Verlet with h = 1.
 public typealias RevNetField<Scalar: BLASScalar> = LayerPairField<Scalar, ResidualLayer<Scalar>, ResidualLayer<Scalar>>
 
-extension LayerPairField where Velocity == ResidualLayer<Scalar>, Force == ResidualLayer<Scalar> {
-    /// Fresh residual layers F, G on `channels` channels (one half), the second convolution of
-    /// each scaled by 0.1.
-    public init(channels: Int, activation: Activation, scratch: Scratch<Scalar>, using rng: inout SeededGenerator) {
+extension ResidualLayer: PairableLayer {
+    /// Fresh residual functions F (velocity) then G (force), the second convolution of each
+    /// scaled by 0.1.
+    public static func pair(channels: Int, activation: Activation, using rng: inout SeededGenerator) -> (velocity: Self, force: Self) {
         func residual() -> ResidualLayer<Scalar> {
             ResidualLayer(first: ConvLayer(inputChannels: channels, outputChannels: channels, using: &rng),
                           second: ConvLayer(inputChannels: channels, outputChannels: channels, gain: 0.1, using: &rng),
                           activation: activation)
         }
-        self.init(velocity: residual(), force: residual(), scratch: scratch)
+        let velocity = residual()
+        return (velocity, residual())
     }
 }
 
 /// The leapfrog block's field Y'' = −Kᵀσ(KY + b) (Chang et al. 2018, eq. 9) on all channels.
-public struct LeapfrogField<Scalar: BLASScalar>: DifferentiableSecondOrderField, ParameterLayout, ScratchBound {
+public struct LeapfrogField<Scalar: BLASScalar>: DifferentiableSecondOrderField, TrainableField, InitializableField {
     public typealias State = Tensor<Scalar>
     public var layer: SymmetricLayer<Scalar>
     public var scratch: Scratch<Scalar>
@@ -105,12 +116,14 @@ public struct LeapfrogField<Scalar: BLASScalar>: DifferentiableSecondOrderField,
         layer.evaluateWithPullback(at: y, into: &value, cotangent: u, scale: s, input: &dy, gradient: &g, scratch: scratch)
     }
 
+    public func zeroGradient() -> ConvLayerGradient<Scalar> { layer.zeroGradient() }
+
     public static var parameterPaths: [WritableKeyPath<Self, [Scalar]>] { paths(of: \.layer) }
 }
 
 /// The ResNet block's residual function f(x) = K₂σ(K₁x + b₁) + b₂, integrated by forward Euler
 /// with h = 1: x + f(x) (He et al., CVPR 2016; Haber & Ruthotto 2017).
-public struct ResNetField<Scalar: BLASScalar>: DifferentiableVectorField, ParameterLayout, ScratchBound {
+public struct ResNetField<Scalar: BLASScalar>: DifferentiableVectorField, TrainableField, InitializableField {
     public typealias State = Tensor<Scalar>
     public var residual: ResidualLayer<Scalar>
     public var scratch: Scratch<Scalar>
@@ -129,6 +142,8 @@ public struct ResNetField<Scalar: BLASScalar>: DifferentiableVectorField, Parame
         residual.pullback(at: x, cotangent: u, scale: s, input: &dx, gradient: &g, scratch: scratch)
     }
 
+    public func zeroGradient() -> LayerPairGradient<Scalar> { residual.zeroGradient() }
+
     public static var parameterPaths: [WritableKeyPath<Self, [Scalar]>] { paths(of: \.residual) }
 }
 
@@ -136,7 +151,7 @@ public struct ResNetField<Scalar: BLASScalar>: DifferentiableVectorField, Parame
 /// i.e. σ(Ax + b) with the anti-symmetric A = [[0, K], [−Kᵀ, 0]]; diag(σ')·A is similar to an
 /// anti-symmetric matrix, so its spectrum is purely imaginary (DESIGN.md; Chang et al. 2018, §3.2).
 /// Integrated by the two-step `ExplicitMidpoint` on the pair state.
-public struct MidpointField<Scalar: BLASScalar>: DifferentiableVectorField, ParameterLayout, ScratchBound {
+public struct MidpointField<Scalar: BLASScalar>: DifferentiableVectorField, TrainableField, InitializableField {
     public typealias State = PartitionedState<Tensor<Scalar>>
     public var layer: ConvLayer<Scalar>
     /// b₂ (the bias of the second half; `layer.bias` is b₁).
@@ -193,6 +208,10 @@ public struct MidpointField<Scalar: BLASScalar>: DifferentiableVectorField, Para
         layer.conv.accumulateWeightGradient(input: e, outputGradient: x.q, scale: -s, into: &g.layer.weights, scratch: scratch)
         layer.conv.apply(e, into: &dx.q, scale: -s, adding: true, scratch: scratch)
         scratch.recycle(Slot.projected, e)
+    }
+
+    public func zeroGradient() -> MidpointGradient<Scalar> {
+        MidpointGradient(layer: ConvLayerGradient(zeroFor: layer), secondBias: [Scalar](repeating: 0, count: secondBias.count))
     }
 
     public static var parameterPaths: [WritableKeyPath<Self, [Scalar]>] { paths(of: \.layer) + [\.secondBias] }

@@ -77,6 +77,20 @@ extension ParameterLayout {
     }
 }
 
+/// A block's field whose parameters have a gradient type of their own (`Parameters` of the
+/// differentiable field protocols), and whose kernels draw buffers from a `Scratch`.
+public protocol TrainableField: ParameterLayout, ScratchBound {
+    associatedtype Gradient: ParameterLayout where Gradient.Scalar == Scalar
+    /// A zero gradient, shaped like the parameters.
+    func zeroGradient() -> Gradient
+}
+
+/// A block's field made with fresh seeded weights for a feature map of `channels` channels (its
+/// own count: one half of the map for the fields on channel halves).
+public protocol InitializableField: TrainableField {
+    init(channels: Int, activation: Activation, scratch: Scratch<Scalar>, using g: inout SeededGenerator)
+}
+
 extension ConvLayer: ParameterLayout {
     public static var parameterPaths: [WritableKeyPath<Self, [Scalar]>] { [\.conv.weights, \.bias] }
 }

@@ -19,9 +19,8 @@ public struct LargestLyapunovExponent<Scalar: BLASScalar>: BindingExperiment {
     where I.State: CoordinateState, I.State.Scalar == Scalar {
         let clock = ContinuousClock(), t0 = clock.now
         let h = settings.stepSize, steps = settings.steps
-        var integrator = b.integrator, neighbourIntegrator = b.integrator
-        var x = b.start(settings.initialPoint, h)
-        for k in 0..<settings.transient { integrator.step(b.field, &x, time: settings.time(ofStep: k), stepSize: h) }
+        var (integrator, x) = settings.start(b)
+        var neighbourIntegrator = integrator
         let d0 = Scalar.ulpOfOne.squareRoot() * max(1, x.norm)
         // The first neighbour is displaced along (1, 1, …, 1)/√n.
         var y = x

@@ -1,3 +1,4 @@
+import Integrators
 import LinearAlgebra
 
 /// What a Lyapunov computation runs: where it starts, how long, and how it reports.
@@ -37,4 +38,14 @@ public struct LyapunovSettings<Scalar: BLASScalar>: Sendable {
     /// The time at which step k (0-based, transient included) starts: k·h, so time-dependent
     /// fields see their true time.
     @inlinable public func time(ofStep k: Int) -> Scalar { Scalar(k) * stepSize }
+
+    /// The binding's integrator and its state after the transient: where both Lyapunov
+    /// computations start measuring.
+    @inlinable
+    public func start<I: Integrator>(_ b: MethodBinding<I>) -> (integrator: I, state: I.State) where I.State.Scalar == Scalar {
+        var integrator = b.integrator
+        var x = b.start(initialPoint, stepSize)
+        for k in 0..<transient { integrator.step(b.field, &x, time: time(ofStep: k), stepSize: stepSize) }
+        return (integrator, x)
+    }
 }

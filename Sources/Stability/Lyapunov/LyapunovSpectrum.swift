@@ -59,9 +59,8 @@ public struct LyapunovSpectrum<Scalar: BLASScalar>: BindingExperiment {
     where I.State: CoordinateState, I.State.Scalar == Scalar {
         let clock = ContinuousClock(), t0 = clock.now
         let h = settings.stepSize, steps = settings.steps
-        var integrator = b.integrator, stepper = b.integrator
-        var x = b.start(settings.initialPoint, h)
-        for k in 0..<settings.transient { integrator.step(b.field, &x, time: settings.time(ofStep: k), stepSize: h) }
+        var (integrator, x) = settings.start(b)
+        var stepper = integrator
         let n = x.coordinateCount, k = min(count ?? n, n)
         // The tangent vectors q_j, starting as the first k unit vectors, and workspace.
         var unit = [Scalar](repeating: 0, count: n)
