@@ -3,12 +3,13 @@
 #   make test    run the whole test suite
 #   make bench   release benchmarks (figures only, nothing is asserted)
 #   make notebooks  execute Notebooks/*.ipynb headless, in place
+#   make docs    DocC documentation of the public modules into .build/docs (warnings fail it)
 
 SWIFT ?= swift
 DEMO_DIR := .build/demo
 DYNAMICS := .build/release/dynamics
 
-.PHONY: demo test bench deps build notebooks
+.PHONY: demo test bench deps build notebooks docs
 
 deps:
 	@scripts/install-system-packages
@@ -36,3 +37,12 @@ bench: deps
 
 notebooks: deps
 	Notebooks/run-all
+
+# DocC for each public module into .build/docs/<Module>; a warning (e.g. a broken symbol link)
+# fails the build.
+DOC_MODULES := LinearAlgebra Integrators Stability Networks Dynamics
+docs: deps
+	@mkdir -p .build/docs; for m in $(DOC_MODULES); do \
+		$(SWIFT) package --allow-writing-to-directory .build/docs generate-documentation --target $$m \
+			--output-path .build/docs/$$m --warnings-as-errors || exit 1; \
+	done

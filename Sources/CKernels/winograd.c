@@ -453,9 +453,8 @@ TARGET __attribute__((always_inline)) static inline void weight_gradient(const i
                                                                          const float *g, int cout, float scale, float *dw) {
     // Blocks are transformed into a span until it holds `budget` tiles, which are then reduced
     // position by position: one position's rows of V and Gt, 4·(Cin + Cout)·tiles bytes, at most
-    // 128 KB (V and Gt 2 MB). Measured, one thread, 32 images, effective GFLOP/s at 16/32/56
-    // channels: 127/148/155 with 128 KB, 132/140/139 with 64 KB, 74/89/107 with 512 KB (the
-    // transforms' stores then miss L2), against 79–91 for the direct kernel.
+    // 128 KB (V and Gt 2 MB), so that a position's rows stay in L2 while they are reduced; much
+    // larger spans make the transforms' stores miss L2 (`make bench` times the kernel).
     const int h = c->h, w = c->w;
     const int rows = block_rows(c), blockTiles = rows * 16 * c->chunks;
     int budget = (1 << 15) / (cin + cout);

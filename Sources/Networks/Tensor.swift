@@ -4,7 +4,7 @@ import LinearAlgebra
 /// A batch of feature maps, stored channel-major: element (c, n, y, x) at
 /// `((c·N + n)·H + y)·W + x`.
 ///
-/// Departure from NCHW (DESIGN.md): with each channel's planes for the whole batch contiguous,
+/// Why not NCHW, the usual layout: with each channel's planes for the whole batch contiguous,
 /// a 3×3 convolution over the whole mini-batch is one GEMM whose output is already in this
 /// layout (no per-image GEMMs, no transposes), and the channel halves (Y, Z) of the
 /// Hamiltonian block are contiguous ranges. Images enter in NCHW and are reordered once.

@@ -30,6 +30,9 @@ public struct Convergence<Scalar: BLASScalar>: BindingExperiment {
     public var stepCounts: [Int]
 
     /// - Parameters:
+    ///   - initialPoint: x(0), the system's point.
+    ///   - reference: x(T), exact or from a much finer run.
+    ///   - endTime: T.
     ///   - stepCounts: numbers of steps over [0, T]; h = T / count.
     public init(initialPoint: [Scalar], reference: [Scalar], endTime: Scalar, stepCounts: [Int]) {
         precondition(stepCounts.count >= 2 && stepCounts.allSatisfy { $0 > 0 }, "Convergence: need at least two positive step counts")

@@ -149,7 +149,9 @@ public struct ResNetField<Scalar: BLASScalar>: DifferentiableVectorField, Traina
 
 /// The midpoint block's field on the halves (Y, Z): f(Y, Z) = (σ(KZ + b₁), σ(−KᵀY + b₂)),
 /// i.e. σ(Ax + b) with the anti-symmetric A = [[0, K], [−Kᵀ, 0]]; diag(σ')·A is similar to an
-/// anti-symmetric matrix, so its spectrum is purely imaginary (DESIGN.md; Chang et al. 2018, §3.2).
+/// anti-symmetric matrix (D^{1/2}·A·D^{1/2} with D = diag σ' > 0 is anti-symmetric), so its
+/// spectrum is purely imaginary (Chang et al. 2018, §3.2, where f must carry an anti-symmetric
+/// operator; this is our choice of one).
 /// Integrated by the two-step `ExplicitMidpoint` on the pair state.
 public struct MidpointField<Scalar: BLASScalar>: DifferentiableVectorField, TrainableField, InitializableField {
     public typealias State = PartitionedState<Tensor<Scalar>>

@@ -24,7 +24,10 @@ public struct ComputeContext: Sendable, Equatable {
     /// broad optimum); 32 was chosen.
     public var chunkImages: Int
 
-    /// - Parameter threads: default BLAS's thread count at the time of the call.
+    /// - Parameters:
+    ///   - convolution: the algorithm of the AVX-512 3×3 convolutions.
+    ///   - threads: worker threads; default BLAS's thread count at the time of the call.
+    ///   - chunkImages: images per chunk of the parallel pass, at most.
     public init(convolution: ConvolutionAlgorithm = .winograd, threads: Int? = nil, chunkImages: Int = 32) {
         precondition(chunkImages > 0 && (threads ?? 1) > 0, "ComputeContext: threads and chunkImages must be positive")
         self.convolution = convolution

@@ -6,7 +6,7 @@ import LinearAlgebra
 /// counts suit them, run on the context's worker threads (each takes whole images), or on the
 /// calling thread inside a task of `Workers.forEachIndex`.
 ///
-/// Departure from DESIGN.md's "heavy work through BLAS": for 8–64 output channels the im2col
+/// Why not BLAS, which does the other heavy work of this package: for 8–64 output channels the im2col
 /// GEMM is thin and memory-bound (see `Convolution3x3.chunkElements`); a register-blocked direct
 /// kernel does the same arithmetic without materialising or packing the 9× larger im2col matrix.
 /// Everything else (and every Double convolution) stays on im2col + GEMM.

@@ -128,8 +128,12 @@ public final class Trainer {
     /// Runs the remaining epochs. After each: evaluation, one JSON line appended to `log`, and an
     /// atomic checkpoint in `checkpointFolder`. A non-finite loss stops the run with an error
     /// before anything of that epoch is written, so the last checkpoint stays intact.
-    /// - Parameter stoppingAfter: end after this many completed epochs (as if interrupted) instead
-    ///   of `configuration.epochs`; the schedule still spans all configured epochs.
+    /// - Parameters:
+    ///   - checkpointFolder: where the checkpoint is written after each epoch (nil: none).
+    ///   - log: a file to which one JSON line per epoch is appended (nil: none).
+    ///   - stoppingAfter: end after this many completed epochs (as if interrupted) instead of
+    ///     `configuration.epochs`; the schedule still spans all configured epochs.
+    ///   - progress: called after every batch, for a progress display.
     public func run(checkpointFolder: String? = nil, log: String? = nil, stoppingAfter: Int? = nil,
                     progress: ((Progress) -> Void)? = nil) throws {
         let total = configuration.epochs * batchesPerEpoch
