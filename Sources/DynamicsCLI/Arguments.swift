@@ -93,5 +93,8 @@ func mappingLibraryErrors<R>(_ body: () throws -> R) throws -> R {
         throw CLIError("\(CLIError.flag(for: e.setting)): \(e.problem)")
     } catch let e as SystemError {
         throw CLIError(e.description)
+    } catch let e as TrainingError {
+        throw CLIError("training diverged in epoch \(e.epoch), batch \(e.batch): the loss is \(e.loss). Try a smaller --dt or --lr "
+                       + "(the learning rate was \(e.learningRate)); the last checkpoint is unchanged")
     }
 }

@@ -23,8 +23,7 @@ struct ConvergenceCommand: ParsableCommand {
     @Option(help: "Number of halvings of h (at least 2).")
     var halvings: Int = 4
 
-    @Flag(help: "Print one JSON object instead of text.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     struct Report: Codable {
         var system: String
@@ -45,7 +44,7 @@ struct ConvergenceCommand: ParsableCommand {
 
     func run() throws {
         let report = options.precision == .double ? try converge(Double.self) : try converge(Float.self)
-        if json { return try Output.printJSON(report) }
+        if output.json { return try Output.printJSON(report) }
         print("\(report.system) with \(report.method) on [0, \(report.tEnd)] (\(report.precision))")
         print("            h          error")
         for s in report.samples { print(Output.sci(s[0], digits: 4) + "  " + Output.sci(s[1], digits: 4)) }

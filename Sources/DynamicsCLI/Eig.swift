@@ -29,8 +29,7 @@ struct Eig: ParsableCommand {
     @Option(parsing: .unconditional, help: "Relative tolerance for 'on the boundary' (default √ε = 1.5e-8).")
     var tolerance: Double = Spectrum<Double>.defaultTolerance
 
-    @Flag(help: "Print one JSON object instead of a table.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
         guard tolerance.isFinite, tolerance >= 0 else {
@@ -57,7 +56,7 @@ struct Eig: ParsableCommand {
             throw CLIError("\(file): \(error)")
         }
         let report = SpectrumReport(spectrum, time: discrete ? .discrete : .continuous)
-        if json { return try Output.printJSON(report) }
+        if output.json { return try Output.printJSON(report) }
         print(SpectrumTable.render(report, title: "\(file): \(matrix.rows)×\(matrix.columns)"))
     }
 }
@@ -84,7 +83,7 @@ extension Eig {
                                  activation: setup.activation,
                                  field: SpectrumReport(try Spectrum(of: field, tolerance: tolerance), time: .continuous),
                                  step: SpectrumReport(try Spectrum(of: step, tolerance: tolerance), time: .discrete))
-        if json { return try Output.printJSON(report) }
+        if output.json { return try Output.printJSON(report) }
         print(SpectrumTable.render(report.field, title: "\(block.rawValue) block field Jacobian, \(setup.channels) channels, \(size), σ = \(setup.activation.rawValue)"))
         print("")
         print(SpectrumTable.render(report.step, title: "\(block.rawValue) block step Jacobian, h = \(h)"))

@@ -8,8 +8,7 @@ struct Info: ParsableCommand {
         abstract: "Show the version, the linked BLAS/LAPACK and its thread count.",
         discussion: "The thread count follows OPENBLAS_NUM_THREADS when it is set.")
 
-    @Flag(help: "Print one JSON object instead of text.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     struct Report: Codable {
         var version: String
@@ -28,7 +27,7 @@ struct Info: ParsableCommand {
             blasThreads: BLASConfiguration.threads,
             processors: BLASConfiguration.processors,
             openblasNumThreadsVariable: ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"])
-        if json { return try Output.printJSON(report) }
+        if output.json { return try Output.printJSON(report) }
         print("dynamics \(report.version)")
         print("BLAS/LAPACK  \(report.blas) + LAPACKE")
         print("core         \(report.blasCore)")

@@ -28,8 +28,7 @@ struct Integrate: ParsableCommand {
     @Option(help: "With --out, record every k-th step.")
     var every: Int = 1
 
-    @Flag(help: "Print one JSON object instead of text.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     struct Report: Codable {
         var system: String
@@ -50,7 +49,7 @@ struct Integrate: ParsableCommand {
 
     func run() throws {
         let report = options.precision == .double ? try integrate(Double.self) : try integrate(Float.self)
-        if json { return try Output.printJSON(report) }
+        if output.json { return try Output.printJSON(report) }
         let stepping = report.method == "map" ? "iterated" : "with \(report.method), h = \(report.dt),"
         print("\(report.system) \(stepping) \(report.steps) steps (\(report.precision))")
         print("final point     " + report.final.map { Output.sci($0, digits: 10) }.joined(separator: " "))

@@ -45,8 +45,7 @@ struct LyapunovCommand: ParsableCommand {
     @Flag(help: "Include the running estimates (about 200 points).")
     var history = false
 
-    @Flag(help: "Print one JSON object instead of text.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     struct Report: Codable {
         var system: String
@@ -78,7 +77,7 @@ struct LyapunovCommand: ParsableCommand {
 
     func run() throws {
         let r = options.precision == .double ? try measure(Double.self) : try measure(Float.self)
-        if json { return try Output.printJSON(r) }
+        if output.json { return try Output.printJSON(r) }
         print("\(r.system) with \(r.method)\(r.method == "map" ? "" : ", h = \(r.dt)"), \(r.steps) steps after \(r.transient)")
         if r.exponents.count == 1 {
             print("λ1 = \(Output.sci(r.exponents[0]))  (largest only)")

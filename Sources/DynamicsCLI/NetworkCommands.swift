@@ -24,8 +24,7 @@ struct Gradcheck: ParsableCommand {
     @Option(help: "Seed of the weights and data.")
     var seed: UInt64 = 1
 
-    @Flag(help: "Print one JSON object instead of text.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     struct Report: Codable {
         var arch: Block
@@ -62,7 +61,7 @@ struct Gradcheck: ParsableCommand {
                                                        samples: samples))
         let rs = try a.block.run(ReversibleVsStoredCheck(GradientCheckBatch(architecture: a, images: xf, labels: yf, classes: 3, seed: seed)))
         let report = Report(arch: arch, depth: depth, reversibleVsStored: rs, finiteDifference: fd)
-        if json { return try Output.printJSON(report) }
+        if output.json { return try Output.printJSON(report) }
         print("\(arch.rawValue), \(depth) units")
         print("reversible vs stored (float), max relative difference: " + (rs.map { Output.sci($0, digits: 3) } ?? " n/a (no exact inverse)"))
         print("stored vs central differences (double), max relative error: " + Output.sci(fd, digits: 3))
@@ -100,8 +99,7 @@ struct Bench: ParsableCommand {
     @Option(help: "3×3 convolutions: winograd (F(2×2, 3×3) where the plane suits, direct elsewhere) or direct.")
     var convolution: ConvolutionAlgorithm = .winograd
 
-    @Flag(help: "Print one JSON object instead of text.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     struct Report: Codable {
         var architecture: Architecture
@@ -152,7 +150,7 @@ struct Bench: ParsableCommand {
                             threads: BLASConfiguration.threads, secondsPerStep: seconds, imagesPerSecond: Double(batch) / seconds,
                             gflops: 3 * forwardFlops / seconds / 1e9, sgemmGflops: max(sgemmBefore, GEMMThroughput.measure(Float.self, n: 2048)),
                             peakResidentMB: peak)
-        if json { return try Output.printJSON(report) }
+        if output.json { return try Output.printJSON(report) }
         print("\(shape.preset ?? architecture.block.rawValue) (depth \(report.depth), \(report.parameters) parameters), batch \(batch), \(height)×\(width), \(backprop.rawValue) backprop, \(convolution.rawValue) convolutions, \(report.threads) BLAS threads")
         print(String(format: "%.3f s/step   %.1f images/s   useful %.1f GFLOP/s = %.0f%% of SGEMM (%.1f GFLOP/s)   peak RSS %.0f MB",
                      seconds, report.imagesPerSecond, report.gflops, 100 * report.gflops / report.sgemmGflops, report.sgemmGflops,

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 
 /// Printing helpers shared by the commands.
@@ -20,6 +21,12 @@ enum Output {
     static func pad(_ s: String, _ width: Int) -> String {
         s.count >= width ? s : String(repeating: " ", count: width - s.count) + s
     }
+}
+
+/// `--json`, shared by every command.
+struct OutputOptions: ParsableArguments {
+    @Flag(help: "Print one JSON object on stdout instead of the readable report.")
+    var json = false
 }
 
 /// A user error caught at the command line: printed as `Error: <message>` on stderr, exit 1.

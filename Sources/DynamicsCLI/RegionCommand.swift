@@ -27,8 +27,7 @@ struct RegionCommand: ParsableCommand {
     @Option(help: "Write |R| to this .npy or .csv file.")
     var out: String?
 
-    @Flag(help: "Print one JSON object instead of a summary.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     struct Report: Codable {
         var method: String
@@ -58,7 +57,7 @@ struct RegionCommand: ParsableCommand {
         if let out {
             try MatrixFile.write(Matrix<Double>(r.modulus), to: out)
         }
-        if json { return try Output.printJSON(Report(method: method.rawValue, re: r.re, im: r.im, modulus: r.modulus)) }
+        if output.json { return try Output.printJSON(Report(method: method.rawValue, re: r.re, im: r.im, modulus: r.modulus)) }
         let stable = r.modulus.joined().filter { $0 <= 1 + 1e-12 }.count
         print("\(method.rawValue): |R(z)| on a \(grid)×\(grid) grid, Re z ∈ [\(re)], Im z ∈ [\(im)]")
         print("\(stable) of \(grid * grid) points have |R| ≤ 1" + (out.map { "; grid written to \($0)" } ?? ""))

@@ -26,8 +26,7 @@ struct Reverse: ParsableCommand {
     @Option(help: "With --system: the number of steps N forward (and back; default 1000).")
     var steps: Int?
 
-    @Flag(help: "Print one JSON object instead of text.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     struct Report: Codable {
         var system: String
@@ -60,7 +59,7 @@ struct Reverse: ParsableCommand {
         let double = options.precision == .double
         let report = try arch.map { double ? try reverseBlocks($0, Double.self) : try reverseBlocks($0, Float.self) }
             ?? (double ? try reverse(Double.self) : try reverse(Float.self))
-        if json { return try Output.printJSON(report) }
+        if output.json { return try Output.printJSON(report) }
         print("\(report.system) with \(report.method), h = \(report.dt), \(report.precision); "
               + (report.exactInverse ? "exact inverse step" : "no exact inverse: stepping with −h"))
         print("       n   reconstruction error")

@@ -23,8 +23,7 @@ struct StabilityCommand: ParsableCommand {
     /// The step size of the step's Jacobian.
     var dt: Double { stepSize.value ?? 0.01 }
 
-    @Flag(help: "Print one JSON object instead of text.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     struct Report: Codable {
         var system: String
@@ -41,7 +40,7 @@ struct StabilityCommand: ParsableCommand {
 
     func run() throws {
         let report = options.precision == .double ? try analyse(Double.self) : try analyse(Float.self)
-        if json { return try Output.printJSON(report) }
+        if output.json { return try Output.printJSON(report) }
         print(SpectrumTable.render(report.field, title: "\(report.system): Jacobian of the field at \(report.point)"))
         if let step = report.step, let method = report.method {
             print("")

@@ -67,8 +67,7 @@ struct Train: ParsableCommand {
     @Option(help: "Append one JSON line per epoch to this file.")
     var log: String?
 
-    @Flag(help: "Print one JSON object at the end instead of text.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     enum Toggle: String, ExpressibleByArgument { case on, off }
 
@@ -131,12 +130,12 @@ struct Train: ParsableCommand {
         let (train, test) = try configuration.data.load()
         let trainer = try mappingLibraryErrors { try Trainer(configuration, train: train, test: test, resumeFrom: resumed, context: context) }
         let bar = ProgressBar(enabled: isatty(STDERR_FILENO) == 1)
-        if !json {
+        if !output.json {
             print("\(configuration.data): \(train.count) training, \(test.count) test images, \(train.channels)×\(train.height)×\(train.width), \(train.classes) classes")
             print("\(configuration.architecture.block.rawValue) network, depth \(configuration.architecture.depth), \(trainer.network.parameterCount) parameters, \(configuration.backprop.rawValue) backprop"
                   + (resumed.map { ", resuming after epoch \($0.header.epoch)" } ?? ""))
         }
-        try trainer.run(checkpointFolder: checkpoint ?? resume, log: log) { p in bar.update(p) }
+        try mappingLibraryErrors { try trainer.run(checkpointFolder: checkpoint ?? resume, log: log) { p in bar.update(p) } }
         bar.finish()
         let last = trainer.history.last
         let report = Report(testAccuracy: trainer.accuracy(on: trainer.test), trainLoss: last?.trainLoss ?? .nan,
@@ -145,7 +144,7 @@ struct Train: ParsableCommand {
                             parameters: trainer.network.parameterCount, peakResidentMB: ProcessMemory.peakResidentMB,
                             architecture: configuration.architecture, data: configuration.data.description,
                             seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
-        if json { return try Output.printJSON(report) }
+        if output.json { return try Output.printJSON(report) }
         for r in trainer.history {
             print(String(format: "epoch %3d  loss %.4f  train %.2f%%  %@ %.2f%%  lr %.4g  %.0f images/s",
                          r.epoch, r.trainLoss, 100 * r.trainAccuracy, r.evaluatedOn, 100 * r.evaluationAccuracy, r.learningRate, r.imagesPerSecond))
@@ -165,8 +164,7 @@ struct Evaluate: ParsableCommand {
     @Option(help: "The data set (its test images are used).")
     var data: String
 
-    @Flag(help: "Print one JSON object instead of text.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     struct Report: Codable {
         var testAccuracy: Double
@@ -187,7 +185,7 @@ struct Evaluate: ParsableCommand {
         try network.restore(saved.snapshot)
         let report = Report(testAccuracy: Trainer.accuracy(of: network, on: test, batchSize: h.configuration.batchSize),
                             images: test.count, epoch: h.epoch)
-        if json { return try Output.printJSON(report) }
+        if output.json { return try Output.printJSON(report) }
         print(String(format: "test accuracy %.2f%% on %d images (checkpoint after epoch %d)", 100 * report.testAccuracy, report.images, report.epoch))
     }
 }

@@ -67,7 +67,7 @@ public struct Checkpoint: Sendable {
     public init(folder: String) throws {
         let path = Self.file(in: folder)
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw DatasetError(path, FileManager.default.fileExists(atPath: path) ? "cannot read the checkpoint" : "no checkpoint here (train with --checkpoint \(folder) first)")
+            throw DatasetError(path, FileManager.default.fileExists(atPath: path) ? "cannot read the checkpoint" : "no checkpoint here (write one by training with this checkpoint folder first)")
         }
         let bytes = [UInt8](data)
         guard bytes.count >= 16, Array(bytes[0..<8]) == Self.magic else { throw DatasetError(path, "not a Dynamics checkpoint (bad magic)") }

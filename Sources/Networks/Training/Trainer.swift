@@ -50,9 +50,16 @@ public struct EpochRecord: Codable, Sendable, Equatable {
     public var imagesPerSecond: Double
 }
 
-/// A training run that diverged, with what to try.
-public struct TrainingError: Error, CustomStringConvertible {
-    public var description: String
+/// A training run that diverged, with what to try (in the library's terms; a front end names
+/// its own flags for the step size and the learning rate).
+public struct TrainingError: Error, Equatable, CustomStringConvertible {
+    /// The epoch and batch (1-based) whose loss was not finite, the loss, and the learning rate then.
+    public var epoch: Int, batch: Int, loss: Double, learningRate: Float
+
+    public var description: String {
+        "training diverged in epoch \(epoch), batch \(batch): the loss is \(loss). Try a smaller step size h or learning rate "
+            + "(now \(learningRate)); the last checkpoint is unchanged"
+    }
 }
 
 /// Trains a `TrainableNetwork` epoch by epoch, evaluating, logging and checkpointing.
@@ -153,8 +160,7 @@ public final class Trainer {
                                                          smoothness: configuration.smoothness, backprop: configuration.backprop)
                 let result = try network.step(images: images, labels: indices.map { train.labels[$0] }, step)
                 guard result.loss.isFinite else {
-                    throw TrainingError(description: "training diverged in epoch \(epoch + 1), batch \(b + 1): the loss is \(result.loss). "
-                        + "Try a smaller step size --h or learning rate --lr (now \(rate)); the last checkpoint is unchanged")
+                    throw TrainingError(epoch: epoch + 1, batch: b + 1, loss: result.loss, learningRate: rate)
                 }
                 lossSum += result.loss * Double(indices.count)
                 correct += result.correct

@@ -17,39 +17,34 @@ public struct LargestLyapunovExponent<Scalar: BLASScalar>: BindingExperiment {
     @inlinable
     public func run<I: Integrator>(_ b: MethodBinding<I>) throws -> LyapunovResult<Scalar>
     where I.State: CoordinateState, I.State.Scalar == Scalar {
-        let clock = ContinuousClock(), t0 = clock.now
-        let h = settings.stepSize, steps = settings.steps
-        var (integrator, x) = settings.start(b)
-        var neighbourIntegrator = integrator
-        let d0 = Scalar.ulpOfOne.squareRoot() * max(1, x.norm)
-        // The first neighbour is displaced along (1, 1, …, 1)/√n.
-        var y = x
-        var offset = x
-        [Scalar](repeating: 1, count: x.coordinateCount).withUnsafeBufferPointer { offset.setCoordinates(from: $0.baseAddress!) }
-        y.axpy(d0 / offset.norm, offset)
-        var sum = 0.0
-        var history: [(Double, [Double])] = []
-        for n in 1...steps {
-            let t = settings.time(ofStep: settings.transient + n - 1)
-            integrator.step(b.field, &x, time: t, stepSize: h)
-            neighbourIntegrator.step(b.field, &y, time: t, stepSize: h)
-            if settings.renormalizes(at: n) {
-                offset.assign(y)
-                offset.subtract(x)
-                let d = offset.norm
-                guard d.isFinite, d > 0 else {
-                    throw LinearAlgebraError.failed(routine: "lyapunov", info: n, reason: "the separation became \(d) at step \(n); use a smaller step size or renormalise more often")
+        try settings.measure(b) { integrator, x, history in
+            let h = settings.stepSize
+            var neighbourIntegrator = integrator
+            let d0 = Scalar.ulpOfOne.squareRoot() * max(1, x.norm)
+            // The first neighbour is displaced along (1, 1, …, 1)/√n.
+            var y = x
+            var offset = x
+            [Scalar](repeating: 1, count: x.coordinateCount).withUnsafeBufferPointer { offset.setCoordinates(from: $0.baseAddress!) }
+            y.axpy(d0 / offset.norm, offset)
+            var sum = 0.0
+            for n in 1...settings.steps {
+                let t = settings.time(ofStep: settings.transient + n - 1)
+                integrator.step(b.field, &x, time: t, stepSize: h)
+                neighbourIntegrator.step(b.field, &y, time: t, stepSize: h)
+                if settings.renormalizes(at: n) {
+                    offset.assign(y)
+                    offset.subtract(x)
+                    let d = offset.norm
+                    guard d.isFinite, d > 0 else {
+                        throw LinearAlgebraError.failed(routine: "lyapunov", info: n, reason: "the separation became \(d) at step \(n); use a smaller step size or renormalise more often")
+                    }
+                    sum += Double.log(Double(d / d0))
+                    y.assign(x)
+                    y.axpy(d0 / d, offset)
                 }
-                sum += Double.log(Double(d / d0))
-                y.assign(x)
-                y.axpy(d0 / d, offset)
+                settings.record(step: n, sums: [sum], into: &history)
             }
-            if n % settings.historyInterval == 0 {
-                let time = Double(n) * settings.timePerStep
-                history.append((time, [sum / time]))
-            }
+            return [sum]
         }
-        return LyapunovResult(exponents: [sum / (Double(steps) * settings.timePerStep)], history: history,
-                              seconds: seconds(since: t0, clock))
     }
 }

@@ -39,13 +39,29 @@ public struct LyapunovSettings<Scalar: BLASScalar>: Sendable {
     /// fields see their true time.
     @inlinable public func time(ofStep k: Int) -> Scalar { Scalar(k) * stepSize }
 
-    /// The binding's integrator and its state after the transient: where both Lyapunov
-    /// computations start measuring.
+    /// The frame both Lyapunov computations share: runs the transient from the initial point,
+    /// then `body` from there (the binding's integrator and state, and the running estimates'
+    /// history to append to), and times it all. `body` returns the accumulated log-growths per
+    /// exponent; the exponents are those over the measured time.
     @inlinable
-    public func start<I: Integrator>(_ b: MethodBinding<I>) -> (integrator: I, state: I.State) where I.State.Scalar == Scalar {
+    public func measure<I: Integrator>(_ b: MethodBinding<I>,
+                                       _ body: (inout I, inout I.State, inout [(time: Double, exponents: [Double])]) throws -> [Double])
+        rethrows -> LyapunovResult<Scalar> where I.State.Scalar == Scalar {
+        let clock = ContinuousClock(), t0 = clock.now
         var integrator = b.integrator
         var x = b.start(initialPoint, stepSize)
         for k in 0..<transient { integrator.step(b.field, &x, time: time(ofStep: k), stepSize: stepSize) }
-        return (integrator, x)
+        var history: [(time: Double, exponents: [Double])] = []
+        let sums = try body(&integrator, &x, &history)
+        let total = Double(steps) * timePerStep
+        return LyapunovResult(exponents: sums.map { $0 / total }.sorted(by: >), history: history, seconds: seconds(since: t0, clock))
+    }
+
+    /// Appends the running estimates after measured step n when n ends a history interval.
+    @inlinable
+    public func record(step n: Int, sums: [Double], into history: inout [(time: Double, exponents: [Double])]) {
+        guard n % historyInterval == 0 else { return }
+        let time = Double(n) * timePerStep
+        history.append((time, sums.map { $0 / time }.sorted(by: >)))
     }
 }

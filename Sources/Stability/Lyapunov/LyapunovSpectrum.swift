@@ -57,63 +57,57 @@ public struct LyapunovSpectrum<Scalar: BLASScalar>: BindingExperiment {
     @inlinable
     public func run<I: Integrator>(_ b: MethodBinding<I>) throws -> LyapunovResult<Scalar>
     where I.State: CoordinateState, I.State.Scalar == Scalar {
-        let clock = ContinuousClock(), t0 = clock.now
-        let h = settings.stepSize, steps = settings.steps
-        var (integrator, x) = settings.start(b)
-        var stepper = integrator
-        let n = x.coordinateCount, k = min(count ?? n, n)
-        // The tangent vectors q_j, starting as the first k unit vectors, and workspace.
-        var unit = [Scalar](repeating: 0, count: n)
-        var columns: [I.State] = (0..<k).map { j in
-            unit[j] = 1
-            defer { unit[j] = 0 }
-            var e = x  // x's shape (a tensor keeps its dimensions)
-            unit.withUnsafeBufferPointer { e.setCoordinates(from: $0.baseAddress!) }
-            return e
-        }
-        var plus = x, minus = x
-        var q = [Scalar](repeating: 0, count: n * k)  // Q, n×k column-major, for LAPACK
-        var workspace = QRWorkspace<Scalar>(rows: n, columns: k)
-        var diagonal = [Scalar](repeating: 0, count: k)
-        var sums = [Double](repeating: 0, count: k)
-        var history: [(Double, [Double])] = []
-        for step in 1...steps {
-            let t = settings.time(ofStep: settings.transient + step - 1)
-            // q_j ← DΦ_h(x)·q_j by central differences of the step map.
-            let delta = FiniteDifference.step(for: x.norm)
-            for j in 0..<k {
-                let d = delta / columns[j].norm
-                plus.assign(x)
-                plus.axpy(d, columns[j])
-                stepper.step(b.field, &plus, time: t, stepSize: h)
-                minus.assign(x)
-                minus.axpy(-d, columns[j])
-                stepper.step(b.field, &minus, time: t, stepSize: h)
-                columns[j].assign(plus)
-                columns[j].subtract(minus)
-                columns[j].scale(by: 1 / (2 * d))
+        try settings.measure(b) { integrator, x, history in
+            let h = settings.stepSize
+            var stepper = integrator
+            let n = x.coordinateCount, k = min(count ?? n, n)
+            // The tangent vectors q_j, starting as the first k unit vectors, and workspace.
+            var unit = [Scalar](repeating: 0, count: n)
+            var columns: [I.State] = (0..<k).map { j in
+                unit[j] = 1
+                defer { unit[j] = 0 }
+                var e = x  // x's shape (a tensor keeps its dimensions)
+                unit.withUnsafeBufferPointer { e.setCoordinates(from: $0.baseAddress!) }
+                return e
             }
-            integrator.step(b.field, &x, time: t, stepSize: h)
-            guard x.isFinite else {
-                throw LinearAlgebraError.failed(routine: "lyapunov", info: step, reason: "the trajectory overflowed at step \(step); use a smaller step size")
-            }
-            if settings.renormalizes(at: step) {
-                try q.withUnsafeMutableBufferPointer { qp in
-                    for j in 0..<k { columns[j].copyCoordinates(to: qp.baseAddress! + j * n) }
-                    try diagonal.withUnsafeMutableBufferPointer { dp in
-                        try workspace.orthonormalize(qp.baseAddress!, diagonalR: dp.baseAddress!)
-                    }
-                    for j in 0..<k { columns[j].setCoordinates(from: qp.baseAddress! + j * n) }
+            var plus = x, minus = x
+            var q = [Scalar](repeating: 0, count: n * k)  // Q, n×k column-major, for LAPACK
+            var workspace = QRWorkspace<Scalar>(rows: n, columns: k)
+            var diagonal = [Scalar](repeating: 0, count: k)
+            var sums = [Double](repeating: 0, count: k)
+            for step in 1...settings.steps {
+                let t = settings.time(ofStep: settings.transient + step - 1)
+                // q_j ← DΦ_h(x)·q_j by central differences of the step map.
+                let delta = FiniteDifference.step(for: x.norm)
+                for j in 0..<k {
+                    let d = delta / columns[j].norm
+                    plus.assign(x)
+                    plus.axpy(d, columns[j])
+                    stepper.step(b.field, &plus, time: t, stepSize: h)
+                    minus.assign(x)
+                    minus.axpy(-d, columns[j])
+                    stepper.step(b.field, &minus, time: t, stepSize: h)
+                    columns[j].assign(plus)
+                    columns[j].subtract(minus)
+                    columns[j].scale(by: 1 / (2 * d))
                 }
-                for j in 0..<k { sums[j] += Double.log(Double(abs(diagonal[j]))) }
+                integrator.step(b.field, &x, time: t, stepSize: h)
+                guard x.isFinite else {
+                    throw LinearAlgebraError.failed(routine: "lyapunov", info: step, reason: "the trajectory overflowed at step \(step); use a smaller step size")
+                }
+                if settings.renormalizes(at: step) {
+                    try q.withUnsafeMutableBufferPointer { qp in
+                        for j in 0..<k { columns[j].copyCoordinates(to: qp.baseAddress! + j * n) }
+                        try diagonal.withUnsafeMutableBufferPointer { dp in
+                            try workspace.orthonormalize(qp.baseAddress!, diagonalR: dp.baseAddress!)
+                        }
+                        for j in 0..<k { columns[j].setCoordinates(from: qp.baseAddress! + j * n) }
+                    }
+                    for j in 0..<k { sums[j] += Double.log(Double(abs(diagonal[j]))) }
+                }
+                settings.record(step: step, sums: sums, into: &history)
             }
-            if step % settings.historyInterval == 0 {
-                let time = Double(step) * settings.timePerStep
-                history.append((time, sums.map { $0 / time }.sorted(by: >)))
-            }
+            return sums
         }
-        let total = Double(steps) * settings.timePerStep
-        return LyapunovResult(exponents: sums.map { $0 / total }.sorted(by: >), history: history,
-                              seconds: seconds(since: t0, clock))
     }
 }
