@@ -104,6 +104,8 @@ struct Bench: ParsableCommand {
     struct Report: Codable {
         var architecture: Architecture
         var convolution: ConvolutionAlgorithm
+        /// Whether the AVX-512 kernels ran (false: im2col + SGEMM, whatever `convolution` says).
+        var avx512Kernels: Bool
         var depth: Int
         var backprop: Backprop
         var batch: Int
@@ -146,12 +148,14 @@ struct Bench: ParsableCommand {
         for _ in 0..<steps { _ = try network.step(images: images, labels: labels, step) }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 / Double(steps)
         let peak = ProcessMemory.peakResidentMB  // training's, before the second SGEMM's 48 MB of matrices
-        let report = Report(architecture: architecture, convolution: convolution, depth: architecture.depth, backprop: backprop, batch: batch, size: size, parameters: network.parameterCount,
+        let report = Report(architecture: architecture, convolution: convolution, avx512Kernels: ConvolutionAlgorithm.kernelsAvailable, depth: architecture.depth, backprop: backprop, batch: batch, size: size, parameters: network.parameterCount,
                             threads: BLASConfiguration.threads, secondsPerStep: seconds, imagesPerSecond: Double(batch) / seconds,
                             gflops: 3 * forwardFlops / seconds / 1e9, sgemmGflops: max(sgemmBefore, GEMMThroughput.measure(Float.self, n: 2048)),
                             peakResidentMB: peak)
         if output.json { return try Output.printJSON(report) }
-        print("\(shape.preset ?? architecture.block.rawValue) (depth \(report.depth), \(report.parameters) parameters), batch \(batch), \(height)×\(width), \(backprop.rawValue) backprop, \(convolution.rawValue) convolutions, \(report.threads) BLAS threads")
+        print("\(shape.preset ?? architecture.block.rawValue) (depth \(report.depth), \(report.parameters) parameters), batch \(batch), \(height)×\(width), \(backprop.rawValue) backprop, "
+              + (report.avx512Kernels ? "\(convolution.rawValue) convolutions" : "im2col + SGEMM convolutions (no AVX-512 on this CPU)")
+              + ", \(report.threads) BLAS threads")
         print(String(format: "%.3f s/step   %.1f images/s   useful %.1f GFLOP/s = %.0f%% of SGEMM (%.1f GFLOP/s)   peak RSS %.0f MB",
                      seconds, report.imagesPerSecond, report.gflops, 100 * report.gflops / report.sgemmGflops, report.sgemmGflops,
                      report.peakResidentMB))

@@ -19,12 +19,8 @@ public struct BlockSetup<Scalar: BLASScalar>: Sendable {
             throw ArchitectureError(.imageSize, "the feature map's height and width must be positive, got \(height)×\(width)")
         }
         if let h = stepSize { try ArchitectureError.checkStepSize(h) }
-        self.channels = channels
-        self.height = height
-        self.width = width
-        self.stepSize = stepSize
-        self.activation = activation
-        self.seed = seed
+        (self.channels, self.height, self.width) = (channels, height, width)
+        (self.stepSize, self.activation, self.seed) = (stepSize, activation, seed)
     }
 
     /// The dimension of the feature map (C·H·W).

@@ -182,8 +182,9 @@ public struct Network<Family: BlockFamily> {
         -> (loss: Double, correct: Int) {
         let tape = forward(images, training: true, keep: .stored)
         return backward(tape, labels: labels, into: &g) { method, field, y, time, h, cotangent, gradient, input in
-            method.pullback(field, from: input!, to: y, time: time, stepSize: h, cotangent: &cotangent, parameters: &gradient)
-            y = input!
+            guard let input else { preconditionFailure("Network: a stored forward pass keeps every unit's input") }
+            method.pullback(field, from: input, to: y, time: time, stepSize: h, cotangent: &cotangent, parameters: &gradient)
+            y = input
         }
     }
 

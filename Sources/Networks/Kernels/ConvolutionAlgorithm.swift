@@ -6,6 +6,10 @@ import LinearAlgebra
 /// is there to compare the two, or to reproduce runs made with the direct kernels.
 public enum ConvolutionAlgorithm: String, CaseIterable, Codable, Sendable {
     case winograd, direct
+
+    /// Whether this CPU runs the AVX-512 kernels at all; without them every convolution is
+    /// im2col + GEMM and the algorithm has no effect.
+    public static var kernelsAvailable: Bool { DirectConvolution.available }
 }
 
 /// What a network's computation runs with, owned by the caller and carried by the network's
