@@ -1,8 +1,9 @@
 import Foundation
 
-/// Matrices as comma-separated text: one row per line, entries separated by commas (spaces
-/// and tabs around them are ignored). Blank lines and lines starting with `#` are skipped,
-/// so files written by `numpy.savetxt(..., delimiter=",")` read back as they are.
+/// Matrices as comma-separated text: one row per line (LF or CRLF line endings; a leading UTF-8
+/// byte-order mark is ignored), entries separated by commas (spaces and tabs around them are
+/// ignored). Blank lines and lines starting with `#` are skipped, so files written by
+/// `numpy.savetxt(..., delimiter=",")` or by a spreadsheet read back as they are.
 public enum CSVMatrix {
     /// Parses CSV text; `path` only names the source in errors.
     ///
@@ -11,7 +12,10 @@ public enum CSVMatrix {
     public static func parse<T: BLASScalar>(_ text: String, path: String = "csv", as _: T.Type = T.self) throws -> Matrix<T> {
         var rows: [[T]] = []
         var width: Int? = nil
-        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        let body = text.hasPrefix("\u{FEFF}") ? text.dropFirst() : Substring(text)
+        // Split on every newline character: in Swift "\r\n" is one Character, so a split on
+        // "\n" alone would leave a CRLF file as one line.
+        for (number, rawLine) in body.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty || line.hasPrefix("#") { continue }
             let cells = line.split(separator: ",", omittingEmptySubsequences: false)
@@ -20,7 +24,7 @@ public enum CSVMatrix {
             for (c, cell) in cells.enumerated() {
                 let s = cell.trimmingCharacters(in: .whitespaces)
                 guard let v = Double(s) else {
-                    throw MatrixFileError(path: path, problem: "line \(number + 1), column \(c + 1): '\(s)' is not a number")
+                    throw MatrixFileError(path: path, problem: "line \(number + 1), column \(c + 1): '\(s.printable)' is not a number")
                 }
                 row.append(T(v))
             }

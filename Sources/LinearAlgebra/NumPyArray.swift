@@ -85,29 +85,32 @@ extension NumPyArray {
             throw fail("unsupported .npy format version \(major).\(bytes[7]) (versions 1, 2 and 3 are read)")
         }
         guard bytes.count >= headerStart + headerLength else { throw fail("truncated .npy header") }
-        guard let header = String(bytes: bytes[headerStart..<(headerStart + headerLength)],
-                                  encoding: major == 3 ? .utf8 : .isoLatin1) else {
-            throw fail("the .npy header is not text")
+        guard headerLength <= bytes.count - headerStart else { throw fail("truncated .npy header") }
+        let headerBytes = bytes[headerStart..<(headerStart + headerLength)]
+        // NumPy's header is a Python literal padded with spaces and ended by a newline: no other
+        // control characters (a NUL, say) belong in it.
+        guard !headerBytes.contains(where: { ($0 < 0x20 && $0 != 0x0A && $0 != 0x09 && $0 != 0x0D) || $0 == 0x7F }),
+              let header = String(bytes: headerBytes, encoding: major == 3 ? .utf8 : .isoLatin1) else {
+            throw fail("the .npy header is not text (it holds control characters or invalid bytes)")
         }
         let descr = try Self.field("descr", in: header, path: path)
         let fortran = try Self.field("fortran_order", in: header, path: path)
         let shapeText = try Self.field("shape", in: header, path: path)
 
-        guard let descrString = Self.unquote(descr) else { throw fail("cannot read the dtype \(descr)") }
+        guard let descrString = Self.unquote(descr) else { throw fail("cannot read the dtype \(descr.printable)") }
         let order = descrString.first
         let code = String(descrString.dropFirst())
         guard let dtype = DType(rawValue: code), order == "<" || order == ">" || order == "=" else {
-            throw fail("unsupported dtype '\(descrString)': only float32 and float64 are read; convert with arr.astype(numpy.float64)")
+            throw fail("unsupported dtype '\(descrString.printable)': only float32 and float64 are read; convert with arr.astype(numpy.float64)")
         }
         let bigEndian = order == ">"
-        guard fortran == "True" || fortran == "False" else { throw fail("cannot read fortran_order \(fortran)") }
+        guard fortran == "True" || fortran == "False" else { throw fail("cannot read fortran_order \(fortran.printable)") }
         let shape = try Self.parseShape(shapeText, path: path)
 
-        let count = shape.reduce(1, *)
         let width = dtype == .float32 ? 4 : 8
         let dataStart = headerStart + headerLength
-        guard bytes.count - dataStart >= count * width else {
-            throw fail("truncated data: shape \(shape) needs \(count * width) bytes, the file has \(bytes.count - dataStart)")
+        guard let count = SafeSize.product(shape), SafeSize.fits(count, width: width, in: bytes.count - dataStart) else {
+            throw fail("truncated data: shape \(shape) needs more than the \(bytes.count - dataStart) bytes the file has")
         }
         var values = [Double](repeating: 0, count: count)
         bytes.withUnsafeBytes { raw in
@@ -150,14 +153,18 @@ extension NumPyArray {
         return String(s.dropFirst().dropLast())
     }
 
+    /// A Python tuple of non-negative integers, as strictly as NumPy reads it: `()`, `(3,)`,
+    /// `(3, 4)` or `(3, 4,)`; an empty element such as `(3,,3)` is refused.
     static func parseShape(_ text: String, path: String) throws -> [Int] {
-        let inner = text.dropFirst().dropLast()
-        let parts = inner.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let fail = MatrixFileError(path: path, problem: "cannot read the shape \(text.printable)")
+        guard text.hasPrefix("("), text.hasSuffix(")") else { throw fail }
+        var parts = text.dropFirst().dropLast().split(separator: ",", omittingEmptySubsequences: false)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+        if parts.count > 1, parts.last == "" { parts.removeLast() }  // the trailing comma of (3,)
+        if parts == [""] { return [] }
         var shape: [Int] = []
         for p in parts {
-            guard let d = Int(p.hasSuffix("L") ? String(p.dropLast()) : p), d >= 0 else {
-                throw MatrixFileError(path: path, problem: "cannot read the shape \(text)")
-            }
+            guard !p.isEmpty, p.allSatisfy(\.isASCII), let d = Int(p.hasSuffix("L") ? String(p.dropLast()) : p), d >= 0 else { throw fail }
             shape.append(d)
         }
         return shape

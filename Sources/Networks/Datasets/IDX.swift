@@ -1,4 +1,5 @@
 import Foundation
+import LinearAlgebra
 
 /// The IDX format of MNIST (LeCun et al., http://yann.lecun.com/exdb/mnist/): a big-endian
 /// header (two zero bytes, a type byte 0x08 for unsigned bytes, the number of dimensions, then
@@ -40,21 +41,29 @@ public enum IDX {
                        images: pixels.map(Float.init), labels: labels)
     }
 
+    /// The dimensions and the data of an IDX file. The header is read first; the data is then
+    /// read (decompressed) only up to the size the header announces, after checking that size
+    /// for overflow and against what the file can plausibly hold.
     static func parse(_ path: String, dimensions: Int) throws -> ([Int], ArraySlice<UInt8>) {
-        let bytes = try BinaryFile.read(path)
-        guard bytes.count >= 4, bytes[0] == 0, bytes[1] == 0 else {
+        let header = 4 + 4 * dimensions
+        let head = try BinaryFile.read(path, upTo: header)
+        guard head.count >= 4, head[0] == 0, head[1] == 0 else {
             throw DatasetError(path, "not an IDX file (bad magic number)")
         }
-        guard bytes[2] == 0x08 else { throw DatasetError(path, "IDX type 0x\(String(bytes[2], radix: 16)) is not unsigned bytes (0x08)") }
-        guard Int(bytes[3]) == dimensions else {
-            throw DatasetError(path, "has \(bytes[3]) dimensions; expected \(dimensions) (\(dimensions == 3 ? "images" : "labels"))")
+        guard head[2] == 0x08 else { throw DatasetError(path, "IDX type 0x\(String(head[2], radix: 16)) is not unsigned bytes (0x08)") }
+        guard Int(head[3]) == dimensions else {
+            throw DatasetError(path, "has \(head[3]) dimensions; expected \(dimensions) (\(dimensions == 3 ? "images" : "labels"))")
         }
-        let header = 4 + 4 * dimensions
-        guard bytes.count >= header else { throw DatasetError(path, "truncated IDX header") }
-        let dims = (0..<dimensions).map { d in (0..<4).reduce(0) { $0 << 8 | Int(bytes[4 + 4 * d + $1]) } }
-        let count = dims.reduce(1, *)
-        guard dims.allSatisfy({ $0 > 0 }), bytes.count - header == count else {
-            throw DatasetError(path, "the header announces \(dims) = \(count) bytes of data, the file has \(bytes.count - header); it is truncated or corrupt")
+        guard head.count >= header else { throw DatasetError(path, "truncated IDX header") }
+        let dims = (0..<dimensions).map { d in (0..<4).reduce(0) { $0 << 8 | Int(head[4 + 4 * d + $1]) } }
+        guard dims.allSatisfy({ $0 > 0 }), let count = SafeSize.product(dims), count <= (try BinaryFile.plausibleSize(path)) - header else {
+            throw DatasetError(path, "the header announces \(dims) bytes of data, more than the file can hold"
+                               + (path.hasSuffix(".gz") ? " plausibly (over \(BinaryFile.maximumExpansion)× its compressed size; gunzip it first if it is genuine)" : "; it is truncated or corrupt"))
+        }
+        let bytes = try BinaryFile.read(path, upTo: header + count + 1)
+        guard bytes.count - header == count else {
+            throw DatasetError(path, "the header announces \(dims) = \(count) bytes of data, the file has "
+                               + (bytes.count - header > count ? "more" : "\(bytes.count - header)") + "; it is truncated or corrupt")
         }
         return (dims, bytes[header...])
     }
