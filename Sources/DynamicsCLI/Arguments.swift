@@ -94,7 +94,9 @@ func mappingLibraryErrors<R>(_ body: () throws -> R) throws -> R {
     } catch let e as SystemError {
         throw CLIError(e.description)
     } catch let e as TrainingError {
-        throw CLIError("training diverged in epoch \(e.epoch), batch \(e.batch): the loss is \(e.loss). Try a smaller --dt or --lr "
+        throw CLIError("training diverged in epoch \(e.epoch): \(e.what). Try a smaller --dt or --lr "
                        + "(the learning rate was \(e.learningRate)); the last checkpoint is unchanged")
+    } catch let e as TrainingConfiguration.Invalid {
+        throw CLIError(e.description)
     }
 }

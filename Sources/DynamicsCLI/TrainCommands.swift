@@ -93,7 +93,9 @@ struct Train: ParsableCommand {
         if let a = smoothness, !(a >= 0 && a.isFinite) { throw ValidationError("--smoothness must be a finite number ≥ 0, got \(a)") }
         if let f = subsample, !(f > 0 && f <= 1) { throw ValidationError("--subsample must be in (0, 1], got \(f)") }
         if let f = validation, !(f > 0 && f < 1) { throw ValidationError("--validation must be in (0, 1), got \(f)") }
-        if let t = threads, t <= 0 { throw ValidationError("--threads must be positive, got \(t)") }
+        if let t = threads, !(1...ComputeContext.maximumThreads).contains(t) {
+            throw ValidationError("--threads must be from 1 to \(ComputeContext.maximumThreads), got \(t)")
+        }
         if resume != nil {
             try reject(shape.givenFlags + [("--data", data != nil), ("--batch-size", batchSize != nil), ("--lr", lr != nil),
                                            ("--momentum", momentum != nil), ("--weight-decay", weightDecay != nil),
@@ -105,10 +107,13 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
-        if let threads { BLASConfiguration.threads = threads }
-        let context = ComputeContext(convolution: convolution, threads: threads)
         let started = DispatchTime.now().uptimeNanoseconds
         let resumed = try resume.map { try Checkpoint(folder: $0) }
+        // A resumed run computes with the thread count saved in its checkpoint (it fixed the
+        // rounding), unless --threads says otherwise.
+        let threads = self.threads ?? resumed?.header.threads
+        if let threads { BLASConfiguration.threads = threads }
+        let context = ComputeContext(convolution: convolution, threads: threads)
         var configuration: TrainingConfiguration
         if let resumed {
             configuration = resumed.header.configuration

@@ -18,7 +18,7 @@ public enum BLASConfiguration {
         get { Int(openblas_get_num_threads()) }
         set {
             precondition(newValue > 0, "BLASConfiguration.threads must be positive, got \(newValue)")
-            openblas_set_num_threads(Int32(newValue))
+            openblas_set_num_threads(Int32(clamping: newValue))
         }
     }
 }

@@ -15,6 +15,18 @@ public enum SafeSize {
         return p
     }
 
+    /// The sum of `terms`, or nil if one is nil or negative or the sum overflows `Int`.
+    public static func sum(_ terms: [Int?]) -> Int? {
+        var total = 0
+        for term in terms {
+            guard let term, term >= 0 else { return nil }
+            let (s, overflow) = total.addingReportingOverflow(term)
+            if overflow { return nil }
+            total = s
+        }
+        return total
+    }
+
     /// Whether `count` elements of `width` bytes fit in `available` bytes.
     public static func fits(_ count: Int, width: Int, in available: Int) -> Bool {
         count >= 0 && width > 0 && available >= 0 && count <= available / width

@@ -58,7 +58,7 @@ struct TrainingTests {
             try bad.run(checkpointFolder: folder)
             Issue.record("a learning rate of 1e30 did not diverge")
         } catch let e as TrainingError {
-            #expect(e.epoch == 2 && !e.loss.isFinite && e.description.contains("smaller step size h or learning rate"))
+            #expect(e.epoch == 2 && e.description.contains("smaller step size h or learning rate"))
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: Checkpoint.file(in: folder))) == before)
     }

@@ -1,3 +1,6 @@
+import Foundation
+import LinearAlgebra
+
 /// The shape of one of the paper's networks: a 3×3 stem (input → filters[0]), three stages of
 /// units, downsampling at the end of the first unit of stages 2 and 3 (2×2 average pooling
 /// and zero channel padding), and a head (batch norm, ReLU, global average pooling, fully
@@ -13,12 +16,17 @@ public struct Architecture: Codable, Sendable, Equatable {
     public var stepSize: Double?
     public var activation: Activation
 
+    /// Units per stage, at most (the deepest preset has 100).
+    public static let maximumUnits = 100_000
+    /// Channels of a stage, at most (the presets use up to 128).
+    public static let maximumWidth = 16_384
+
     public init(block: Block, units: [Int], filters: [Int], stepSize: Double? = nil, activation: Activation = .relu) throws {
-        guard units.count == 3, units.allSatisfy({ $0 >= 1 }) else {
-            throw ArchitectureError(.units, "three positive numbers are needed (units per stage), got \(units)")
+        guard units.count == 3, units.allSatisfy({ (1...Self.maximumUnits).contains($0) }) else {
+            throw ArchitectureError(.units, "three positive numbers are needed (units per stage, at most \(Self.maximumUnits)), got \(units)")
         }
-        guard filters.count == 4, filters.allSatisfy({ $0 >= 2 }) else {
-            throw ArchitectureError(.filters, "four numbers ≥ 2 are needed (stem, stage 1, 2, 3), got \(filters)")
+        guard filters.count == 4, filters.allSatisfy({ (2...Self.maximumWidth).contains($0) }) else {
+            throw ArchitectureError(.filters, "four numbers from 2 to \(Self.maximumWidth) are needed (stem, stage 1, 2, 3), got \(filters)")
         }
         guard filters[0] == filters[1], filters[1] <= filters[2], filters[2] <= filters[3] else {
             throw ArchitectureError(.filters, "the widths must satisfy stem = stage 1 ≤ stage 2 ≤ stage 3, got \(filters)")
@@ -36,6 +44,43 @@ public struct Architecture: Codable, Sendable, Equatable {
 
     /// Depth as the paper counts it: `Block.convolutionsPerUnit` per unit, plus stem and classifier.
     public var depth: Int { block.convolutionsPerUnit * units.reduce(0, +) + 2 }
+
+    /// Each unit's width, stage, and whether a transition (downsampling to the next stage's
+    /// width) follows it: stage s's first unit runs at the previous stage's width, then
+    /// downsamples.
+    public var unitLayout: [(width: Int, stage: Int, transition: Bool)] {
+        (0..<3).flatMap { s in
+            (0..<units[s]).map { k in (width: s > 0 && k == 0 ? filters[s] : filters[s + 1], stage: s, transition: s > 0 && k == 0) }
+        }
+    }
+
+    /// The parameters of a network of this architecture, counted without building it (nil if
+    /// the count overflows): stem, units, batch norm (γ, β), classifier.
+    public func parameterCount(inputChannels: Int, classes: Int) -> Int? {
+        try? block.run(ParameterCounter(architecture: self, inputChannels: inputChannels, classes: classes))
+    }
+
+    private struct ParameterCounter: NetworkExperiment {
+        typealias Scalar = Double
+        var architecture: Architecture, inputChannels: Int, classes: Int
+
+        func run<F: BlockFamily>(_: F.Type) -> Int? where F.Scalar == Double {
+            let f = architecture.filters
+            return SafeSize.sum([convolutionParameters(inputChannels, f[0], count: 1), SafeSize.product([2, f[3]]),
+                                 SafeSize.product([f[3], classes]), classes]
+                                + architecture.unitLayout.map { F.unitParameterCount(width: $0.width) })
+        }
+    }
+
+    /// Checks that a network of this architecture (its parameters, their momentum and a
+    /// gradient, in Float) fits in this machine's memory, before anything is allocated.
+    public func checkMemory(inputChannels: Int, classes: Int) throws {
+        let memory = Int(clamping: ProcessInfo.processInfo.physicalMemory)
+        guard let count = parameterCount(inputChannels: inputChannels, classes: classes), SafeSize.fits(count, width: 12, in: memory) else {
+            throw ArchitectureError(.filters, "this network's parameters (\(parameterCount(inputChannels: inputChannels, classes: classes).map(String.init) ?? "more than 2⁶³")) "
+                                    + "would not fit in this machine's \(memory >> 30) GB; use fewer or narrower units")
+        }
+    }
 
     /// Checks that images of this size can pass the two 2×2 downsamplings.
     public func checkInput(height: Int, width: Int) throws {

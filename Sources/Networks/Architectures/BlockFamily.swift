@@ -20,6 +20,9 @@ public protocol BlockFamily {
     static var convolutionsPerUnit: Int { get }
     /// The method, configured (e.g. Verlet's staggered scheme).
     static func makeMethod() -> Method
+    /// The parameters of one unit on a feature map of `width` channels (nil if the count
+    /// overflows): what `makeField` allocates, counted without allocating it.
+    static func unitParameterCount(width: Int) -> Int?
 
     /// The block state of a feature map (the start of a stage: halves split, y₋₁ = y₀).
     static func state(from x: Tensor<Scalar>) -> Method.State
@@ -46,6 +49,15 @@ extension BlockFamily {
     /// splits channels), with fresh weights.
     public static func makeField(channels: Int, activation: Activation, scratch: Scratch<Scalar>, using g: inout SeededGenerator) -> Field {
         Field(channels: splitsChannels ? channels / 2 : channels, activation: activation, scratch: scratch, using: &g)
+    }
+}
+
+/// `count` 3×3 convolutions from `inputs` to `outputs` channels with biases: count·(9·in·out +
+/// out) parameters, nil if that overflows.
+func convolutionParameters(_ inputs: Int, _ outputs: Int, count: Int) -> Int? {
+    SafeSize.product([9, inputs, outputs]).flatMap { w in
+        let (perConvolution, overflow) = w.addingReportingOverflow(outputs)
+        return overflow ? nil : SafeSize.product([count, perConvolution])
     }
 }
 
@@ -94,6 +106,8 @@ public enum HamiltonianFamily<Scalar: BLASScalar>: ReversibleBlockFamily {
     public typealias Field = HamiltonianField<Scalar>
     public typealias Method = StormerVerlet<HamiltonianField<Scalar>>
     public static var defaultStepSize: Double { 0.1 }
+    /// K₁, K₂ (c → c, c = width/2) and their biases.
+    public static func unitParameterCount(width: Int) -> Int? { convolutionParameters(width / 2, width / 2, count: 2) }
 }
 
 /// RevNet blocks: additive coupling = staggered Verlet with h = 1 on residual functions F, G.
@@ -101,6 +115,8 @@ public enum RevNetFamily<Scalar: BLASScalar>: ReversibleBlockFamily {
     public typealias Field = RevNetField<Scalar>
     public typealias Method = StormerVerlet<RevNetField<Scalar>>
     public static var defaultStepSize: Double { 1 }
+    /// F and G, two convolutions each (c → c, c = width/2), with biases.
+    public static func unitParameterCount(width: Int) -> Int? { convolutionParameters(width / 2, width / 2, count: 4) }
 }
 
 /// Midpoint blocks: the two-step rule Y_{j+1} = Y_{j−1} + 2h f(Y_j) on the halves, Y₋₁ = Y₀.
@@ -110,6 +126,10 @@ public enum MidpointFamily<Scalar: BLASScalar>: ReversibleBlockFamily {
     public static var defaultStepSize: Double { 0.1 }
     public static var splitsChannels: Bool { true }
     public static func makeMethod() -> Method { ExplicitMidpoint() }
+    /// K (c → c, c = width/2), b₁ and b₂.
+    public static func unitParameterCount(width: Int) -> Int? {
+        convolutionParameters(width / 2, width / 2, count: 1).map { $0 + width / 2 }
+    }
     public static func state(from x: Tensor<Scalar>) -> Method.State {
         let halves = Halves.split(x)
         return TwoStepState(previous: halves, current: halves)
@@ -137,6 +157,8 @@ public enum LeapfrogFamily<Scalar: BLASScalar>: ReversibleBlockFamily {
     public static var defaultStepSize: Double { 0.1 }
     public static var splitsChannels: Bool { false }
     public static func makeMethod() -> Method { Leapfrog() }
+    /// K (width → width) and its bias.
+    public static func unitParameterCount(width: Int) -> Int? { convolutionParameters(width, width, count: 1) }
     public static func state(from x: Tensor<Scalar>) -> Method.State { TwoStepState(previous: x, current: x) }
     public static func tensor(from s: Method.State) -> Tensor<Scalar> { s.current }
     public static func stateCotangent(from dx: Tensor<Scalar>, like s: Method.State) -> Method.State {
@@ -165,6 +187,8 @@ public enum ResNetFamily<Scalar: BLASScalar>: BlockFamily {
     public static func makeMethod() -> Method { ForwardEuler() }
     public static var splitsChannels: Bool { false }
     public static var convolutionsPerUnit: Int { 2 }
+    /// Two convolutions (width → width) with biases.
+    public static func unitParameterCount(width: Int) -> Int? { convolutionParameters(width, width, count: 2) }
     public static func state(from x: Tensor<Scalar>) -> Tensor<Scalar> { x }
     public static func tensor(from s: Tensor<Scalar>) -> Tensor<Scalar> { s }
     public static func stateCotangent(from dx: Tensor<Scalar>, like s: Tensor<Scalar>) -> Tensor<Scalar> { dx }

@@ -46,20 +46,12 @@ public struct Network<Family: BlockFamily> {
         var g = SeededGenerator(seed: seed)
         let scratch = Scratch<Scalar>(context: context)
         self.scratch = scratch
-        let f = architecture.filters, u = architecture.units
+        let f = architecture.filters
         stem = ConvLayer(inputChannels: inputChannels, outputChannels: f[0], using: &g)
-        // Stage s's first unit runs at the previous stage's width, then downsamples.
-        var widths: [Int] = [], stages: [Int] = [], transitions = Set<Int>()
-        for s in 0..<3 {
-            for k in 0..<u[s] {
-                widths.append(s > 0 && k == 0 ? f[s] : f[s + 1])
-                stages.append(s)
-                if s > 0 && k == 0 { transitions.insert(widths.count - 1) }
-            }
-        }
-        self.widths = widths
-        self.stages = stages
-        self.transitions = transitions
+        let layout = architecture.unitLayout
+        widths = layout.map(\.width)
+        stages = layout.map(\.stage)
+        transitions = Set(layout.indices.filter { layout[$0].transition })
         units = widths.map { Family.makeField(channels: $0, activation: architecture.activation, scratch: scratch, using: &g) }
         norm = BatchNorm(channels: f[3])
         classifier = Dense(inputs: f[3], outputs: classes, using: &g)

@@ -28,12 +28,16 @@ public struct ComputeContext: Sendable, Equatable {
     /// broad optimum); 32 was chosen.
     public var chunkImages: Int
 
+    /// Worker threads, at most.
+    public static let maximumThreads = 1024
+
     /// - Parameters:
     ///   - convolution: the algorithm of the AVX-512 3×3 convolutions.
     ///   - threads: worker threads; default BLAS's thread count at the time of the call.
     ///   - chunkImages: images per chunk of the parallel pass, at most.
     public init(convolution: ConvolutionAlgorithm = .winograd, threads: Int? = nil, chunkImages: Int = 32) {
-        precondition(chunkImages > 0 && (threads ?? 1) > 0, "ComputeContext: threads and chunkImages must be positive")
+        precondition(chunkImages > 0 && (1...Self.maximumThreads).contains(threads ?? 1),
+                     "ComputeContext: threads (1…\(Self.maximumThreads)) and chunkImages must be positive")
         self.convolution = convolution
         self.threads = threads ?? max(1, BLASConfiguration.threads)
         self.chunkImages = chunkImages

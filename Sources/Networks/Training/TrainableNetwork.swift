@@ -160,4 +160,13 @@ public struct NetworkSnapshot: Codable, Sendable, Equatable {
     public var runningMean: [Float]
     public var runningVariance: [Float]
     public var velocity: [[Float]]
+
+    /// The first part holding a non-finite value ("the weights", …), nil if all are finite.
+    public var nonFinitePart: String? {
+        if !parameters.allSatisfy({ $0.allSatisfy(\.isFinite) }) { return "a weight" }
+        if !runningMean.allSatisfy(\.isFinite) { return "the batch-norm running mean" }
+        if !runningVariance.allSatisfy(\.isFinite) { return "the batch-norm running variance" }
+        if !velocity.allSatisfy({ $0.allSatisfy(\.isFinite) }) { return "the momentum" }
+        return nil
+    }
 }

@@ -29,6 +29,31 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         backprop = .default(for: architecture.block)
     }
 
+    /// Epochs of a run, at most.
+    public static let maximumEpochs = 1_000_000
+    /// Images per batch, at most.
+    public static let maximumBatchSize = 1 << 20
+
+    /// A configuration value out of its range, in the library's terms.
+    public struct Invalid: Error, Equatable, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Checks every value as user input: epochs and batch size in range, rates finite and in
+    /// range, fractions in (0, 1], reversible backpropagation only for reversible blocks.
+    public func validate() throws {
+        func check(_ ok: Bool, _ problem: @autoclosure () -> String) throws { if !ok { throw Invalid(description: problem()) } }
+        try check((1...Self.maximumEpochs).contains(epochs), "epochs must be from 1 to \(Self.maximumEpochs), got \(epochs)")
+        try check((1...Self.maximumBatchSize).contains(batchSize), "the batch size must be from 1 to \(Self.maximumBatchSize), got \(batchSize)")
+        try check(learningRate.isFinite && learningRate > 0, "the learning rate must be positive, got \(learningRate)")
+        try check(momentum >= 0 && momentum < 1, "the momentum must be in [0, 1), got \(momentum)")
+        try check(weightDecay.isFinite && weightDecay >= 0, "the weight decay must be finite and ≥ 0, got \(weightDecay)")
+        try check(smoothness.isFinite && smoothness >= 0, "the smoothness decay must be finite and ≥ 0, got \(smoothness)")
+        try check(subsample.map { $0 > 0 && $0 <= 1 } ?? true, "the subsample fraction must be in (0, 1], got \(subsample ?? 0)")
+        try check(validation.map { $0 > 0 && $0 < 1 } ?? true, "the validation fraction must be in (0, 1), got \(validation ?? 0)")
+        try check(backprop == .stored || architecture.block.isReversible, ArchitectureError.notReversible(architecture.block).problem)
+    }
+
     /// The learning rate at a step: η, then η/10 from 50% and η/100 from 75% of the steps.
     public func learningRate(step: Int, totalSteps: Int) -> Float {
         if step * 4 >= totalSteps * 3 { return learningRate / 100 }
@@ -53,11 +78,12 @@ public struct EpochRecord: Codable, Sendable, Equatable {
 /// A training run that diverged, with what to try (in the library's terms; a front end names
 /// its own flags for the step size and the learning rate).
 public struct TrainingError: Error, Equatable, CustomStringConvertible {
-    /// The epoch and batch (1-based) whose loss was not finite, the loss, and the learning rate then.
-    public var epoch: Int, batch: Int, loss: Double, learningRate: Float
+    /// The epoch (1-based) that diverged, what went non-finite ("the loss is nan in batch 3",
+    /// "the batch-norm running variance"), and the learning rate then.
+    public var epoch: Int, what: String, learningRate: Float
 
     public var description: String {
-        "training diverged in epoch \(epoch), batch \(batch): the loss is \(loss). Try a smaller step size h or learning rate "
+        "training diverged in epoch \(epoch): \(what). Try a smaller step size h or learning rate "
             + "(now \(learningRate)); the last checkpoint is unchanged"
     }
 }
@@ -75,6 +101,8 @@ public final class Trainer {
     public private(set) var history: [EpochRecord] = []
     /// Epochs completed (restored from a checkpoint on resume).
     public private(set) var epoch = 0
+    /// What the network computes with; its thread count is saved in checkpoints.
+    public let context: ComputeContext
 
     /// Progress within an epoch, for a progress bar.
     public struct Progress: Sendable {
@@ -98,7 +126,10 @@ public final class Trainer {
         if configuration.backprop == .reversible && !configuration.architecture.block.isReversible {
             throw ArchitectureError.notReversible(configuration.architecture.block)
         }
+        try configuration.validate()
+        try configuration.architecture.checkMemory(inputChannels: fullTrain.channels, classes: fullTrain.classes)
         self.configuration = configuration
+        self.context = context
         var trainSet = fullTrain
         if let f = configuration.subsample { trainSet = trainSet.stratifiedSample(fraction: f, seed: configuration.seed) }
         var evaluation = test
@@ -143,6 +174,7 @@ public final class Trainer {
     ///   - progress: called after every batch, for a progress display.
     public func run(checkpointFolder: String? = nil, log: String? = nil, stoppingAfter: Int? = nil,
                     progress: ((Progress) -> Void)? = nil) throws {
+        if let log { try TrainingLog.sync(log, with: history) }
         let total = configuration.epochs * batchesPerEpoch
         while epoch < min(configuration.epochs, stoppingAfter ?? configuration.epochs) {
             // One generator per epoch, derived from the seed: resuming replays the same batches.
@@ -160,7 +192,7 @@ public final class Trainer {
                                                          smoothness: configuration.smoothness, backprop: configuration.backprop)
                 let result = try network.step(images: images, labels: indices.map { train.labels[$0] }, step)
                 guard result.loss.isFinite else {
-                    throw TrainingError(epoch: epoch + 1, batch: b + 1, loss: result.loss, learningRate: rate)
+                    throw TrainingError(epoch: epoch + 1, what: "the loss is \(result.loss) in batch \(b + 1)", learningRate: rate)
                 }
                 lossSum += result.loss * Double(indices.count)
                 correct += result.correct
@@ -171,17 +203,25 @@ public final class Trainer {
                                    imagesPerSecond: Double(seen) / seconds, seconds: seconds))
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            epoch += 1
-            let record = EpochRecord(epoch: epoch, trainLoss: lossSum / Double(seen), trainAccuracy: Double(correct) / Double(seen),
+            // The divergence guard covers the whole state, not only the loss: nothing
+            // non-finite reaches a checkpoint.
+            let snapshot = network.snapshot()
+            if let what = snapshot.nonFinitePart {
+                throw TrainingError(epoch: epoch + 1, what: "\(what) is not finite", learningRate: rate)
+            }
+            let record = EpochRecord(epoch: epoch + 1, trainLoss: lossSum / Double(seen), trainAccuracy: Double(correct) / Double(seen),
                                      evaluationAccuracy: accuracy(on: evaluation), evaluatedOn: evaluatedOn, learningRate: rate,
                                      seconds: seconds, imagesPerSecond: Double(seen) / seconds)
+            epoch += 1
             history.append(record)
-            if let log { try Self.append(record, to: log) }
+            // Checkpoint first, then the log: a kill between the two leaves the log one epoch
+            // short, and `syncLog` appends it from the checkpoint's history on resume.
             if let checkpointFolder {
                 try Checkpoint(configuration: configuration, epoch: epoch, inputChannels: train.channels, height: train.height,
                                width: train.width, classes: train.classes, mean: mean, std: std, history: history,
-                               snapshot: network.snapshot()).write(to: checkpointFolder)
+                               threads: context.threads, snapshot: snapshot).write(to: checkpointFolder)
             }
+            if let log { try TrainingLog.append([record], to: log) }
         }
     }
 
@@ -198,19 +238,5 @@ public final class Trainer {
             correct += zip(predicted, indices).filter { $0 == data.labels[$1] }.count
         }
         return Double(correct) / Double(data.count)
-    }
-
-    static func append(_ record: EpochRecord, to path: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        var line = try encoder.encode(record)
-        line.append(0x0A)
-        if !FileManager.default.fileExists(atPath: path) {
-            guard FileManager.default.createFile(atPath: path, contents: nil) else { throw DatasetError(path, "cannot create the log file") }
-        }
-        guard let handle = FileHandle(forWritingAtPath: path) else { throw DatasetError(path, "cannot write the log file") }
-        defer { try? handle.close() }
-        handle.seekToEndOfFile()
-        handle.write(line)
     }
 }
