@@ -24,6 +24,9 @@ enum Arguments {
             throw ValidationError("expected S or HxW with positive integers, e.g. 32 or 8x8")
         }
         let h = parts[0]!, w = parts.count == 2 ? parts[1]! : h
+        guard h <= ImageSize.maximumSide, w <= ImageSize.maximumSide else {
+            throw ValidationError("each side must be at most \(ImageSize.maximumSide)")
+        }
         return ImageSize(height: h, width: w)
     }
 
@@ -36,6 +39,8 @@ enum Arguments {
 
 /// A feature map's or an image's spatial size.
 struct ImageSize: Codable, CustomStringConvertible {
+    /// Pixels per side, at most (STL-10's images have 96).
+    static let maximumSide = 1 << 15
     var height: Int
     var width: Int
     var description: String { "\(height)x\(width)" }
@@ -62,6 +67,10 @@ struct StepSizeOption: ParsableArguments {
 
     var isGiven: Bool { dt != nil || deprecatedH != nil }
 }
+
+/// Steps (or blocks) a command runs, at most: 2⁴⁰, far beyond any sensible run, and small
+/// enough that step times t = n·h and counts never overflow.
+let maximumSteps = 1 << 40
 
 /// Flags that belong to one mode of a command, rejected in the other (no flag is silently ignored).
 func reject(_ flags: [(name: String, given: Bool)], _ reason: String) throws {

@@ -39,7 +39,10 @@ struct ConvergenceCommand: ParsableCommand {
     func validate() throws {
         try validatePositive(tEnd, flag: "--t-end")
         guard halvings >= 2 && halvings <= 20 else { throw ValidationError("--halvings must be between 2 and 20, got \(halvings)") }
-        if let n = initialSteps, n <= 0 { throw ValidationError("--initial-steps must be positive, got \(n)") }
+        // The finest grid has N₀·2^halvings steps and its RK4 reference 64 times as many.
+        if let n = initialSteps, !(1...(maximumSteps >> (halvings + 6))).contains(n) {
+            throw ValidationError("--initial-steps must be from 1 to \(maximumSteps >> (halvings + 6)) with \(halvings) halvings, got \(n)")
+        }
     }
 
     func run() throws {

@@ -75,7 +75,7 @@ extension Eig {
     /// The spectra of a block's field (continuous time) and of one block step (discrete time:
     /// `StepJacobian`, the experiment `stability --method` runs on systems).
     func analyseBlock(_ block: Block) throws {
-        let setup = try blockOptions.setup(Double.self, block: block, stepSize: stepSize.value)
+        let setup = try blockOptions.setup(Double.self, block: block, stepSize: stepSize.value, units: 1, denseMatrices: true)
         let (field, h) = try block.run(BlockFieldJacobian(setup))
         let step = try block.run(BlockExperiment(setup, units: 1) { x0, h in StepJacobian(at: x0, stepSize: h) })
         let size = "\(setup.height)x\(setup.width)"

@@ -43,7 +43,7 @@ struct Integrate: ParsableCommand {
     }
 
     func validate() throws {
-        guard steps > 0 else { throw ValidationError("--steps must be positive, got \(steps)") }
+        guard (1...maximumSteps).contains(steps) else { throw ValidationError("--steps must be from 1 to \(maximumSteps), got \(steps)") }
         guard every > 0 else { throw ValidationError("--every must be positive, got \(every)") }
     }
 
@@ -61,6 +61,10 @@ struct Integrate: ParsableCommand {
     func integrate<T: BLASScalar>(_: T.Type) throws -> Report {
         let (system, x0) = try options.resolve(T.self)
         let record = out == nil ? 0 : every
+        // The recorded trajectory is held in memory before it is written.
+        if out != nil, !SafeSize.fitsInMemory(SafeSize.product([steps / every + 1, x0.count]), width: 2 * MemoryLayout<T>.size) {
+            throw CLIError("--out: \(steps / every + 1) rows of \(x0.count) values would not fit in memory; record fewer rows with --every")
+        }
         let method = try options.requireMethod(for: system)
         let energy: (([T]) -> T)? = system.energy(x0) == nil ? nil : { system.energy($0)! }
         let r = try mappingLibraryErrors {

@@ -62,10 +62,10 @@ struct LyapunovCommand: ParsableCommand {
     }
 
     func validate() throws {
-        if let steps, steps <= 0 { throw ValidationError("--steps must be positive, got \(steps)") }
-        if let transient, transient < 0 { throw ValidationError("--transient must be ≥ 0, got \(transient)") }
+        if let steps, !(1...maximumSteps).contains(steps) { throw ValidationError("--steps must be from 1 to \(maximumSteps), got \(steps)") }
+        if let transient, !(0...maximumSteps).contains(transient) { throw ValidationError("--transient must be from 0 to \(maximumSteps), got \(transient)") }
         guard renormalizeEvery > 0 else { throw ValidationError("--renormalize-every must be positive, got \(renormalizeEvery)") }
-        if let depth, depth <= 0 { throw ValidationError("--depth must be positive, got \(depth)") }
+        if let depth, !(1...maximumSteps).contains(depth) { throw ValidationError("--depth must be from 1 to \(maximumSteps), got \(depth)") }
         guard (options.system == nil) != (arch == nil) else { throw ValidationError("give either --system or --arch") }
         if arch != nil {
             try reject(options.systemOnlyFlags + [("--steps", steps != nil), ("--transient", transient != nil)],
@@ -113,9 +113,9 @@ struct LyapunovCommand: ParsableCommand {
     /// The same experiments on random blocks (`BlockExperiment`): --depth steps, no transient.
     func measureBlocks<T: BLASScalar>(_ arch: Block, _: T.Type) throws -> Report {
         let depth = self.depth ?? 100
-        let setup = try blockOptions.setup(T.self, block: arch, stepSize: stepSize.value)
-        let h = setup.stepSize ?? arch.defaultStepSize
         let units = sharedWeights ? 1 : depth
+        let setup = try blockOptions.setup(T.self, block: arch, stepSize: stepSize.value, units: units, denseMatrices: !largestOnly)
+        let h = setup.stepSize ?? arch.defaultStepSize
         let result: LyapunovResult<T>
         do {
             result = try mappingLibraryErrors {

@@ -34,8 +34,8 @@ struct Gradcheck: ParsableCommand {
     }
 
     func validate() throws {
-        guard depth >= 3 else { throw ValidationError("--depth must be at least 3 (one unit per stage), got \(depth)") }
-        guard samples > 0 else { throw ValidationError("--samples must be positive, got \(samples)") }
+        guard (3...3000).contains(depth) else { throw ValidationError("--depth must be at least 3 (one unit per stage) and at most 3000, got \(depth)") }
+        guard (1...1_000_000).contains(samples) else { throw ValidationError("--samples must be from 1 to 1000000, got \(samples)") }
     }
 
     func architecture() throws -> Architecture {
@@ -120,8 +120,10 @@ struct Bench: ParsableCommand {
     }
 
     func validate() throws {
-        guard batch > 0 else { throw ValidationError("--batch must be positive, got \(batch)") }
-        guard steps > 0 else { throw ValidationError("--steps must be positive, got \(steps)") }
+        guard (1...TrainingConfiguration.maximumBatchSize).contains(batch) else {
+            throw ValidationError("--batch must be from 1 to \(TrainingConfiguration.maximumBatchSize), got \(batch)")
+        }
+        guard (1...1_000_000).contains(steps) else { throw ValidationError("--steps must be from 1 to 1000000, got \(steps)") }
     }
 
     func run() throws {
@@ -129,6 +131,11 @@ struct Bench: ParsableCommand {
         let backprop = self.backprop ?? .default(for: architecture.block)
         try mappingLibraryErrors {
             try architecture.checkInput(height: size.height, width: size.width)
+            try architecture.checkMemory(inputChannels: 3, classes: 10)
+            // The batch's images and the widest stage's activations, a few of them live at once.
+            guard SafeSize.fitsInMemory(SafeSize.product([batch, size.height, size.width, max(3, architecture.filters[1]), 4]), width: 4) else {
+                throw ArchitectureError(.imageSize, "a batch of \(batch) images of \(size) would not fit in memory; use a smaller --batch or --size")
+            }
             if backprop == .reversible && !architecture.block.isReversible { throw ArchitectureError.notReversible(architecture.block) }
         }
         let network = TrainableNetwork.make(architecture, inputChannels: 3, classes: 10, seed: 1,

@@ -40,8 +40,8 @@ struct Reverse: ParsableCommand {
     }
 
     func validate() throws {
-        if let steps, steps <= 0 { throw ValidationError("--steps must be positive, got \(steps)") }
-        if let depth, depth <= 0 { throw ValidationError("--depth must be positive, got \(depth)") }
+        if let steps, !(1...maximumSteps).contains(steps) { throw ValidationError("--steps must be from 1 to \(maximumSteps), got \(steps)") }
+        if let depth, !(1...maximumSteps).contains(depth) { throw ValidationError("--depth must be from 1 to \(maximumSteps), got \(depth)") }
         guard (options.system == nil) != (arch == nil) else { throw ValidationError("give either --system or --arch") }
         if arch != nil {
             try reject(options.systemOnlyFlags + [("--steps", steps != nil)], "does not apply to --arch (blocks run --depth steps)")
@@ -85,7 +85,7 @@ struct Reverse: ParsableCommand {
     /// The same `Reversibility` experiment on N random blocks (`BlockExperiment`).
     func reverseBlocks<T: BLASScalar>(_ arch: Block, _: T.Type) throws -> Report {
         let depth = self.depth ?? 100
-        let setup = try blockOptions.setup(T.self, block: arch, stepSize: stepSize.value)
+        let setup = try blockOptions.setup(T.self, block: arch, stepSize: stepSize.value, units: depth, denseMatrices: false)
         let r = try mappingLibraryErrors {
             try arch.run(BlockExperiment(setup, units: depth) { x0, h in Reversibility(initialPoint: x0, stepSize: h, steps: depth) })
         }

@@ -106,13 +106,15 @@ struct BlockOptions: ParsableArguments {
         [("--channels", channels != nil), ("--size", size != nil), ("--seed", seed != nil), ("--activation", activation != nil)]
     }
 
-    /// The set-up of `block` with step size `stepSize` (nil: the block's default).
-    func setup<T: BLASScalar>(_: T.Type, block: Block, stepSize: Double?) throws -> BlockSetup<T> {
+    /// The set-up of `block` with step size `stepSize` (nil: the block's default), checked for
+    /// `units` blocks and, with `denseMatrices`, for n×n matrices on the state.
+    func setup<T: BLASScalar>(_: T.Type, block: Block, stepSize: Double?, units: Int, denseMatrices: Bool) throws -> BlockSetup<T> {
         try mappingLibraryErrors {
             let size = self.size ?? ImageSize(height: 8, width: 8)
             let setup = try BlockSetup<T>(channels: channels ?? 4, height: size.height, width: size.width, stepSize: stepSize,
                                           activation: activation ?? .tanh, seed: seed ?? 1)
             try setup.check(block)
+            try setup.checkMemory(block, units: units, denseMatrices: denseMatrices)
             return setup
         }
     }

@@ -85,8 +85,12 @@ struct Train: ParsableCommand {
     }
 
     func validate() throws {
-        if let epochs, epochs <= 0 { throw ValidationError("--epochs must be positive, got \(epochs)") }
-        if let batchSize, batchSize <= 0 { throw ValidationError("--batch-size must be positive, got \(batchSize)") }
+        if let epochs, !(1...TrainingConfiguration.maximumEpochs).contains(epochs) {
+            throw ValidationError("--epochs must be from 1 to \(TrainingConfiguration.maximumEpochs), got \(epochs)")
+        }
+        if let batchSize, !(1...TrainingConfiguration.maximumBatchSize).contains(batchSize) {
+            throw ValidationError("--batch-size must be from 1 to \(TrainingConfiguration.maximumBatchSize), got \(batchSize)")
+        }
         if let lr, !(lr.isFinite && lr > 0) { throw ValidationError("--lr must be a positive number, got \(lr)") }
         if let momentum, !(momentum >= 0 && momentum < 1) { throw ValidationError("--momentum must be in [0, 1), got \(momentum)") }
         if let w = weightDecay, !(w >= 0 && w.isFinite) { throw ValidationError("--weight-decay must be a finite number ≥ 0, got \(w)") }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Sizes computed from what a user hands in (a file's header, a flag), checked before anything
 /// is allocated: products that overflow are refused rather than trapping, and a size is
 /// compared with what backs it (the bytes a file really has) by division, never by a product
@@ -25,6 +27,13 @@ public enum SafeSize {
             total = s
         }
         return total
+    }
+
+    /// Whether `count` elements of `width` bytes fit in half this machine's memory: the bound
+    /// for buffers whose size a user chooses (a trajectory, a dense Jacobian, a stack of blocks).
+    public static func fitsInMemory(_ count: Int?, width: Int) -> Bool {
+        guard let count else { return false }
+        return fits(count, width: width, in: Int(clamping: ProcessInfo.processInfo.physicalMemory / 2))
     }
 
     /// Whether `count` elements of `width` bytes fit in `available` bytes.

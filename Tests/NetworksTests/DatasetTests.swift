@@ -131,3 +131,26 @@ struct DatasetTests {
         #expect(seen.contains([0, 0, 0, 0, 0, 0]))   // shifted out entirely (pad 4 > size)
     }
 }
+
+@Suite("Hostile data files")
+struct HostileDataTests {
+    @Test("IDX dimensions whose product overflows are refused")
+    func overflowingDimensions() throws {
+        let folder = DatasetFiles.folder("idx-overflow")
+        try DatasetFiles.write(DatasetFiles.idx([1 << 31 - 1, 1 << 31 - 1, 1 << 31 - 1], [1, 2, 3]), "\(folder)/images")
+        try DatasetFiles.write(DatasetFiles.idx([3], [0, 1, 2]), "\(folder)/labels")
+        #expect(throws: DatasetError.self) { try IDX.read(images: "\(folder)/images", labels: "\(folder)/labels") }
+    }
+
+    @Test("a gzip bomb is refused before it is inflated: its header announces more than 16× its size")
+    func decompressionBomb() throws {
+        let folder = DatasetFiles.folder("idx-bomb")
+        // 64 MB of zero pixels announced and present: gzip makes it about 64 KB.
+        let count = 1 << 16
+        DatasetFiles.gzip(DatasetFiles.idx([count, 32, 32], [UInt8](repeating: 0, count: count * 1024)), "\(folder)/images.gz")
+        try DatasetFiles.write(DatasetFiles.idx([count], [UInt8](repeating: 0, count: count)), "\(folder)/labels")
+        let start = ContinuousClock.now
+        #expect(throws: DatasetError.self) { try IDX.read(images: "\(folder)/images.gz", labels: "\(folder)/labels") }
+        #expect(ContinuousClock.now - start < .seconds(5))
+    }
+}

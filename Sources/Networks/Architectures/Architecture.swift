@@ -73,12 +73,12 @@ public struct Architecture: Codable, Sendable, Equatable {
     }
 
     /// Checks that a network of this architecture (its parameters, their momentum and a
-    /// gradient, in Float) fits in this machine's memory, before anything is allocated.
+    /// gradient, in Float) fits in half of this machine's memory, before anything is allocated.
     public func checkMemory(inputChannels: Int, classes: Int) throws {
-        let memory = Int(clamping: ProcessInfo.processInfo.physicalMemory)
-        guard let count = parameterCount(inputChannels: inputChannels, classes: classes), SafeSize.fits(count, width: 12, in: memory) else {
-            throw ArchitectureError(.filters, "this network's parameters (\(parameterCount(inputChannels: inputChannels, classes: classes).map(String.init) ?? "more than 2⁶³")) "
-                                    + "would not fit in this machine's \(memory >> 30) GB; use fewer or narrower units")
+        let count = parameterCount(inputChannels: inputChannels, classes: classes)
+        guard SafeSize.fitsInMemory(count, width: 12) else {
+            throw ArchitectureError(.filters, "this network's \(count.map(String.init) ?? "more than 2⁶³") parameters, with their momentum and gradient, "
+                                    + "would not fit in half of this machine's \(ProcessInfo.processInfo.physicalMemory >> 30) GB; use fewer or narrower units")
         }
     }
 

@@ -44,6 +44,15 @@ public enum Block: String, Codable, CaseIterable, Sendable {
     public var methodName: String { traits.methodName }
 
     // `Reader` throws nothing: the `try!` cannot fire.
+    /// The parameters of one unit on a feature map of `width` channels (nil on overflow).
+    public func unitParameterCount(width: Int) -> Int? { try? run(UnitCounter(width: width)) }
+
+    private struct UnitCounter: NetworkExperiment {
+        typealias Scalar = Double
+        var width: Int
+        func run<F: BlockFamily>(_: F.Type) -> Int? where F.Scalar == Double { F.unitParameterCount(width: width) }
+    }
+
     var traits: BlockTraits { try! run(BlockTraits.Reader()) }
 }
 

@@ -14,7 +14,9 @@ public struct BlockSetup<Scalar: BLASScalar>: Sendable {
 
     /// - Throws: `ArchitectureError` for a non-positive size or step size.
     public init(channels: Int, height: Int, width: Int, stepSize: Double?, activation: Activation, seed: UInt64) throws {
-        guard channels > 0 else { throw ArchitectureError(.channels, "the number of channels must be positive, got \(channels)") }
+        guard (1...Architecture.maximumWidth).contains(channels) else {
+            throw ArchitectureError(.channels, "the number of channels must be from 1 to \(Architecture.maximumWidth), got \(channels)")
+        }
         guard height > 0, width > 0 else {
             throw ArchitectureError(.imageSize, "the feature map's height and width must be positive, got \(height)×\(width)")
         }
@@ -25,6 +27,28 @@ public struct BlockSetup<Scalar: BLASScalar>: Sendable {
 
     /// The dimension of the feature map (C·H·W).
     public var dimension: Int { channels * height * width }
+
+    /// Checks, before anything is allocated, that `units` blocks of `block` on this feature map
+    /// fit in memory, and with `denseMatrices` that n×n matrices on the block's state do
+    /// (dense Jacobians, a full Lyapunov spectrum's tangent vectors; n is twice the feature
+    /// map's size for the two-step blocks).
+    public func checkMemory(_ block: Block, units: Int, denseMatrices: Bool) throws {
+        let map = SafeSize.product([channels, height, width])
+        guard SafeSize.fitsInMemory(map.flatMap { SafeSize.product([$0, 4]) }, width: 8) else {
+            throw ArchitectureError(.imageSize, "a \(channels)×\(height)×\(width) feature map would not fit in memory")
+        }
+        let weights = SafeSize.product([units, block.unitParameterCount(width: channels) ?? -1])
+        guard units > 0, SafeSize.fitsInMemory(weights, width: 8) else {
+            throw ArchitectureError(.depth, "\(units) blocks of \(channels) channels would not fit in memory; use fewer or narrower blocks")
+        }
+        if denseMatrices {
+            let n = SafeSize.product([2, channels, height, width])
+            guard SafeSize.fitsInMemory(n.flatMap { SafeSize.product([$0, $0]) }, width: 8) else {
+                throw ArchitectureError(.imageSize, "dense \(n.map(String.init) ?? "huge")² matrices for a \(channels)×\(height)×\(width) feature map "
+                                        + "would not fit in memory; use fewer channels or a smaller --size")
+            }
+        }
+    }
 
     /// Checks that `block` can take this set-up.
     public func check(_ block: Block) throws {
