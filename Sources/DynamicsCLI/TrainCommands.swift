@@ -67,6 +67,9 @@ struct Train: ParsableCommand {
     @Option(help: "Append one JSON line per epoch to this file.")
     var log: String?
 
+    @Flag(help: "Replace the checkpoint a --checkpoint folder already holds (without it, such a folder is refused).")
+    var overwrite = false
+
     @OptionGroup var output: OutputOptions
 
     enum Toggle: String, ExpressibleByArgument { case on, off }
@@ -136,16 +139,35 @@ struct Train: ParsableCommand {
             if let seed { configuration.seed = seed }
             if let backprop { configuration.backprop = backprop }
         }
+        if let folder = checkpoint, resume == nil, !overwrite, FileManager.default.fileExists(atPath: Checkpoint.file(in: folder)) {
+            throw CLIError("--checkpoint \(folder) holds another run's checkpoint; continue it with --resume \(folder), or replace it with --overwrite")
+        }
         let (train, test) = try configuration.data.load()
         let trainer = try mappingLibraryErrors { try Trainer(configuration, train: train, test: test, resumeFrom: resumed, context: context) }
-        let bar = ProgressBar(enabled: isatty(STDERR_FILENO) == 1)
+        let bar = ProgressBar(mode: isatty(STDERR_FILENO) == 1 ? .bar : .lines)
         if !output.json {
             print("\(configuration.data): \(train.count) training, \(test.count) test images, \(train.channels)×\(train.height)×\(train.width), \(train.classes) classes")
             print("\(configuration.architecture.block.rawValue) network, depth \(configuration.architecture.depth), \(trainer.network.parameterCount) parameters, \(configuration.backprop.rawValue) backprop"
                   + (resumed.map { ", resuming after epoch \($0.header.epoch)" } ?? ""))
+            trainer.history.forEach { Self.printEpoch($0) }
         }
-        try mappingLibraryErrors { try trainer.run(checkpointFolder: checkpoint ?? resume, log: log) { p in bar.update(p) } }
-        bar.finish()
+        let interrupt = Interrupt()
+        do {
+            try mappingLibraryErrors {
+                try trainer.run(checkpointFolder: checkpoint ?? resume, log: log, progress: { bar.update($0) },
+                                epochEnded: { record in
+                                    bar.finish()
+                                    if !output.json { Self.printEpoch(record) }
+                                }, shouldStop: { interrupt.isSet })
+            }
+        } catch let stop as TrainingInterrupted {
+            bar.finish()
+            let folder = checkpoint ?? resume
+            let next = folder.map { "the checkpoint after epoch \(stop.completedEpochs) is in \($0); continue with: dynamics train --resume \($0)" }
+                ?? "no checkpoint was written (give --checkpoint DIR to be able to resume)"
+            FileHandle.standardError.write(Data("Error: interrupted during epoch \(stop.completedEpochs + 1); \(next)\n".utf8))
+            throw ExitCode(130)
+        }
         let last = trainer.history.last
         let report = Report(testAccuracy: trainer.accuracy(on: trainer.test), trainLoss: last?.trainLoss ?? .nan,
                             trainAccuracy: last?.trainAccuracy ?? .nan, epochs: trainer.epoch,
@@ -154,12 +176,17 @@ struct Train: ParsableCommand {
                             architecture: configuration.architecture, data: configuration.data.description,
                             seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
         if output.json { return try Output.printJSON(report) }
-        for r in trainer.history {
-            print(String(format: "epoch %3d  loss %.4f  train %.2f%%  %@ %.2f%%  lr %.4g  %.0f images/s",
-                         r.epoch, r.trainLoss, 100 * r.trainAccuracy, r.evaluatedOn, 100 * r.evaluationAccuracy, r.learningRate, r.imagesPerSecond))
-        }
         print(String(format: "test accuracy %.2f%% after %d epochs (%.1f s, peak RSS %.0f MB)",
                      100 * report.testAccuracy, report.epochs, report.seconds, report.peakResidentMB))
+    }
+}
+
+extension Train {
+    /// One epoch's line on stdout, flushed so that a pipe sees it as the epoch ends.
+    static func printEpoch(_ r: EpochRecord) {
+        print(String(format: "epoch %3d  loss %.4f  train %.2f%%  %@ %.2f%%  lr %.4g  %.0f images/s",
+                     r.epoch, r.trainLoss, 100 * r.trainAccuracy, r.evaluatedOn, 100 * r.evaluationAccuracy, r.learningRate, r.imagesPerSecond))
+        fflush(nil)
     }
 }
 
@@ -199,24 +226,39 @@ struct Evaluate: ParsableCommand {
     }
 }
 
-/// A one-line progress bar on stderr (only when it is a terminal).
+/// Progress on stderr: a one-line bar on a terminal; otherwise a plain line at every tenth of
+/// an epoch, so that a log file or a pipe also shows a long run moving.
 final class ProgressBar {
-    let enabled: Bool
-    init(enabled: Bool) { self.enabled = enabled }
+    enum Mode { case bar, lines }
+    let mode: Mode
+    private var lastTenth = -1
+    init(mode: Mode) { self.mode = mode }
 
     func update(_ p: Trainer.Progress) {
-        guard enabled else { return }
         let width = 24, filled = width * p.batch / p.batches
         // ETA of the run: the epoch's pace so far, over the batches left in all epochs.
         let left = Double((p.epochs - p.epoch) * p.batches + p.batches - p.batch)
         let eta = Int(p.seconds / Double(p.batch) * left)
-        let line = String(format: "\repoch %d/%d [%@%@] %3d%%  loss %.4f  acc %.1f%%  %.0f img/s  ETA %d:%02d ",
-                          p.epoch, p.epochs, String(repeating: "=", count: filled), String(repeating: " ", count: width - filled),
-                          100 * p.batch / p.batches, p.loss, 100 * p.accuracy, p.imagesPerSecond, eta / 60, eta % 60)
-        FileHandle.standardError.write(Data(line.utf8))
+        switch mode {
+        case .bar:
+            let line = String(format: "\repoch %d/%d [%@%@] %3d%%  loss %.4f  acc %.1f%%  %.0f img/s  ETA %d:%02d ",
+                              p.epoch, p.epochs, String(repeating: "=", count: filled), String(repeating: " ", count: width - filled),
+                              100 * p.batch / p.batches, p.loss, 100 * p.accuracy, p.imagesPerSecond, eta / 60, eta % 60)
+            FileHandle.standardError.write(Data(line.utf8))
+            lastTenth = 10 * p.batch / p.batches
+        case .lines:
+            let tenth = 10 * p.batch / p.batches
+            guard tenth > lastTenth, tenth < 10 else { return }
+            lastTenth = tenth
+            FileHandle.standardError.write(Data(String(format: "epoch %d/%d %3d%%  loss %.4f  acc %.1f%%  %.0f img/s  ETA %d:%02d\n",
+                                                       p.epoch, p.epochs, 10 * tenth, p.loss, 100 * p.accuracy, p.imagesPerSecond,
+                                                       eta / 60, eta % 60).utf8))
+        }
     }
 
+    /// Ends the epoch's progress (the bar's line; the next epoch's tenths count afresh).
     func finish() {
-        if enabled { FileHandle.standardError.write(Data("\n".utf8)) }
+        if mode == .bar && lastTenth >= 0 { FileHandle.standardError.write(Data("\n".utf8)) }
+        lastTenth = -1
     }
 }

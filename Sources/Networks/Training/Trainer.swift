@@ -88,6 +88,12 @@ public struct TrainingError: Error, Equatable, CustomStringConvertible {
     }
 }
 
+/// A run stopped on request (a signal) between batches: the epochs completed are in the last
+/// checkpoint, nothing of the unfinished one was written.
+public struct TrainingInterrupted: Error, Equatable {
+    public var completedEpochs: Int
+}
+
 /// Trains a `TrainableNetwork` epoch by epoch, evaluating, logging and checkpointing.
 public final class Trainer {
     public let configuration: TrainingConfiguration
@@ -172,9 +178,20 @@ public final class Trainer {
     ///   - stoppingAfter: end after this many completed epochs (as if interrupted) instead of
     ///     `configuration.epochs`; the schedule still spans all configured epochs.
     ///   - progress: called after every batch, for a progress display.
+    ///   - epochEnded: called with each epoch's record once its checkpoint and log line are written.
+    ///   - shouldStop: asked between batches; when it returns true the run stops there, before
+    ///     anything of the unfinished epoch is written, and throws `TrainingInterrupted`.
+    /// - Throws: `DatasetError` for an output that cannot be written (checked before any work),
+    ///   `TrainingError` when the run diverges, `TrainingInterrupted` when stopped.
     public func run(checkpointFolder: String? = nil, log: String? = nil, stoppingAfter: Int? = nil,
-                    progress: ((Progress) -> Void)? = nil) throws {
-        if let log { try TrainingLog.sync(log, with: history) }
+                    progress: ((Progress) -> Void)? = nil, epochEnded: ((EpochRecord) -> Void)? = nil,
+                    shouldStop: (() -> Bool)? = nil) throws {
+        let lock = try checkpointFolder.map { try RunLock(folder: $0) }
+        defer { withExtendedLifetime(lock) {} }
+        if let log {
+            try TrainingLog.checkWritable(log)
+            try TrainingLog.sync(log, with: history)
+        }
         let total = configuration.epochs * batchesPerEpoch
         while epoch < min(configuration.epochs, stoppingAfter ?? configuration.epochs) {
             // One generator per epoch, derived from the seed: resuming replays the same batches.
@@ -185,6 +202,7 @@ public final class Trainer {
             var lossSum = 0.0, correct = 0, seen = 0
             var rate: Float = configuration.learningRate
             for b in 0..<batchesPerEpoch {
+                if shouldStop?() == true { throw TrainingInterrupted(completedEpochs: epoch) }
                 let indices = order[(b * configuration.batchSize)..<min(train.count, (b + 1) * configuration.batchSize)]
                 let images = Batches.tensor(train, indices: indices, augment: configuration.augment, using: &g)
                 rate = configuration.learningRate(step: epoch * batchesPerEpoch + b, totalSteps: total)
@@ -222,6 +240,7 @@ public final class Trainer {
                                threads: context.threads, snapshot: snapshot).write(to: checkpointFolder)
             }
             if let log { try TrainingLog.append([record], to: log) }
+            epochEnded?(record)
         }
     }
 

@@ -5,6 +5,20 @@ import Foundation
 /// what the checkpoint's history has beyond the log's last epoch, so a resumed run's log has
 /// every epoch once.
 enum TrainingLog {
+    /// Checks, before any work, that the log can be appended to.
+    static func checkWritable(_ path: String) throws {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) {
+            guard !isFolder.boolValue else { throw DatasetError(path, "is a folder; the log must be a file") }
+            guard FileManager.default.isWritableFile(atPath: path) else { throw DatasetError(path, "cannot write the log file (check its permissions)") }
+        } else {
+            let folder = (path as NSString).deletingLastPathComponent
+            guard FileManager.default.isWritableFile(atPath: folder.isEmpty ? "." : folder) else {
+                throw DatasetError(path, "cannot create the log file: its folder is missing or not writable")
+            }
+        }
+    }
+
     /// Appends the records of `history` whose epochs come after the log's last one.
     static func sync(_ path: String, with history: [EpochRecord]) throws {
         let last = lastEpoch(path) ?? 0
