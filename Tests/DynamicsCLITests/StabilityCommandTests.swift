@@ -47,7 +47,7 @@ struct StabilityCommandTests {
     @Test("bad input is refused with a clear message", arguments: [
         (["stability", "--system", "lorenz", "--at", "1,2"], "--at has 2 values; lorenz needs 3"),
         (["stability", "--system", "lorenz", "--at", "1,nan,2"], "non-finite"),
-        (["lyapunov", "--system", "lorenz", "--steps", "0"], "--steps must be positive"),
+        (["lyapunov", "--system", "lorenz", "--steps", "0"], "--steps must be from 1 to"),
         (["lyapunov", "--system", "lorenz", "--method", "leapfrog"], "leapfrog needs a second-order system"),
         (["region", "--method", "rk4", "--re", "1:-1"], "--re must be a:b"),
         (["region", "--method", "map"], "no amplification factor"),
