@@ -4,12 +4,14 @@
 #   make bench   release benchmarks (figures only, nothing is asserted)
 #   make notebooks  execute Notebooks/*.ipynb headless, in place
 #   make docs    DocC documentation of the public modules into .build/docs (warnings fail it)
+#   make fuzz    coverage-guided fuzzing of the file readers (FUZZ_SECONDS each, default 30)
 
 SWIFT ?= swift
+SHELL := /bin/bash
 DEMO_DIR := .build/demo
 DYNAMICS := .build/release/dynamics
 
-.PHONY: demo test bench deps build notebooks docs
+.PHONY: demo test bench deps build notebooks docs fuzz
 
 deps:
 	@scripts/install-system-packages
@@ -45,4 +47,18 @@ docs: deps
 	@mkdir -p .build/docs; for m in $(DOC_MODULES); do \
 		$(SWIFT) package --allow-writing-to-directory .build/docs generate-documentation --target $$m \
 			--output-path .build/docs/$$m --warnings-as-errors || exit 1; \
+	done
+
+# Coverage-guided fuzzing (libFuzzer) of the readers of user files: .npy (0), CSV (1),
+# checkpoints (2), IDX (3), each for FUZZ_SECONDS from the seeds in Fuzz/corpus. A crash, a
+# 10 s hang or more than 1 GB of memory on one input fails the target.
+FUZZ_SECONDS ?= 30
+fuzz: deps
+	cd Fuzz && $(SWIFT) build -c release -Xswiftc -sanitize=fuzzer -Xswiftc -parse-as-library --product FuzzReaders
+	@for r in 0 1 2 3; do \
+		mkdir -p .build/fuzz/$$r && cp Fuzz/corpus/$$r/* .build/fuzz/$$r/ && \
+		echo "fuzzing reader $$r for $(FUZZ_SECONDS) s" && \
+		FUZZ_READER=$$r Fuzz/.build/release/FuzzReaders -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=1024 -timeout=10 \
+			-max_len=65536 -print_final_stats=1 .build/fuzz/$$r 2>&1 | grep -E "^(Done|stat::number_of_executed_units|==|SUMMARY)|ERROR" ; \
+		test $${PIPESTATUS[0]} -eq 0 || exit 1; \
 	done
