@@ -60,6 +60,7 @@ struct Integrate: ParsableCommand {
 
     func integrate<T: BLASScalar>(_: T.Type) throws -> Report {
         let (system, x0) = try options.resolve(T.self)
+        if let out { try MatrixFile.checkWritable(out) }
         let record = out == nil ? 0 : every
         // The recorded trajectory is held in memory before it is written.
         if out != nil, !SafeSize.fitsInMemory(SafeSize.product([steps / every + 1, x0.count]), width: 2 * MemoryLayout<T>.size) {

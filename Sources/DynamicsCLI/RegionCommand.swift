@@ -52,6 +52,7 @@ struct RegionCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let out { try MatrixFile.checkWritable(out) }
         let r = AmplificationFactor.region(method, real: try Self.range(re, flag: "--re"),
                                            imaginary: try Self.range(im, flag: "--im"), grid: grid)
         if let out {

@@ -69,6 +69,15 @@ public enum MatrixFile {
         }
     }
 
+    /// Checks, before any work, that a matrix can be written to `path`: a known extension and a
+    /// writable folder.
+    public static func checkWritable(_ path: String) throws {
+        guard ["npy", "csv", "txt"].contains((path as NSString).pathExtension.lowercased()) else {
+            throw MatrixFileError(path: path, problem: "unknown file type: use .npy (NumPy) or .csv")
+        }
+        try AtomicFile.checkWritable(path)
+    }
+
     /// Writes a matrix as `.npy` or `.csv` (by extension), atomically.
     public static func write<T: BLASScalar>(_ m: Matrix<T>, to path: String) throws {
         switch (path as NSString).pathExtension.lowercased() {
