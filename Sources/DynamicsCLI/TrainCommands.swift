@@ -124,7 +124,12 @@ struct Train: ParsableCommand {
         var configuration: TrainingConfiguration
         if let resumed {
             configuration = resumed.header.configuration
-            if let epochs { configuration.epochs = max(configuration.epochs, epochs) }
+            if let epochs {
+                guard epochs >= configuration.epochs else {
+                    throw CLIError("--epochs \(epochs) is fewer than the resumed run's \(configuration.epochs); a resumed run can only be extended")
+                }
+                configuration.epochs = epochs
+            }
         } else {
             let spec = try DatasetSpec(parsing: data ?? "synthetic:shapes")
             configuration = TrainingConfiguration(architecture: try shape.architecture(), data: spec, epochs: epochs ?? 10,
