@@ -136,7 +136,7 @@ struct Bench: ParsableCommand {
             guard SafeSize.fitsInMemory(SafeSize.product([batch, size.height, size.width, max(3, architecture.filters[1]), 4]), width: 4) else {
                 throw ArchitectureError(.imageSize, "a batch of \(batch) images of \(size) would not fit in memory; use a smaller --batch or --size")
             }
-            if backprop == .reversible && !architecture.block.isReversible { throw ArchitectureError.notReversible(architecture.block) }
+            try ArchitectureError.check(backprop, for: architecture.block)
         }
         let network = TrainableNetwork.make(architecture, inputChannels: 3, classes: 10, seed: 1,
                                             context: ComputeContext(convolution: convolution))

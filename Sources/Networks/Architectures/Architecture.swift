@@ -136,6 +136,11 @@ public struct ArchitectureError: Error, Equatable, CustomStringConvertible {
         ArchitectureError(.backprop, "\(block.rawValue) blocks have no exact inverse step, so they train by stored backpropagation only")
     }
 
+    /// The one check that `backprop` suits `block`: reversible only where it has an exact inverse.
+    public static func check(_ backprop: Backprop, for block: Block) throws {
+        if backprop == .reversible && !block.isReversible { throw notReversible(block) }
+    }
+
     /// A step size must be finite and positive.
     public static func checkStepSize(_ h: Double) throws {
         guard h.isFinite, h > 0 else { throw ArchitectureError(.stepSize, "the step size h must be a positive finite number, got \(h)") }

@@ -149,11 +149,10 @@ public struct Checkpoint: Sendable {
               h.std.allSatisfy({ $0.isFinite && $0 > 0 }) else {
             throw fail("the standardisation does not match \(h.inputChannels) input channels")
         }
-        guard (1...TrainingConfiguration.maximumEpochs).contains(c.epochs), (0...c.epochs).contains(h.epoch), h.history.count == h.epoch,
-              (1...TrainingConfiguration.maximumBatchSize).contains(c.batchSize) else {
-            throw fail("epochs \(h.epoch) of \(c.epochs), batch size \(c.batchSize), \(h.history.count) history records")
+        do { try c.validate() } catch { throw fail(String(describing: error)) }
+        guard (0...c.epochs).contains(h.epoch), h.history.count == h.epoch else {
+            throw fail("\(h.epoch) epochs done of \(c.epochs), with \(h.history.count) history records")
         }
-        do { try c.validate() } catch let e as TrainingConfiguration.Invalid { throw fail(e.description) }
         if let t = h.threads, !(1...ComputeContext.maximumThreads).contains(t) { throw fail("\(t) worker threads") }
         // The arrays must be those of this architecture, counted before a network is built.
         guard h.statisticsLength == a.filters[3], h.velocityLengths.isEmpty || h.velocityLengths == h.parameterLengths,

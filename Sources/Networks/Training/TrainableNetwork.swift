@@ -65,7 +65,7 @@ public final class TrainableNetwork {
         func run<F: BlockFamily>(_ family: F.Type) -> TrainableNetwork where F.Scalar == Float {
             let block = architecture.block
             return TrainableNetwork(network(family)) { network, images, labels, backprop, g in
-                guard backprop == .stored else { throw ArchitectureError.notReversible(block) }
+                try ArchitectureError.check(backprop, for: block)
                 return network.accumulateGradient(images: images, labels: labels, into: &g)
             }
         }

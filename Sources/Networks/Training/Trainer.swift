@@ -40,7 +40,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     }
 
     /// Checks every value as user input: epochs and batch size in range, rates finite and in
-    /// range, fractions in (0, 1], reversible backpropagation only for reversible blocks.
+    /// range, fractions in (0, 1] (`Invalid`); reversible backpropagation only for reversible
+    /// blocks (`ArchitectureError.notReversible`).
     public func validate() throws {
         func check(_ ok: Bool, _ problem: @autoclosure () -> String) throws { if !ok { throw Invalid(description: problem()) } }
         try check((1...Self.maximumEpochs).contains(epochs), "epochs must be from 1 to \(Self.maximumEpochs), got \(epochs)")
@@ -51,7 +52,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         try check(smoothness.isFinite && smoothness >= 0, "the smoothness decay must be finite and ≥ 0, got \(smoothness)")
         try check(subsample.map { $0 > 0 && $0 <= 1 } ?? true, "the subsample fraction must be in (0, 1], got \(subsample ?? 0)")
         try check(validation.map { $0 > 0 && $0 < 1 } ?? true, "the validation fraction must be in (0, 1), got \(validation ?? 0)")
-        try check(backprop == .stored || architecture.block.isReversible, ArchitectureError.notReversible(architecture.block).problem)
+        try ArchitectureError.check(backprop, for: architecture.block)
     }
 
     /// The learning rate at a step: η, then η/10 from 50% and η/100 from 75% of the steps.
@@ -125,13 +126,11 @@ public final class Trainer {
 
     /// Prepares the data (subsample, validation split, per-channel standardisation from the
     /// training images) and a fresh network, or the state of `checkpoint` to resume from.
-    /// - Throws: `ArchitectureError` if the configuration asks reversible backpropagation of a
-    ///   block without an exact inverse; `DatasetError` for images the network cannot take.
+    /// - Throws: `TrainingConfiguration.Invalid` or `ArchitectureError` for a configuration out of
+    ///   range (`TrainingConfiguration.validate`) or too large for memory; `DatasetError` for
+    ///   images the network cannot take.
     public init(_ configuration: TrainingConfiguration, train fullTrain: Dataset, test: Dataset, resumeFrom checkpoint: Checkpoint? = nil,
                 context: ComputeContext = ComputeContext()) throws {
-        if configuration.backprop == .reversible && !configuration.architecture.block.isReversible {
-            throw ArchitectureError.notReversible(configuration.architecture.block)
-        }
         try configuration.validate()
         try configuration.architecture.checkMemory(inputChannels: fullTrain.channels, classes: fullTrain.classes)
         self.configuration = configuration
@@ -233,7 +232,7 @@ public final class Trainer {
             epoch += 1
             history.append(record)
             // Checkpoint first, then the log: a kill between the two leaves the log one epoch
-            // short, and `syncLog` appends it from the checkpoint's history on resume.
+            // short, and `TrainingLog.sync` appends it from the checkpoint's history on resume.
             if let checkpointFolder {
                 try Checkpoint(configuration: configuration, epoch: epoch, inputChannels: train.channels, height: train.height,
                                width: train.width, classes: train.classes, mean: mean, std: std, history: history,

@@ -1,22 +1,20 @@
 import Foundation
+import LinearAlgebra
 
 /// The training log: one JSON line per epoch (`EpochRecord`), appended after the epoch's
 /// checkpoint is written. A kill between the two leaves the log an epoch short; `sync` appends
 /// what the checkpoint's history has beyond the log's last epoch, so a resumed run's log has
 /// every epoch once.
 enum TrainingLog {
-    /// Checks, before any work, that the log can be appended to.
+    /// Checks, before any work, that the log can be appended to: an existing file must be
+    /// writable; otherwise the checks of any new output (`AtomicFile.checkWritable`).
     static func checkWritable(_ path: String) throws {
         var isFolder: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) {
-            guard !isFolder.boolValue else { throw DatasetError(path, "is a folder; the log must be a file") }
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue {
             guard FileManager.default.isWritableFile(atPath: path) else { throw DatasetError(path, "cannot write the log file (check its permissions)") }
-        } else {
-            let folder = (path as NSString).deletingLastPathComponent
-            guard FileManager.default.isWritableFile(atPath: folder.isEmpty ? "." : folder) else {
-                throw DatasetError(path, "cannot create the log file: its folder is missing or not writable")
-            }
+            return
         }
+        try AtomicFile.checkWritable(path)
     }
 
     /// Appends the records of `history` whose epochs come after the log's last one.
