@@ -9,7 +9,9 @@ struct Integrate: ParsableCommand {
         discussion: """
             Reports the final point, the largest relative energy error max|H − H₀|/|H₀| over the \
             run (for systems with an energy), and the time spent. --out writes the trajectory \
-            (one row per recorded step, row 0 the initial point) as .npy or .csv. \
+            (one row per recorded step, row 0 the initial point) as .npy or .csv; it streams to \
+            disk as it is computed (memory does not grow with --steps) and the file appears \
+            only when complete. \
             The Hénon map is iterated (--method map, its default).
             """)
 
@@ -60,24 +62,17 @@ struct Integrate: ParsableCommand {
 
     func integrate<T: BLASScalar>(_: T.Type) throws -> Report {
         let (system, x0) = try options.resolve(T.self)
-        if let out { try MatrixFile.checkWritable(out) }
-        let record = out == nil ? 0 : every
-        // The recorded trajectory is held in memory before it is written.
-        if out != nil, !SafeSize.fitsInMemory(SafeSize.product([steps / every + 1, x0.count]), width: 2 * MemoryLayout<T>.size) {
-            throw CLIError("--out: \(steps / every + 1) rows of \(x0.count) values would not fit in memory; record fewer rows with --every")
-        }
         let method = try options.requireMethod(for: system)
         let energy: (([T]) -> T)? = system.energy(x0) == nil ? nil : { system.energy($0)! }
-        let r = try mappingLibraryErrors {
-            try system.run(method, options: options.methodOptions,
-                           Integration(initialPoint: x0, stepSize: T(dt), steps: steps, energy: energy, recordEvery: record))
-        }
+        var experiment = Integration(initialPoint: x0, stepSize: T(dt), steps: steps, energy: energy, recordEvery: every)
+        // The trajectory streams to disk as it is computed; the file appears when it is complete.
+        let writer = try out.map { try MatrixRowWriter<T>(path: $0, rows: experiment.recordedPoints, columns: x0.count) }
+        experiment.record = writer?.append
+        let r = try mappingLibraryErrors { try system.run(method, options: options.methodOptions, experiment) }
         guard r.final.allSatisfy(\.isFinite) else {
             throw CLIError("the solution left the finite numbers (overflow to Inf/NaN); try a smaller --dt or a stable method")
         }
-        if let out {
-            try MatrixFile.write(Matrix<T>(r.trajectory), to: out)
-        }
+        try writer?.finish()
         return Report(system: system.name, method: method.rawValue, precision: options.precision.rawValue,
                       dt: dt, steps: steps, final: r.final.map(Double.init), energyError: r.energyError.map(Double.init),
                       seconds: r.seconds, trajectoryFile: out)

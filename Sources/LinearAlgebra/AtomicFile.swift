@@ -9,29 +9,88 @@ public enum AtomicFile {
     /// - Throws: `MatrixFileError` naming the path if the folder is missing or not writable, or
     ///   the disk is full.
     public static func write(_ data: Data, to path: String) throws {
-        let folder = (path as NSString).deletingLastPathComponent
-        let directory = folder.isEmpty ? "." : folder
-        let name = (path as NSString).lastPathComponent
-        removeStaleTemporaries(of: name, in: directory)
-        let temporary = (directory as NSString).appendingPathComponent(".\(name).partial-\(getpid())")
-        do {
-            guard FileManager.default.createFile(atPath: temporary, contents: nil) else { throw CocoaError(.fileWriteNoPermission) }
-            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporary))
+        let writer = try Writer(path)
+        try writer.append(data)
+        try writer.commit()
+    }
+
+    /// A file written piece by piece and published atomically: `append` streams into the
+    /// temporary `.NAME.partial-PID` beside the target, `commit` flushes it to disk and renames
+    /// it over the target. A writer dropped without `commit` (an error, a full disk) removes its
+    /// temporary, so the target keeps its old contents.
+    public final class Writer {
+        public let path: String
+        let temporary: String
+        var handle: FileHandle?
+        /// Bytes gathered before one `write(2)`; large enough that a row-by-row writer does not
+        /// make one system call per row.
+        var buffer = Data()
+        static let bufferCapacity = 1 << 20
+
+        /// Creates the temporary file (and removes stale ones of killed writers).
+        public init(_ path: String) throws {
+            self.path = path
+            let folder = (path as NSString).deletingLastPathComponent
+            let directory = folder.isEmpty ? "." : folder
+            let name = (path as NSString).lastPathComponent
+            removeStaleTemporaries(of: name, in: directory)
+            temporary = (directory as NSString).appendingPathComponent(".\(name).partial-\(getpid())")
+            guard FileManager.default.createFile(atPath: temporary, contents: nil),
+                  let handle = try? FileHandle(forWritingTo: URL(fileURLWithPath: temporary)) else {
+                throw failure()
+            }
+            self.handle = handle
+            buffer.reserveCapacity(Self.bufferCapacity)
+        }
+
+        /// Appends bytes (buffered).
+        public func append(_ data: Data) throws {
+            buffer.append(data)
+            if buffer.count >= Self.bufferCapacity { try flush() }
+        }
+
+        /// Appends the raw bytes of `values` (buffered).
+        public func append<T>(contentsOf values: UnsafeBufferPointer<T>) throws {
+            buffer.append(UnsafeBufferPointer(start: UnsafeRawPointer(values.baseAddress)?.assumingMemoryBound(to: UInt8.self),
+                                              count: values.count * MemoryLayout<T>.stride))
+            if buffer.count >= Self.bufferCapacity { try flush() }
+        }
+
+        func flush() throws {
+            guard let handle else { throw failure() }
+            do { try handle.write(contentsOf: buffer) } catch { throw failure() }
+            buffer.removeAll(keepingCapacity: true)
+        }
+
+        /// Flushes to disk and renames the temporary over the target.
+        public func commit() throws {
+            guard let handle else { throw failure() }
+            try flush()
             do {
-                try handle.write(contentsOf: data)
                 try handle.synchronize()
                 try handle.close()
-            } catch {
-                try? handle.close()
-                throw error
-            }
-            guard rename(temporary, path) == 0 else { throw CocoaError(.fileWriteUnknown) }
-        } catch {
+            } catch { throw failure() }
+            self.handle = nil
+            guard rename(temporary, path) == 0 else { throw failure() }
+        }
+
+        /// The error for a failed write, naming the likely cause; removes the temporary.
+        func failure() -> MatrixFileError {
+            try? handle?.close()
+            handle = nil
             try? FileManager.default.removeItem(atPath: temporary)
-            let reason = FileManager.default.fileExists(atPath: directory)
+            let folder = (path as NSString).deletingLastPathComponent
+            let reason = FileManager.default.fileExists(atPath: folder.isEmpty ? "." : folder)
                 ? "cannot write the file (check the folder's permissions and free space)"
                 : "cannot write the file: the folder \(folder) does not exist"
-            throw MatrixFileError(path: path, problem: reason)
+            return MatrixFileError(path: path, problem: reason)
+        }
+
+        deinit {
+            if handle != nil {
+                try? handle?.close()
+                try? FileManager.default.removeItem(atPath: temporary)
+            }
         }
     }
 

@@ -40,8 +40,12 @@ public enum CSVMatrix {
 
     /// Renders a matrix as CSV with full round-trip precision.
     public static func render<T: BLASScalar>(_ m: Matrix<T>) -> String {
-        (0..<m.rows).map { i in (0..<m.columns).map { "\(m[i, $0])" }.joined(separator: ",") }
-            .joined(separator: "\n") + "\n"
+        (0..<m.rows).map { i in render(row: (0..<m.columns).map { m[i, $0] }) }.joined()
+    }
+
+    /// One row as a CSV line (ending in a newline), each entry with full round-trip precision.
+    public static func render<T: BLASScalar>(row: [T]) -> String {
+        row.map { "\($0)" }.joined(separator: ",") + "\n"
     }
 }
 

@@ -10,6 +10,9 @@ public struct NumPyArray: Equatable, Sendable {
     public enum DType: String, Sendable {
         case float32 = "f4"
         case float64 = "f8"
+
+        /// The dtype that holds `T` exactly.
+        public static func of<T: BLASScalar>(_: T.Type) -> DType { T.self == Float.self ? .float32 : .float64 }
     }
 
     /// The dimensions, outermost first.
@@ -32,7 +35,7 @@ public struct NumPyArray: Equatable, Sendable {
     public init<T: BLASScalar>(_ matrix: Matrix<T>) {
         self.init(shape: [matrix.rows, matrix.columns],
                   values: matrix.rowMajorElements.map { Double($0) },
-                  dtype: T.self == Float.self ? .float32 : .float64)
+                  dtype: .of(T.self))
     }
 
     /// The array as a matrix; a 1-D array becomes a column.
@@ -199,22 +202,7 @@ extension NumPyArray {
     /// The bytes of a version-1.0 `.npy` file in C order, little-endian (version 2.0 if the
     /// header would not fit in 65535 bytes).
     public var npyData: Data {
-        let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
-        var header = "{'descr': '<\(dtype.rawValue)', 'fortran_order': False, 'shape': \(shapeText), }"
-        // The preamble plus header is padded with spaces to a multiple of 64 and ends in \n.
-        let v2 = header.utf8.count + 12 > 65535
-        let preamble = v2 ? 12 : 10
-        let padding = (64 - (preamble + header.utf8.count + 1) % 64) % 64
-        header += String(repeating: " ", count: padding) + "\n"
-        var data = Data(Self.magic)
-        data.append(contentsOf: [v2 ? 2 : 1, 0])
-        let length = header.utf8.count
-        if v2 {
-            data.append(contentsOf: (0..<4).map { UInt8(truncatingIfNeeded: length >> (8 * $0)) })
-        } else {
-            data.append(contentsOf: [UInt8(length & 0xFF), UInt8(length >> 8)])
-        }
-        data.append(contentsOf: Array(header.utf8))
+        var data = Self.header(shape: shape, dtype: dtype)
         switch dtype {
         case .float32:
             var le = values.map { Float($0).bitPattern.littleEndian }
@@ -223,6 +211,29 @@ extension NumPyArray {
             var le = values.map { $0.bitPattern.littleEndian }
             data.append(Data(bytes: &le, count: le.count * 8))
         }
+        return data
+    }
+
+    /// The preamble and header of a `.npy` file holding an array of `shape` and `dtype` in C
+    /// order: version 1.0, or 2.0 if the header would not fit in 65535 bytes. The data follow
+    /// it directly, so a writer that knows the shape can stream the values after it.
+    public static func header(shape: [Int], dtype: DType) -> Data {
+        let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
+        var header = "{'descr': '<\(dtype.rawValue)', 'fortran_order': False, 'shape': \(shapeText), }"
+        // The preamble plus header is padded with spaces to a multiple of 64 and ends in \n.
+        let v2 = header.utf8.count + 12 > 65535
+        let preamble = v2 ? 12 : 10
+        let padding = (64 - (preamble + header.utf8.count + 1) % 64) % 64
+        header += String(repeating: " ", count: padding) + "\n"
+        var data = Data(magic)
+        data.append(contentsOf: [v2 ? 2 : 1, 0])
+        let length = header.utf8.count
+        if v2 {
+            data.append(contentsOf: (0..<4).map { UInt8(truncatingIfNeeded: length >> (8 * $0)) })
+        } else {
+            data.append(contentsOf: [UInt8(length & 0xFF), UInt8(length >> 8)])
+        }
+        data.append(contentsOf: Array(header.utf8))
         return data
     }
 

@@ -36,7 +36,7 @@ struct FlagExtremesTests {
         process.executableURL = CLIRunner.executable
         process.arguments = arguments
         let err = FileManager.default.temporaryDirectory.appendingPathComponent("dynamics-extremes-\(getpid())-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: err.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: err) }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = try FileHandle(forWritingTo: err)

@@ -104,4 +104,43 @@ struct FileFormatTests {
             try MatrixFile.read("a.mat", as: Double.self)
         }
     }
+
+    @Test("MatrixRowWriter streams rows into the same file MatrixFile.write makes, Float and Double")
+    func rowWriter() throws {
+        func check<T: BLASScalar>(_: T.Type, _ ext: String) throws {
+            let m = Matrix<T>([[1, -2.5, 3], [0.1, 1e-30, .pi], [7, 8, 9]])
+            let whole = temporaryPath("whole-\(T.self).\(ext)"), rows = temporaryPath("rows-\(T.self).\(ext)")
+            try MatrixFile.write(m, to: whole)
+            let writer = try MatrixRowWriter<T>(path: rows, rows: 3, columns: 3)
+            for i in 0..<3 { try writer.append((0..<3).map { m[i, $0] }) }
+            try writer.finish()
+            #expect(FileManager.default.contents(atPath: rows) == FileManager.default.contents(atPath: whole))
+            #expect(try MatrixFile.read(rows, as: T.self) == m)
+        }
+        for ext in ["npy", "csv"] {
+            try check(Float.self, ext)
+            try check(Double.self, ext)
+        }
+    }
+
+    @Test("A row writer dropped before finish leaves the old file and no temporary")
+    func abandonedRowWriter() throws {
+        let path = temporaryPath("abandoned.npy")
+        try MatrixFile.write(Matrix<Double>([[42]]), to: path)
+        do {
+            let writer = try MatrixRowWriter<Double>(path: path, rows: 1_000_000, columns: 2)
+            for _ in 0..<100_000 { try writer.append([1, 2]) }  // more than one buffer's worth
+        }
+        #expect(try MatrixFile.read(path, as: Double.self) == Matrix<Double>([[42]]))
+        let folder = (path as NSString).deletingLastPathComponent
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasPrefix(".abandoned.npy.partial") }.isEmpty)
+    }
+
+    @Test("A .npy larger than the free space is refused before anything is written")
+    func rowWriterFreeSpace() throws {
+        let path = temporaryPath("huge.npy")
+        #expect(throws: MatrixFileError.self) { try MatrixRowWriter<Double>(path: path, rows: Int.max / 16, columns: 2) }
+        #expect(throws: MatrixFileError.self) { try MatrixRowWriter<Double>(path: path, rows: 1 << 50, columns: 1) }
+        #expect(!FileManager.default.fileExists(atPath: path))
+    }
 }
