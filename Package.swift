@@ -26,6 +26,7 @@ let package = Package(
         ),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CKernels"),
+        .target(name: "CStreams"),
         .target(
             name: "LinearAlgebra",
             dependencies: [
@@ -57,7 +58,7 @@ let package = Package(
         .executableTarget(
             name: "DynamicsCLI",
             dependencies: [
-                "Dynamics",
+                "Dynamics", "CStreams",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import Dynamics
 
 /// The `dynamics` executable: thin commands that parse flags, call the library, and print.
 @main
@@ -19,4 +21,26 @@ struct DynamicsCommand: ParsableCommand {
             Train.self, Evaluate.self,
         ]
     )
+
+    /// Parses, runs and exits like `ParsableCommand.main()`, with two differences: every error
+    /// message has its control characters escaped, and stdout is flushed and checked before the
+    /// process exits (see `StandardStreams`).
+    static func main() {
+        StandardStreams.prepare()
+        var status: Int32
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+            status = 0
+        } catch {
+            status = exitCode(for: error).rawValue
+            let message = fullMessage(for: error)
+            if status == 0 {
+                if !message.isEmpty { print(message) }  // --help, --version
+            } else if !message.isEmpty {
+                StandardStreams.printError(message)
+            }
+        }
+        Foundation.exit(StandardStreams.finish(status: status))
+    }
 }
