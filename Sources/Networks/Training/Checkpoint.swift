@@ -162,8 +162,11 @@ public struct Checkpoint: Sendable {
         guard snapshot.runningVariance.allSatisfy({ $0 >= 0 }) else { throw fail("a negative running variance") }
     }
 
-    /// zlib's CRC-32 of `data`.
-    static func crc32(_ data: Data) -> UInt32 {
+    /// zlib's CRC-32 of `data`: the checksum that ends a format-2 file, computed over every byte
+    /// before it (public for tools that write or repair checkpoints, and for the fuzzer, which
+    /// re-seals mutated files so that the header and payload checks behind the checksum are
+    /// reached).
+    public static func crc32(_ data: Data) -> UInt32 {
         data.withUnsafeBytes { raw in
             var crc = CZlib.crc32(0, nil, 0)
             var offset = 0
