@@ -89,6 +89,7 @@ extension CLIError {
         case .imageSize: "--size"
         case .backprop: "--backprop"
         case .depth: "--depth"
+        case .normalization: "--norm"
         }
     }
 }

@@ -65,44 +65,66 @@ struct LayerTests {
         #expect(abs(adθ - fdθ) <= 1e-7 * max(1, abs(fdθ)), "\(name): parameters \(adθ) vs \(fdθ)")
     }
 
-    static func symmetricLayer<T: BLASScalar>(_: T.Type) -> SymmetricLayer<T> {
-        var g = SeededGenerator(seed: 5)
-        var layer = SymmetricLayer<T>(layer: ConvLayer(inputChannels: 3, outputChannels: 2, using: &g), activation: .tanh, sign: -1)
-        layer.layer.bias = random(2, seed: 6)
-        return layer
+    /// A hidden layer 3 → 2 with every parameter and running statistic away from its default
+    /// (so no term of a pullback can vanish by accident).
+    static func hiddenLayer<T: BLASScalar>(_: T.Type, _ normalization: Normalization, seed: UInt64) -> HiddenLayer<T> {
+        var g = SeededGenerator(seed: seed)
+        var hidden = HiddenLayer<T>(inputChannels: 3, outputChannels: 2, normalization: normalization, activation: .tanh, using: &g)
+        if normalization == .none {
+            hidden.layer.bias = random(2, seed: seed + 1)
+        } else {
+            for (k, p) in HiddenLayer<T>.normalizationPaths.enumerated() {
+                let n = hidden[keyPath: p].gamma.count, base = seed + 10 * UInt64(k + 1)
+                hidden[keyPath: p].gamma = random(n, seed: base).map { 1 + $0 / 4 }
+                hidden[keyPath: p].beta = random(n, seed: base + 1)
+                hidden[keyPath: p].runningMean = random(n, seed: base + 2)
+                hidden[keyPath: p].runningVariance = random(n, seed: base + 3).map { 0.5 + $0 * $0 }
+            }
+        }
+        return hidden
     }
 
-    static func residualLayer<T: BLASScalar>(_: T.Type) -> ResidualLayer<T> {
-        var g = SeededGenerator(seed: 7)
-        var layer = ResidualLayer<T>(first: ConvLayer(inputChannels: 3, outputChannels: 2, using: &g),
-                                     second: ConvLayer(inputChannels: 2, outputChannels: 3, using: &g), activation: .tanh)
-        layer.first.bias = random(2, seed: 8)
-        layer.second.bias = random(3, seed: 9)
-        return layer
+    static func symmetricLayer<T: BLASScalar>(_: T.Type, _ normalization: Normalization = .none) -> SymmetricLayer<T> {
+        SymmetricLayer<T>(hidden: hiddenLayer(T.self, normalization, seed: 5), sign: -1)
+    }
+
+    static func residualLayer<T: BLASScalar>(_: T.Type, _ normalization: Normalization = .none) -> ResidualLayer<T> {
+        var g = SeededGenerator(seed: 8)
+        let conv = Convolution3x3<T>(inputChannels: 2, outputChannels: 3, using: &g)
+        return ResidualLayer<T>(hidden: hiddenLayer(T.self, normalization, seed: 7),
+                                second: ConvLayer(conv: conv, bias: normalization == .none ? random(3, seed: 9) : []))
+    }
+
+    /// A scratch whose batch norms use `statistics`.
+    static func scratch<T: BLASScalar>(_ statistics: NormalizationMode) -> Scratch<T> {
+        let s = Scratch<T>()
+        s.normalization = statistics
+        return s
     }
 
     static func midpointField<T: BLASScalar>(_: T.Type) -> MidpointField<T> {
         var g = SeededGenerator(seed: 10)
-        var field = MidpointField<T>(channels: 3, activation: .tanh, scratch: Scratch(), using: &g)
+        var field = MidpointField<T>(channels: 3, activation: .tanh, normalization: .none, scratch: Scratch(), using: &g)
         field.layer.bias = random(3, seed: 11)
         field.secondBias = random(3, seed: 12)
         return field
     }
 
-    /// An activated layer (x ↦ f(x), on 3-channel maps) as flat maps.
-    static func flat<L: ActivatedLayer>(_ layer: L) -> Flat where L.Scalar == Double {
+    /// An activated layer (x ↦ f(x), on 3-channel maps of 2 images) as flat maps, its batch
+    /// norms (if any) using `statistics`.
+    static func flat<L: ActivatedLayer>(_ layer: L, statistics: NormalizationMode = .running) -> Flat where L.Scalar == Double {
         let x: Tensor<Double> = tensor(channels: 3, seed: 13)
         return Flat(parameters: flat(layer), input: x.data, value: { θ, data in
             var input = x, out = x
             input.data = data
-            settingParameters(layer, θ).evaluate(input, into: &out, scratch: Scratch())
+            settingParameters(layer, θ).evaluate(input, into: &out, scratch: scratch(statistics))
             return out.data
         }, pullback: { c, s, dx0, dθ0 in
             var u = x, dx = x
             u.data = c
             dx.data = dx0
             var g = settingParameters(layer.zeroGradient(), dθ0)
-            layer.pullback(at: x, cotangent: u, scale: s, input: &dx, gradient: &g, scratch: Scratch())
+            layer.pullback(at: x, cotangent: u, scale: s, input: &dx, gradient: &g, scratch: scratch(statistics))
             return (dx.data, flat(g))
         })
     }
@@ -111,6 +133,45 @@ struct LayerTests {
     func activatedLayers() {
         Self.checkPullback(Self.flat(Self.symmetricLayer(Double.self)), "SymmetricLayer")
         Self.checkPullback(Self.flat(Self.residualLayer(Double.self)), "ResidualLayer")
+    }
+
+    /// With batch statistics every output depends on every image of the batch (through μ and σ²),
+    /// which the finite differences see and the pullback must carry; with running statistics
+    /// the batch norms are fixed affine maps.
+    @Test("with batch norm, σ(BN₂(K·σ(BN₁x))): pullbacks are the transposed derivatives, batch and running statistics",
+          arguments: [NormalizationMode.batch, .running])
+    func normalizedLayers(statistics: NormalizationMode) {
+        Self.checkPullback(Self.flat(Self.symmetricLayer(Double.self, .batch), statistics: statistics), "SymmetricLayer+BN \(statistics)")
+        Self.checkPullback(Self.flat(Self.residualLayer(Double.self, .batch), statistics: statistics), "ResidualLayer+BN \(statistics)")
+        // The stem's form σ(BN(Kx)) (no pre-activation), as the map x ↦ s.
+        var g = SeededGenerator(seed: 41)
+        var stem = HiddenLayer<Double>(inputChannels: 3, outputChannels: 2, normalization: .batch, activation: .tanh,
+                                       preActivation: false, using: &g)
+        stem.norm.gamma = [0.8, 1.3]
+        stem.norm.beta = [0.1, -0.2]
+        stem.norm.runningMean = [0.3, -0.1]
+        stem.norm.runningVariance = [0.7, 1.6]
+        Self.checkPullback(Self.flatHidden(stem, statistics: statistics), "HiddenLayer without pre-activation \(statistics)")
+    }
+
+    /// A hidden layer x ↦ s as flat maps (its pullback takes ∂L/∂s directly).
+    static func flatHidden(_ layer: HiddenLayer<Double>, statistics: NormalizationMode) -> Flat {
+        let x: Tensor<Double> = tensor(channels: 3, seed: 42)
+        return Flat(parameters: flat(layer), input: x.data, value: { θ, data in
+            var input = x, out = Tensor<Double>(channels: 2, batch: 2, height: 3, width: 4)
+            input.data = data
+            settingParameters(layer, θ).activations(input, into: &out, scratch: scratch(statistics))
+            return out.data
+        }, pullback: { c, s, dx0, dθ0 in
+            var dx = x, v = Tensor<Double>(channels: 2, batch: 2, height: 3, width: 4), out = v
+            dx.data = dx0
+            v.data = c
+            var g = settingParameters(layer.zeroGradient(), dθ0)
+            let sc: Scratch<Double> = scratch(statistics)
+            layer.activations(x, into: &out, scratch: sc)
+            layer.pullback(at: x, activated: out, hiddenCotangent: &v, scale: s, input: &dx, gradient: &g, scratch: sc)
+            return (dx.data, flat(g))
+        })
     }
 
     @Test("the midpoint field (σ(KZ + b₁), σ(−KᵀY + b₂)): pullback is the transposed derivative")
@@ -133,25 +194,30 @@ struct LayerTests {
         }), "MidpointField")
     }
 
-    @Test("BatchNorm (training mode): backward is the transposed derivative, statistics included")
-    func batchNorm() {
-        var norm = BatchNorm<Double>(channels: 3)
+    @Test("BatchNormLayer: backward is the transposed derivative, with batch statistics (included) and running ones",
+          arguments: [NormalizationMode.batch, .running])
+    func batchNorm(statistics: NormalizationMode) {
+        var norm = BatchNormLayer<Double>(channels: 3)
         norm.gamma = Self.random(3, seed: 16)
         norm.beta = Self.random(3, seed: 17)
+        norm.runningMean = Self.random(3, seed: 18)
+        norm.runningVariance = [0.6, 1.1, 2.3]
         let x: Tensor<Double> = Self.tensor(channels: 3, seed: 18)
         Self.checkPullback(Flat(parameters: Self.flat(norm), input: x.data, value: { θ, data in
-            var input = x, copy = Self.settingParameters(norm, θ)
+            var input = x, y = x
             input.data = data
-            return copy.forward(input, training: true).0.data
+            Self.settingParameters(norm, θ).forward(input, into: &y, activating: nil, stash: 0, scratch: Self.scratch(statistics))
+            return y.data
         }, pullback: { c, s, dx0, dθ0 in
-            // backward returns dx (not accumulated) for dy; scale by s and add, as a pullback would.
-            var copy = norm, dy = x
-            dy.data = c.map { $0 * s }
-            let (_, cache) = copy.forward(x, training: true)
+            // backward turns dy into dx (unscaled) in place: scale by s and add, as a pullback would.
+            let scratch: Scratch<Double> = Self.scratch(statistics)
+            var y = x, w = x
+            norm.forward(x, into: &y, activating: nil, stash: 0, scratch: scratch)
+            w.data = c
             var g = Self.settingParameters(BatchNormGradient<Double>(channels: 3), dθ0)
-            let dx = norm.backward(dy, cache: cache, gradient: &g)
-            return (zip(dx.data, dx0).map { $0 + $1 }, Self.flat(g))
-        }), "BatchNorm")
+            norm.backward(&w, stash: 0, scale: s, gradient: &g, scratch: scratch)
+            return (zip(w.data, dx0).map { s * $0 + $1 }, Self.flat(g))
+        }), "BatchNormLayer \(statistics)")
     }
 
     @Test("Dense W x + b: backward is the transposed derivative")
@@ -186,6 +252,8 @@ struct LayerTests {
             }
             compare(Self.symmetricLayer(T.self), "SymmetricLayer")
             compare(Self.residualLayer(T.self), "ResidualLayer")
+            compare(Self.symmetricLayer(T.self, .batch), "SymmetricLayer+BN")
+            compare(Self.residualLayer(T.self, .batch), "ResidualLayer+BN")
             let field = Self.midpointField(T.self)
             let x = PartitionedState<Tensor<T>>(q: Self.tensor(channels: 3, seed: 24), p: Self.tensor(channels: 3, seed: 25))
             let u = PartitionedState<Tensor<T>>(q: Self.tensor(channels: 3, seed: 26), p: Self.tensor(channels: 3, seed: 27))
@@ -221,15 +289,17 @@ struct LayerTests {
     @Test("walking alongside pairs arrays in order and mutates both in place")
     func alongside() {
         var layer = Self.symmetricLayer(Double.self), gradient = layer.zeroGradient()
-        let weights = layer.layer.conv.weights.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress!) }
+        let weights = layer.hidden.layer.conv.weights.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress!) }
         var sizes: [Int] = []
         layer.visitParameters(alongside: &gradient) { a, b in
             sizes.append(a.count)
+            guard !a.isEmpty else { return }
             b[0] = 1
             a[0] = 2
         }
-        #expect(sizes == [3 * 9 * 2, 2])
-        #expect(gradient.weights[0] == 1 && gradient.bias[0] == 1 && layer.layer.conv.weights[0] == 2 && layer.layer.bias[0] == 2)
-        #expect(layer.layer.conv.weights.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress!) } == weights, "copied, not in place")
+        #expect(sizes == [3 * 9 * 2, 2, 0, 0, 0, 0], "K, b, and the disabled batch norms' γ₁, β₁, γ₂, β₂")
+        #expect(gradient.layer.weights[0] == 1 && gradient.layer.bias[0] == 1 && layer.hidden.layer.conv.weights[0] == 2
+                && layer.hidden.layer.bias[0] == 2)
+        #expect(layer.hidden.layer.conv.weights.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress!) } == weights, "copied, not in place")
     }
 }

@@ -15,13 +15,17 @@ public struct Architecture: Codable, Sendable, Equatable {
     /// The step size h of every block (nil: the block's default).
     public var stepSize: Double?
     public var activation: Activation
+    /// Batch norm inside the blocks' residual functions and after the stem (the authors'
+    /// code), or none (the paper's equations). Absent in checkpoints before it existed: none.
+    public var normalization: Normalization
 
     /// Units per stage, at most (the deepest preset has 100).
     public static let maximumUnits = 100_000
     /// Channels of a stage, at most (the presets use up to 128).
     public static let maximumWidth = 16_384
 
-    public init(block: Block, units: [Int], filters: [Int], stepSize: Double? = nil, activation: Activation = .relu) throws {
+    public init(block: Block, units: [Int], filters: [Int], stepSize: Double? = nil, activation: Activation = .relu,
+                normalization: Normalization = .none) throws {
         guard units.count == 3, units.allSatisfy({ (1...Self.maximumUnits).contains($0) }) else {
             throw ArchitectureError(.units, "three positive numbers are needed (units per stage, at most \(Self.maximumUnits)), got \(units)")
         }
@@ -35,11 +39,26 @@ public struct Architecture: Codable, Sendable, Equatable {
             throw ArchitectureError(.filters, "\(block.rawValue) blocks split channels into halves, so every width must be even, got \(odd)")
         }
         if let h = stepSize { try ArchitectureError.checkStepSize(h) }
+        if normalization == .batch && !block.normalizable {
+            throw ArchitectureError(.normalization, "\(block.rawValue) blocks have no batch-norm variant (their field is not a residual function); use none")
+        }
         self.block = block
         self.units = units
         self.filters = filters
         self.stepSize = stepSize
         self.activation = activation
+        self.normalization = normalization
+    }
+
+    private enum CodingKeys: String, CodingKey { case block, units, filters, stepSize, activation, normalization }
+
+    /// Decodes and validates like the initialiser (a checkpoint is user input).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(block: c.decode(Block.self, forKey: .block), units: c.decode([Int].self, forKey: .units),
+                      filters: c.decode([Int].self, forKey: .filters), stepSize: c.decodeIfPresent(Double.self, forKey: .stepSize),
+                      activation: c.decode(Activation.self, forKey: .activation),
+                      normalization: c.decodeIfPresent(Normalization.self, forKey: .normalization) ?? .none)
     }
 
     /// Depth as the paper counts it: `Block.convolutionsPerUnit` per unit, plus stem and classifier.
@@ -57,19 +76,19 @@ public struct Architecture: Codable, Sendable, Equatable {
     /// The parameters of a network of this architecture, counted without building it (nil if
     /// the count overflows): stem, units, batch norm (γ, β), classifier.
     public func parameterCount(inputChannels: Int, classes: Int) -> Int? {
-        try? block.run(ParameterCounter(architecture: self, inputChannels: inputChannels, classes: classes))
+        let f = filters
+        return SafeSize.sum([HiddenLayer<Double>.parameterCount(inputs: inputChannels, outputs: f[0], normalization: normalization,
+                                                                preActivation: false),
+                             SafeSize.product([2, f[3]]), SafeSize.product([f[3], classes]), classes]
+                            + unitLayout.map { block.unitParameterCount(width: $0.width, normalization: normalization) })
     }
 
-    private struct ParameterCounter: NetworkExperiment {
-        typealias Scalar = Double
-        var architecture: Architecture, inputChannels: Int, classes: Int
-
-        func run<F: BlockFamily>(_: F.Type) -> Int? where F.Scalar == Double {
-            let f = architecture.filters
-            return SafeSize.sum([convolutionParameters(inputChannels, f[0], count: 1), SafeSize.product([2, f[3]]),
-                                 SafeSize.product([f[3], classes]), classes]
-                                + architecture.unitLayout.map { F.unitParameterCount(width: $0.width) })
-        }
+    /// The number of running means (and of running variances) the network keeps: the head's
+    /// batch norm, then, with `Normalization.batch`, the stem's and every unit's (BN₁ and BN₂ of
+    /// each hidden layer: twice the unit's width in every block that has them).
+    public var statisticsCount: Int {
+        guard normalization == .batch else { return filters[3] }
+        return filters[3] + filters[0] + unitLayout.reduce(0) { $0 + 2 * $1.width }
     }
 
     /// Checks that a network of this architecture (its parameters, their momentum and a
@@ -118,7 +137,7 @@ public struct Architecture: Codable, Sendable, Equatable {
 public struct ArchitectureError: Error, Equatable, CustomStringConvertible {
     /// The settings of a network or block set-up that can be wrong.
     public enum Setting: String, Sendable, CaseIterable {
-        case preset, units, filters, stepSize, channels, imageSize, backprop, depth
+        case preset, units, filters, stepSize, channels, imageSize, backprop, depth, normalization
     }
 
     public var setting: Setting

@@ -42,16 +42,23 @@ public enum Block: String, Codable, CaseIterable, Sendable {
     public var convolutionsPerUnit: Int { traits.convolutionsPerUnit }
     /// The name of the integrator a unit steps with (`Integrator.name`: "verlet", "midpoint", …).
     public var methodName: String { traits.methodName }
+    /// Whether the block has a batch-norm variant (`Normalization.batch`).
+    public var normalizable: Bool { traits.normalizable }
 
-    // `Reader` throws nothing: the `try!` cannot fire.
     /// The parameters of one unit on a feature map of `width` channels (nil on overflow).
-    public func unitParameterCount(width: Int) -> Int? { try? run(UnitCounter(width: width)) }
+    public func unitParameterCount(width: Int, normalization: Normalization) -> Int? {
+        try? run(UnitCounter(width: width, normalization: normalization))
+    }
 
     private struct UnitCounter: NetworkExperiment {
         typealias Scalar = Double
-        var width: Int
-        func run<F: BlockFamily>(_: F.Type) -> Int? where F.Scalar == Double { F.unitParameterCount(width: width) }
+        var width: Int, normalization: Normalization
+        func run<F: BlockFamily>(_: F.Type) -> Int? where F.Scalar == Double {
+            F.unitParameterCount(width: width, normalization: normalization)
+        }
     }
+
+    // `Reader` throws nothing: the `try!` cannot fire.
 
     var traits: BlockTraits { try! run(BlockTraits.Reader()) }
 }
@@ -63,12 +70,13 @@ struct BlockTraits {
     var defaultStepSize: Double
     var convolutionsPerUnit: Int
     var methodName: String
+    var normalizable: Bool
 
     struct Reader: NetworkExperiment {
         typealias Scalar = Double
         func run<F: BlockFamily>(_: F.Type) -> BlockTraits where F.Scalar == Double {
             BlockTraits(isReversible: false, splitsChannels: F.splitsChannels, defaultStepSize: F.defaultStepSize,
-                        convolutionsPerUnit: F.convolutionsPerUnit, methodName: F.Method.name)
+                        convolutionsPerUnit: F.convolutionsPerUnit, methodName: F.Method.name, normalizable: F.normalizable)
         }
         func run<F: ReversibleBlockFamily>(reversible family: F.Type) -> BlockTraits where F.Scalar == Double {
             var traits = run(family)

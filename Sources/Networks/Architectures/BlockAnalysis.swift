@@ -11,6 +11,12 @@ public struct BlockSetup<Scalar: BLASScalar>: Sendable {
     public var stepSize: Double?
     public var activation: Activation
     public var seed: UInt64
+    /// Batch norm inside the blocks, or none.
+    public var normalization: Normalization = .none
+    /// The statistics batch norm uses: `.running` (the blocks' inference function, what
+    /// analyses linearise) or `.batch` (the feature map's own, as training and reconstruction
+    /// use them).
+    public var statistics: NormalizationMode = .running
 
     /// - Throws: `ArchitectureError` for a non-positive size or step size.
     public init(channels: Int, height: Int, width: Int, stepSize: Double?, activation: Activation, seed: UInt64) throws {
@@ -37,7 +43,7 @@ public struct BlockSetup<Scalar: BLASScalar>: Sendable {
         guard SafeSize.fitsInMemory(map.flatMap { SafeSize.product([$0, 4]) }, width: 8) else {
             throw ArchitectureError(.imageSize, "a \(channels)×\(height)×\(width) feature map would not fit in memory")
         }
-        let weights = SafeSize.product([units, block.unitParameterCount(width: channels) ?? -1])
+        let weights = SafeSize.product([units, block.unitParameterCount(width: channels, normalization: normalization) ?? -1])
         guard units > 0, SafeSize.fitsInMemory(weights, width: 8) else {
             throw ArchitectureError(.depth, "\(units) blocks of \(channels) channels would not fit in memory; use fewer or narrower blocks")
         }
@@ -52,6 +58,9 @@ public struct BlockSetup<Scalar: BLASScalar>: Sendable {
 
     /// Checks that `block` can take this set-up.
     public func check(_ block: Block) throws {
+        if normalization == .batch && !block.normalizable {
+            throw ArchitectureError(.normalization, "\(block.rawValue) blocks have no batch-norm variant (their field is not a residual function); use none")
+        }
         if block.splitsChannels, channels % 2 != 0 {
             throw ArchitectureError(.channels, "\(block.rawValue) blocks split channels into halves, so the count must be even, got \(channels)")
         }
@@ -67,7 +76,10 @@ public struct BlockSetup<Scalar: BLASScalar>: Sendable {
     func draw<F: BlockFamily>(_: F.Type, units: Int) -> (fields: [F.Field], input: Tensor<Scalar>) where F.Scalar == Scalar {
         var g = SeededGenerator(seed: seed)
         let scratch = Scratch<Scalar>()
-        let fields = (0..<units).map { _ in F.makeField(channels: channels, activation: activation, scratch: scratch, using: &g) }
+        scratch.normalization = statistics
+        let fields = (0..<units).map { _ in
+            F.makeField(channels: channels, activation: activation, normalization: normalization, scratch: scratch, using: &g)
+        }
         return (fields, input(using: &g))
     }
 }

@@ -22,7 +22,9 @@ public protocol BlockFamily {
     static func makeMethod() -> Method
     /// The parameters of one unit on a feature map of `width` channels (nil if the count
     /// overflows): what `makeField` allocates, counted without allocating it.
-    static func unitParameterCount(width: Int) -> Int?
+    static func unitParameterCount(width: Int, normalization: Normalization) -> Int?
+    /// Whether the family's field has a batch-norm variant (`HiddenLayer`'s).
+    static var normalizable: Bool { get }
 
     /// The block state of a feature map (the start of a stage: halves split, y₋₁ = y₀).
     static func state(from x: Tensor<Scalar>) -> Method.State
@@ -44,11 +46,14 @@ public protocol ReversibleBlockFamily: BlockFamily where Method: ReversibleDiffe
 
 extension BlockFamily {
     public static var convolutionsPerUnit: Int { 4 }
+    public static var normalizable: Bool { true }
 
     /// A field for a feature map of `channels` channels (split into halves where the family
     /// splits channels), with fresh weights.
-    public static func makeField(channels: Int, activation: Activation, scratch: Scratch<Scalar>, using g: inout SeededGenerator) -> Field {
-        Field(channels: splitsChannels ? channels / 2 : channels, activation: activation, scratch: scratch, using: &g)
+    public static func makeField(channels: Int, activation: Activation, normalization: Normalization, scratch: Scratch<Scalar>,
+                                 using g: inout SeededGenerator) -> Field {
+        Field(channels: splitsChannels ? channels / 2 : channels, activation: activation, normalization: normalization,
+              scratch: scratch, using: &g)
     }
 }
 
@@ -59,6 +64,14 @@ func convolutionParameters(_ inputs: Int, _ outputs: Int, count: Int) -> Int? {
         let (perConvolution, overflow) = w.addingReportingOverflow(outputs)
         return overflow ? nil : SafeSize.product([count, perConvolution])
     }
+}
+
+/// The parameters of `count` residual functions on c channels: a `HiddenLayer` each, and
+/// another convolution (K₂, with its bias unless normalised) where `second`.
+func residualParameters(_ c: Int, count: Int, second: Bool, _ normalization: Normalization) -> Int? {
+    let k2 = second ? SafeSize.product([9, c, c]).flatMap { SafeSize.sum([$0, normalization == .none ? c : 0]) } : 0
+    return SafeSize.sum([HiddenLayer<Double>.parameterCount(inputs: c, outputs: c, normalization: normalization), k2])
+        .flatMap { SafeSize.product([count, $0]) }
 }
 
 /// Hamiltonian and RevNet blocks step with staggered Störmer–Verlet (Chang et al. 2018, eq. 7;
@@ -106,8 +119,10 @@ public enum HamiltonianFamily<Scalar: BLASScalar>: ReversibleBlockFamily {
     public typealias Field = HamiltonianField<Scalar>
     public typealias Method = StormerVerlet<HamiltonianField<Scalar>>
     public static var defaultStepSize: Double { 0.1 }
-    /// K₁, K₂ (c → c, c = width/2) and their biases.
-    public static func unitParameterCount(width: Int) -> Int? { convolutionParameters(width / 2, width / 2, count: 2) }
+    /// K₁, K₂ (c → c, c = width/2) and their biases or batch norms.
+    public static func unitParameterCount(width: Int, normalization: Normalization) -> Int? {
+        residualParameters(width / 2, count: 2, second: false, normalization)
+    }
 }
 
 /// RevNet blocks: additive coupling = staggered Verlet with h = 1 on residual functions F, G.
@@ -115,8 +130,10 @@ public enum RevNetFamily<Scalar: BLASScalar>: ReversibleBlockFamily {
     public typealias Field = RevNetField<Scalar>
     public typealias Method = StormerVerlet<RevNetField<Scalar>>
     public static var defaultStepSize: Double { 1 }
-    /// F and G, two convolutions each (c → c, c = width/2), with biases.
-    public static func unitParameterCount(width: Int) -> Int? { convolutionParameters(width / 2, width / 2, count: 4) }
+    /// F and G, two convolutions each (c → c, c = width/2), with biases or batch norms.
+    public static func unitParameterCount(width: Int, normalization: Normalization) -> Int? {
+        residualParameters(width / 2, count: 2, second: true, normalization)
+    }
 }
 
 /// Midpoint blocks: the two-step rule Y_{j+1} = Y_{j−1} + 2h f(Y_j) on the halves, Y₋₁ = Y₀.
@@ -126,8 +143,10 @@ public enum MidpointFamily<Scalar: BLASScalar>: ReversibleBlockFamily {
     public static var defaultStepSize: Double { 0.1 }
     public static var splitsChannels: Bool { true }
     public static func makeMethod() -> Method { ExplicitMidpoint() }
+    /// Its field is σ(Ax + b) with an anti-symmetric A, not a residual function with a hidden layer.
+    public static var normalizable: Bool { false }
     /// K (c → c, c = width/2), b₁ and b₂.
-    public static func unitParameterCount(width: Int) -> Int? {
+    public static func unitParameterCount(width: Int, normalization: Normalization) -> Int? {
         convolutionParameters(width / 2, width / 2, count: 1).map { $0 + width / 2 }
     }
     public static func state(from x: Tensor<Scalar>) -> Method.State {
@@ -157,8 +176,10 @@ public enum LeapfrogFamily<Scalar: BLASScalar>: ReversibleBlockFamily {
     public static var defaultStepSize: Double { 0.1 }
     public static var splitsChannels: Bool { false }
     public static func makeMethod() -> Method { Leapfrog() }
-    /// K (width → width) and its bias.
-    public static func unitParameterCount(width: Int) -> Int? { convolutionParameters(width, width, count: 1) }
+    /// K (width → width) and its bias or batch norms.
+    public static func unitParameterCount(width: Int, normalization: Normalization) -> Int? {
+        residualParameters(width, count: 1, second: false, normalization)
+    }
     public static func state(from x: Tensor<Scalar>) -> Method.State { TwoStepState(previous: x, current: x) }
     public static func tensor(from s: Method.State) -> Tensor<Scalar> { s.current }
     public static func stateCotangent(from dx: Tensor<Scalar>, like s: Method.State) -> Method.State {
@@ -187,8 +208,10 @@ public enum ResNetFamily<Scalar: BLASScalar>: BlockFamily {
     public static func makeMethod() -> Method { ForwardEuler() }
     public static var splitsChannels: Bool { false }
     public static var convolutionsPerUnit: Int { 2 }
-    /// Two convolutions (width → width) with biases.
-    public static func unitParameterCount(width: Int) -> Int? { convolutionParameters(width, width, count: 2) }
+    /// Two convolutions (width → width) with biases or batch norms.
+    public static func unitParameterCount(width: Int, normalization: Normalization) -> Int? {
+        residualParameters(width, count: 1, second: true, normalization)
+    }
     public static func state(from x: Tensor<Scalar>) -> Tensor<Scalar> { x }
     public static func tensor(from s: Tensor<Scalar>) -> Tensor<Scalar> { s }
     public static func stateCotangent(from dx: Tensor<Scalar>, like s: Tensor<Scalar>) -> Tensor<Scalar> { dx }

@@ -26,14 +26,16 @@ public struct Network<Family: BlockFamily> {
     public let architecture: Architecture
     public let inputChannels: Int
     public let classes: Int
-    public var stem: ConvLayer<Scalar>
+    /// σ(Kx + b), or σ(BN(Kx)) with batch norm (the authors' conv–BN–ReLU stem); σ = ReLU.
+    public var stem: HiddenLayer<Scalar>
     public var units: [Family.Field]
     public let widths: [Int]
     /// Stage (0, 1, 2) of each unit.
     public let stages: [Int]
     /// Indices of the units followed by a transition to the next stage's width.
     public let transitions: Set<Int>
-    public var norm: BatchNorm<Scalar>
+    /// The head's batch norm (before ReLU, pooling and the classifier), in every network.
+    public var norm: BatchNormLayer<Scalar>
     public var classifier: Dense<Scalar>
     public var stepSize: Scalar
     public let scratch: Scratch<Scalar>
@@ -47,16 +49,53 @@ public struct Network<Family: BlockFamily> {
         let scratch = Scratch<Scalar>(context: context)
         self.scratch = scratch
         let f = architecture.filters
-        stem = ConvLayer(inputChannels: inputChannels, outputChannels: f[0], using: &g)
+        stem = HiddenLayer(inputChannels: inputChannels, outputChannels: f[0], normalization: architecture.normalization,
+                           activation: .relu, preActivation: false, using: &g)
         let layout = architecture.unitLayout
         widths = layout.map(\.width)
         stages = layout.map(\.stage)
         transitions = Set(layout.indices.filter { layout[$0].transition })
-        units = widths.map { Family.makeField(channels: $0, activation: architecture.activation, scratch: scratch, using: &g) }
-        norm = BatchNorm(channels: f[3])
+        units = widths.map {
+            Family.makeField(channels: $0, activation: architecture.activation, normalization: architecture.normalization,
+                             scratch: scratch, using: &g)
+        }
+        norm = BatchNormLayer(channels: f[3])
         classifier = Dense(inputs: f[3], outputs: classes, using: &g)
         stepSize = Scalar(architecture.resolvedStepSize)
+        // Number the batch norms, so a pass can record each one's statistics.
+        var slot = 0
+        visitNormalizations { layer in
+            layer.slot = slot
+            slot += 1
+        }
+        norm.slot = slot
     }
+
+    /// Calls `body` on the enabled batch norms inside the network, in a fixed order: the
+    /// stem's, then each unit's (the head's `norm` is not one of them).
+    public mutating func visitNormalizations(_ body: (inout BatchNormLayer<Scalar>) -> Void) {
+        for p in HiddenLayer<Scalar>.normalizationPaths where stem[keyPath: p].isEnabled { body(&stem[keyPath: p]) }
+        let paths = Family.Field.normalizationPaths
+        for j in units.indices {
+            for p in paths where units[j][keyPath: p].isEnabled { body(&units[j][keyPath: p]) }
+        }
+    }
+
+    /// Folds the batch statistics recorded in a training pass into the running ones, once.
+    mutating func foldRecordedStatistics() {
+        var recorded = scratch.recordedStatistics
+        for c in 0..<scratch.chunkCount { recorded.merge(scratch.chunk(c).recordedStatistics) { first, _ in first } }
+        scratch.clearRecordedStatistics()
+        visitNormalizations { layer in
+            guard let (mean, variance) = recorded[layer.slot] else { return }
+            layer.fold(mean: mean, variance: variance)
+        }
+        if let (mean, variance) = recorded[norm.slot] { norm.fold(mean: mean, variance: variance) }
+    }
+
+    /// Where the head's batch norm keeps what its backward pass needs (on the network's own
+    /// scratch, apart from the stem's keys).
+    static var headStash: Int { 100 }
 
     /// Downsamples every tensor of a state from unit j's width to its stage's width.
     func transition(_ s: State, after j: Int) -> State {
@@ -84,7 +123,6 @@ public struct Network<Family: BlockFamily> {
         var final: [State]
         /// σ(batch norm of the last feature map).
         var headActivated: Tensor<Scalar>
-        var normCache: BatchNorm<Scalar>.Cache
         var pooled: Matrix<Scalar>
         var logits: Matrix<Scalar>
 
@@ -93,8 +131,9 @@ public struct Network<Family: BlockFamily> {
     /// The forward pass on channel-major images; `training` selects batch statistics (and
     /// updates the running ones once). The units run on `imageChunks`, in parallel.
     public mutating func forward(_ images: Tensor<Scalar>, training: Bool, keep backprop: Backprop?) -> Tape {
-        var x = Tensor<Scalar>(channels: stem.conv.outputChannels, batch: images.batch, height: images.height, width: images.width)
-        stem.apply(images, activating: .relu, into: &x, scratch: scratch)
+        scratch.setNormalization(training ? .recordingBatch : .running)
+        var x = Tensor<Scalar>(channels: stem.hiddenChannels, batch: images.batch, height: images.height, width: images.width)
+        stem.activations(images, into: &x, scratch: scratch)
         let chunks = imageChunks(images.batch), fields = chunkUnits(chunks.count)
         var states = chunks.map { Family.state(from: x.images($0)) }
         var methods = chunks.map { _ in Family.makeMethod() }
@@ -112,21 +151,24 @@ public struct Network<Family: BlockFamily> {
                 states = states.map { transition($0, after: j) }
             }
         }
-        let (normalized, cache) = norm.forward(Tensor.concatenatingImages(states.map(Family.tensor(from:))), training: training)
-        var relu = normalized
-        Elementwise.activate(normalized, .relu, into: &relu)
+        let features = Tensor.concatenatingImages(states.map(Family.tensor(from:)))
+        var relu = features
+        norm.forward(features, into: &relu, activating: .relu, stash: Self.headStash, scratch: scratch)
+        if training { foldRecordedStatistics() }
         let pooled = Self.globalAveragePool(relu)
         let logits = classifier.forward(pooled)
         return Tape(images: images, stemActivated: x, unitInputs: inputs, unitOutputs: outputs, final: states, headActivated: relu,
-                    normCache: cache, pooled: pooled, logits: logits)
+                    pooled: pooled, logits: logits)
     }
 
     /// The image ranges the units run on: near-equal chunks of at most `context.chunkImages`
     /// images, a multiple of the context's thread count of them, each run on one worker (the
-    /// kernels inside it single-threaded). Blocks have no batch coupling, so this is the same
-    /// computation as on the whole batch; only the order of floating-point sums depends on the
-    /// context.
+    /// kernels inside it single-threaded). Blocks without batch norm have no batch coupling, so
+    /// this is the same computation as on the whole batch; only the order of floating-point sums
+    /// depends on the context. Blocks with batch norm normalise over the whole batch, so they
+    /// run as one chunk, their kernels threaded inside.
     func imageChunks(_ batch: Int) -> [Range<Int>] {
+        if architecture.normalization == .batch { return [0..<batch] }
         let workers = scratch.context.threads, size = scratch.context.chunkImages
         let rounds = max(1, (batch + size * workers - 1) / (size * workers))
         let count = max(1, min(batch, workers * rounds))
@@ -189,6 +231,10 @@ public struct Network<Family: BlockFamily> {
     /// then the stem. Returns loss and correct predictions.
     mutating func backward(_ tape: Tape, labels: [Int], into g: inout NetworkGradient<Family>,
                            unitBackward: UnitBackward) -> (loss: Double, correct: Int) {
+        // The backward pass differentiates through the batch's statistics; rebuilding a unit's
+        // activations (stored inputs, or inputs reconstructed by the inverse step) recomputes
+        // them, without recording them again.
+        scratch.setNormalization(.batch)
         let (loss, correct, dLogits) = SoftmaxCrossEntropy.evaluate(logits: tape.logits, labels: labels)
         // Head.
         let dPooled = classifier.backward(dLogits, input: tape.pooled, gradient: &g.classifier)
@@ -202,7 +248,8 @@ public struct Network<Family: BlockFamily> {
             }
         }
         Elementwise.multiplyByDerivative(&dRelu, .relu, activated: tape.headActivated)
-        let dFeature = norm.backward(dRelu, cache: tape.normCache, gradient: &g.norm)
+        norm.backward(&dRelu, stash: Self.headStash, scale: 1, gradient: &g.norm, scratch: scratch)
+        let dFeature = dRelu
         // Units, last to first, on the forward pass's chunks; each unit's gradient is summed
         // over the chunks in chunk order.
         let chunks = imageChunks(tape.images.batch), fields = chunkUnits(chunks.count)
@@ -233,10 +280,13 @@ public struct Network<Family: BlockFamily> {
             for p in partial { g.units[j].add(p) }
         }
         // Stem.
+        // The stem's forward evaluation is the last on the network's own scratch (the units ran
+        // on the chunks'), so what it kept for its pullback is still there.
         var dStem = Tensor.concatenatingImages(cotangents.map(Family.tensorCotangent(from:)))
-        Elementwise.multiplyByDerivative(&dStem, .relu, activated: tape.stemActivated)
-        stem.conv.accumulateWeightGradient(input: tape.images, outputGradient: dStem, scale: 1, into: &g.stem.weights, scratch: scratch)
-        Elementwise.accumulateChannelSums(dStem, scale: 1, into: &g.stem.bias)
+        var dImages = tape.images
+        dImages.scale(by: 0)
+        stem.pullback(at: tape.images, activated: tape.stemActivated, hiddenCotangent: &dStem, scale: 1, input: &dImages,
+                      gradient: &g.stem, scratch: scratch)
         return (loss, correct)
     }
 
@@ -271,13 +321,13 @@ extension Network where Family: ReversibleBlockFamily {
 
 /// The gradient of every parameter of a `Network`, in the network's order.
 public struct NetworkGradient<Family: BlockFamily> {
-    public var stem: ConvLayerGradient<Family.Scalar>
+    public var stem: HiddenGradient<Family.Scalar>
     public var units: [Family.Method.Parameters]
     public var norm: BatchNormGradient<Family.Scalar>
     public var classifier: DenseGradient<Family.Scalar>
 
     public init(zeroFor n: Network<Family>) {
-        stem = ConvLayerGradient(zeroFor: n.stem)
+        stem = n.stem.zeroGradient()
         units = n.units.map { $0.zeroGradient() }
         norm = BatchNormGradient(channels: n.norm.gamma.count)
         classifier = DenseGradient(for: n.classifier)

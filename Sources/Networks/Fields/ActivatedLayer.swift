@@ -10,6 +10,8 @@ public protocol ActivatedLayer: ParameterLayout {
     var hiddenChannels: Int { get }
     /// A zero gradient of this layer's parameters.
     func zeroGradient() -> Gradient
+    /// The layer's batch norms (disabled ones included).
+    static var normalizationPaths: [WritableKeyPath<Self, BatchNormLayer<Scalar>>] { get }
     /// s ← σ(Kx + b).
     func activations(_ x: Tensor<Scalar>, into s: inout Tensor<Scalar>, scratch: Scratch<Scalar>)
     /// out ← V(s).

@@ -46,17 +46,22 @@ public struct LayerPairField<Scalar: BLASScalar, Velocity: ActivatedLayer, Force
     }
 
     public static var parameterPaths: [WritableKeyPath<Self, [Scalar]>] { paths(of: \.velocityLayer) + paths(of: \.forceLayer) }
+    public static var normalizationPaths: [WritableKeyPath<Self, BatchNormLayer<Scalar>>] {
+        normalizationPaths(of: \.velocityLayer) + normalizationPaths(of: \.forceLayer)
+    }
 }
 
 /// A layer that makes the two layers of a `LayerPairField` (velocity, then force) with fresh weights.
 public protocol PairableLayer: ActivatedLayer {
-    static func pair(channels: Int, activation: Activation, using g: inout SeededGenerator) -> (velocity: Self, force: Self)
+    static func pair(channels: Int, activation: Activation, normalization: Normalization,
+                     using g: inout SeededGenerator) -> (velocity: Self, force: Self)
 }
 
 extension LayerPairField: InitializableField where Velocity: PairableLayer, Force == Velocity {
     /// Fresh layers on `channels` channels (one half).
-    public init(channels: Int, activation: Activation, scratch: Scratch<Scalar>, using g: inout SeededGenerator) {
-        let (velocity, force) = Velocity.pair(channels: channels, activation: activation, using: &g)
+    public init(channels: Int, activation: Activation, normalization: Normalization, scratch: Scratch<Scalar>,
+                using g: inout SeededGenerator) {
+        let (velocity, force) = Velocity.pair(channels: channels, activation: activation, normalization: normalization, using: &g)
         self.init(velocity: velocity, force: force, scratch: scratch)
     }
 }
@@ -68,9 +73,14 @@ public typealias HamiltonianField<Scalar: BLASScalar> = LayerPairField<Scalar, S
 
 extension SymmetricLayer: PairableLayer {
     /// Fresh He-initialised K₁ (velocity, sign +1) then K₂ (force, sign −1), zero biases.
-    public static func pair(channels: Int, activation: Activation, using g: inout SeededGenerator) -> (velocity: Self, force: Self) {
-        (SymmetricLayer(layer: ConvLayer(inputChannels: channels, outputChannels: channels, using: &g), activation: activation, sign: 1),
-         SymmetricLayer(layer: ConvLayer(inputChannels: channels, outputChannels: channels, using: &g), activation: activation, sign: -1))
+    public static func pair(channels: Int, activation: Activation, normalization: Normalization,
+                            using g: inout SeededGenerator) -> (velocity: Self, force: Self) {
+        func layer(_ sign: Scalar) -> SymmetricLayer {
+            SymmetricLayer(hidden: HiddenLayer(inputChannels: channels, outputChannels: channels, normalization: normalization,
+                                               activation: activation, using: &g), sign: sign)
+        }
+        let velocity = layer(1)
+        return (velocity, layer(-1))
     }
 }
 
@@ -80,16 +90,11 @@ extension SymmetricLayer: PairableLayer {
 public typealias RevNetField<Scalar: BLASScalar> = LayerPairField<Scalar, ResidualLayer<Scalar>, ResidualLayer<Scalar>>
 
 extension ResidualLayer: PairableLayer {
-    /// Fresh residual functions F (velocity) then G (force), the second convolution of each
-    /// scaled by 0.1.
-    public static func pair(channels: Int, activation: Activation, using rng: inout SeededGenerator) -> (velocity: Self, force: Self) {
-        func residual() -> ResidualLayer<Scalar> {
-            ResidualLayer(first: ConvLayer(inputChannels: channels, outputChannels: channels, using: &rng),
-                          second: ConvLayer(inputChannels: channels, outputChannels: channels, gain: 0.1, using: &rng),
-                          activation: activation)
-        }
-        let velocity = residual()
-        return (velocity, residual())
+    /// Fresh residual functions F (velocity) then G (force).
+    public static func pair(channels: Int, activation: Activation, normalization: Normalization,
+                            using rng: inout SeededGenerator) -> (velocity: Self, force: Self) {
+        let velocity = ResidualLayer(channels: channels, activation: activation, normalization: normalization, using: &rng)
+        return (velocity, ResidualLayer(channels: channels, activation: activation, normalization: normalization, using: &rng))
     }
 }
 
@@ -99,26 +104,29 @@ public struct LeapfrogField<Scalar: BLASScalar>: DifferentiableSecondOrderField,
     public var layer: SymmetricLayer<Scalar>
     public var scratch: Scratch<Scalar>
 
-    public init(channels: Int, activation: Activation, scratch: Scratch<Scalar>, using g: inout SeededGenerator) {
-        layer = SymmetricLayer(layer: ConvLayer(inputChannels: channels, outputChannels: channels, using: &g), activation: activation, sign: -1)
+    public init(channels: Int, activation: Activation, normalization: Normalization, scratch: Scratch<Scalar>,
+                using g: inout SeededGenerator) {
+        layer = SymmetricLayer(hidden: HiddenLayer(inputChannels: channels, outputChannels: channels, normalization: normalization,
+                                                   activation: activation, using: &g), sign: -1)
         self.scratch = scratch
     }
 
     public func acceleration(_ y: State, time: Scalar, into a: inout State) { layer.evaluate(y, into: &a, scratch: scratch) }
 
     public func accelerationPullback(at y: State, time: Scalar, cotangent u: State, scale s: Scalar, input dy: inout State,
-                                     parameters g: inout ConvLayerGradient<Scalar>) {
+                                     parameters g: inout HiddenGradient<Scalar>) {
         layer.pullback(at: y, cotangent: u, scale: s, input: &dy, gradient: &g, scratch: scratch)
     }
 
     public func accelerationWithPullback(at y: State, time: Scalar, into value: inout State, cotangent u: State, scale s: Scalar,
-                                         input dy: inout State, parameters g: inout ConvLayerGradient<Scalar>) {
+                                         input dy: inout State, parameters g: inout HiddenGradient<Scalar>) {
         layer.evaluateWithPullback(at: y, into: &value, cotangent: u, scale: s, input: &dy, gradient: &g, scratch: scratch)
     }
 
-    public func zeroGradient() -> ConvLayerGradient<Scalar> { layer.zeroGradient() }
+    public func zeroGradient() -> HiddenGradient<Scalar> { layer.zeroGradient() }
 
     public static var parameterPaths: [WritableKeyPath<Self, [Scalar]>] { paths(of: \.layer) }
+    public static var normalizationPaths: [WritableKeyPath<Self, BatchNormLayer<Scalar>>] { normalizationPaths(of: \.layer) }
 }
 
 /// The ResNet block's residual function f(x) = K₂σ(K₁x + b₁) + b₂, integrated by forward Euler
@@ -128,23 +136,23 @@ public struct ResNetField<Scalar: BLASScalar>: DifferentiableVectorField, Traina
     public var residual: ResidualLayer<Scalar>
     public var scratch: Scratch<Scalar>
 
-    public init(channels: Int, activation: Activation, scratch: Scratch<Scalar>, using g: inout SeededGenerator) {
-        residual = ResidualLayer(first: ConvLayer(inputChannels: channels, outputChannels: channels, using: &g),
-                                 second: ConvLayer(inputChannels: channels, outputChannels: channels, gain: 0.1, using: &g),
-                                 activation: activation)
+    public init(channels: Int, activation: Activation, normalization: Normalization, scratch: Scratch<Scalar>,
+                using g: inout SeededGenerator) {
+        residual = ResidualLayer(channels: channels, activation: activation, normalization: normalization, using: &g)
         self.scratch = scratch
     }
 
     public func evaluate(_ x: State, time: Scalar, into d: inout State) { residual.evaluate(x, into: &d, scratch: scratch) }
 
     public func pullback(at x: State, time: Scalar, cotangent u: State, scale s: Scalar, input dx: inout State,
-                         parameters g: inout LayerPairGradient<Scalar>) {
+                         parameters g: inout ResidualGradient<Scalar>) {
         residual.pullback(at: x, cotangent: u, scale: s, input: &dx, gradient: &g, scratch: scratch)
     }
 
-    public func zeroGradient() -> LayerPairGradient<Scalar> { residual.zeroGradient() }
+    public func zeroGradient() -> ResidualGradient<Scalar> { residual.zeroGradient() }
 
     public static var parameterPaths: [WritableKeyPath<Self, [Scalar]>] { paths(of: \.residual) }
+    public static var normalizationPaths: [WritableKeyPath<Self, BatchNormLayer<Scalar>>] { normalizationPaths(of: \.residual) }
 }
 
 /// The midpoint block's field on the halves (Y, Z): f(Y, Z) = (σ(KZ + b₁), σ(−KᵀY + b₂)),
@@ -161,7 +169,11 @@ public struct MidpointField<Scalar: BLASScalar>: DifferentiableVectorField, Trai
     public var activation: Activation
     public var scratch: Scratch<Scalar>
 
-    public init(channels: Int, activation: Activation, scratch: Scratch<Scalar>, using g: inout SeededGenerator) {
+    /// `normalization` must be `.none`: this field is not of the residual form the batch norms
+    /// of `HiddenLayer` apply to (`Architecture` refuses the combination).
+    public init(channels: Int, activation: Activation, normalization: Normalization, scratch: Scratch<Scalar>,
+                using g: inout SeededGenerator) {
+        precondition(normalization == .none, "MidpointField: no batch-norm variant")
         layer = ConvLayer(inputChannels: channels, outputChannels: channels, using: &g)
         secondBias = [Scalar](repeating: 0, count: channels)
         self.activation = activation

@@ -1,12 +1,13 @@
 import LinearAlgebra
 
-/// One layer's parameters: a 3×3 convolution K and a bias b per output channel.
+/// One layer's parameters: a 3×3 convolution K and a bias b per output channel (none when a
+/// batch norm's β follows in its place).
 public struct ConvLayer<Scalar: BLASScalar>: Sendable, Equatable {
     public var conv: Convolution3x3<Scalar>
     public var bias: [Scalar]
 
     public init(conv: Convolution3x3<Scalar>, bias: [Scalar]) {
-        precondition(bias.count == conv.outputChannels, "ConvLayer: \(bias.count) biases for \(conv.outputChannels) channels")
+        precondition(bias.isEmpty || bias.count == conv.outputChannels, "ConvLayer: \(bias.count) biases for \(conv.outputChannels) channels")
         self.conv = conv
         self.bias = bias
     }
@@ -38,5 +39,5 @@ public struct ConvLayerGradient<Scalar: BLASScalar>: Sendable, Equatable {
 
 /// The named scratch tensors of the layer kernels (one layer call at a time uses them).
 enum Slot {
-    static let activated = 0, projected = 1, secondActivated = 2
+    static let activated = 0, projected = 1, secondActivated = 2, convolved = 3, preGradient = 4
 }

@@ -83,12 +83,25 @@ public protocol TrainableField: ParameterLayout, ScratchBound {
     associatedtype Gradient: ParameterLayout where Gradient.Scalar == Scalar
     /// A zero gradient, shaped like the parameters.
     func zeroGradient() -> Gradient
+    /// The batch norms inside the field (disabled ones included), for the running-statistics
+    /// update and checkpoints.
+    static var normalizationPaths: [WritableKeyPath<Self, BatchNormLayer<Scalar>>] { get }
+}
+
+extension TrainableField {
+    public static var normalizationPaths: [WritableKeyPath<Self, BatchNormLayer<Scalar>>] { [] }
+
+    /// The paths of a member layer's batch norms, as paths of this field.
+    public static func normalizationPaths<Member: ActivatedLayer>(of member: WritableKeyPath<Self, Member>)
+        -> [WritableKeyPath<Self, BatchNormLayer<Scalar>>] where Member.Scalar == Scalar {
+        Member.normalizationPaths.map { member.appending(path: $0) }
+    }
 }
 
 /// A block's field made with fresh seeded weights for a feature map of `channels` channels (its
 /// own count: one half of the map for the fields on channel halves).
 public protocol InitializableField: TrainableField {
-    init(channels: Int, activation: Activation, scratch: Scratch<Scalar>, using g: inout SeededGenerator)
+    init(channels: Int, activation: Activation, normalization: Normalization, scratch: Scratch<Scalar>, using g: inout SeededGenerator)
 }
 
 extension ConvLayer: ParameterLayout {
@@ -113,6 +126,3 @@ public struct ParameterPair<First: ParameterLayout, Second: ParameterLayout>: Pa
 
     public static var parameterPaths: [WritableKeyPath<Self, [Scalar]>] { paths(of: \.first) + paths(of: \.second) }
 }
-
-/// The gradient of two convolution layers.
-public typealias LayerPairGradient<Scalar: BLASScalar> = ParameterPair<ConvLayerGradient<Scalar>, ConvLayerGradient<Scalar>>

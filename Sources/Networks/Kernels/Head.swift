@@ -1,84 +1,7 @@
 import LinearAlgebra
 import RealModule
 
-/// Batch normalisation over (N, H, W) per channel (Ioffe & Szegedy, ICML 2015), with running
-/// statistics for evaluation. Training mode updates the running statistics once per call of
-/// `forward(training: true)` — the network calls it once per forward pass, never during
-/// reconstruction.
-public struct BatchNorm<Scalar: BLASScalar>: Sendable, Equatable {
-    public var gamma: [Scalar]
-    public var beta: [Scalar]
-    public var runningMean: [Scalar]
-    public var runningVariance: [Scalar]
-    public var momentum: Scalar = 0.9
-    public var epsilon: Scalar = 1e-5
-
-    public init(channels: Int) {
-        gamma = [Scalar](repeating: 1, count: channels)
-        beta = [Scalar](repeating: 0, count: channels)
-        runningMean = [Scalar](repeating: 0, count: channels)
-        runningVariance = [Scalar](repeating: 1, count: channels)
-    }
-
-    /// What the backward pass needs: the normalised input and 1/√(var + ε) per channel.
-    public struct Cache: Sendable {
-        var normalized: Tensor<Scalar>
-        var inverseStd: [Scalar]
-        var training: Bool
-    }
-
-    /// y = γ·(x − μ)/√(σ² + ε) + β, with batch statistics when training, running ones otherwise.
-    public mutating func forward(_ x: Tensor<Scalar>, training: Bool) -> (Tensor<Scalar>, Cache) {
-        let size = x.channelSize, count = Scalar(size)
-        var xhat = x, y = x
-        var inverseStd = [Scalar](repeating: 0, count: x.channels)
-        for c in 0..<x.channels {
-            let range = (c * size)..<((c + 1) * size)
-            var mean: Scalar, variance: Scalar
-            if training {
-                mean = x.data[range].reduce(0, +) / count
-                variance = x.data[range].reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / count
-                runningMean[c] = momentum * runningMean[c] + (1 - momentum) * mean
-                runningVariance[c] = momentum * runningVariance[c] + (1 - momentum) * variance * count / max(1, count - 1)
-            } else {
-                mean = runningMean[c]
-                variance = runningVariance[c]
-            }
-            let inv = 1 / (variance + epsilon).squareRoot()
-            inverseStd[c] = inv
-            for i in range {
-                xhat.data[i] = (x.data[i] - mean) * inv
-                y.data[i] = gamma[c] * xhat.data[i] + beta[c]
-            }
-        }
-        return (y, Cache(normalized: xhat, inverseStd: inverseStd, training: training))
-    }
-
-    /// dx for dy, accumulating dγ, dβ (training-mode formula; the statistics depend on x).
-    public func backward(_ dy: Tensor<Scalar>, cache: Cache, gradient g: inout BatchNormGradient<Scalar>) -> Tensor<Scalar> {
-        let size = dy.channelSize, count = Scalar(size)
-        var dx = dy
-        for c in 0..<dy.channels {
-            let range = (c * size)..<((c + 1) * size)
-            var sumDy: Scalar = 0, sumDyXhat: Scalar = 0
-            for i in range {
-                sumDy += dy.data[i]
-                sumDyXhat += dy.data[i] * cache.normalized.data[i]
-            }
-            g.gamma[c] += sumDyXhat
-            g.beta[c] += sumDy
-            let k = gamma[c] * cache.inverseStd[c]
-            for i in range {
-                dx.data[i] = cache.training
-                    ? k * (dy.data[i] - sumDy / count - cache.normalized.data[i] * sumDyXhat / count)
-                    : k * dy.data[i]
-            }
-        }
-        return dx
-    }
-}
-
-/// The gradient of a `BatchNorm`'s γ and β.
+/// The gradient of a `BatchNormLayer`'s γ and β.
 public struct BatchNormGradient<Scalar: BLASScalar>: Sendable, Equatable {
     public var gamma: [Scalar]
     public var beta: [Scalar]
@@ -151,11 +74,6 @@ public enum SoftmaxCrossEntropy {
         }
         return (loss / Double(labels.count), correct, gradient)
     }
-}
-
-extension BatchNorm: ParameterLayout {
-    /// γ, β (the running statistics are state, not parameters).
-    public static var parameterPaths: [WritableKeyPath<Self, [Scalar]>] { [\.gamma, \.beta] }
 }
 
 extension BatchNormGradient: ParameterLayout {

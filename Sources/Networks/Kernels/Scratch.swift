@@ -15,6 +15,17 @@ public final class Scratch<Scalar: BLASScalar> {
     public var flops: Double = 0
     /// One scratch per image chunk of a parallel pass (`Network`), made on first use.
     private var chunks: [Scratch] = []
+    /// Which statistics the blocks' batch norms use (`BatchNormLayer`). Set by the network for
+    /// each pass; analyses leave it at `.running`, the trained network's function.
+    public var normalization: NormalizationMode = .running
+    /// Batch statistics recorded in a `.recordingBatch` pass, by `BatchNormLayer.slot`: the
+    /// first evaluation of each layer in the pass, which the network folds into the running
+    /// statistics once the pass ends (so reconstruction never updates them).
+    var recordedStatistics: [Int: (mean: [Scalar], variance: [Scalar])] = [:]
+    /// What a layer's forward evaluation keeps for its pullback, which follows it on the same
+    /// scratch (normalised inputs, pre-activations; 1/σ per channel).
+    var stashedTensors: [Int: Tensor<Scalar>] = [:]
+    var stashedVectors: [Int: [Scalar]] = [:]
 
     public init(context: ComputeContext = ComputeContext()) { self.context = context }
 
@@ -22,6 +33,21 @@ public final class Scratch<Scalar: BLASScalar> {
     func chunk(_ i: Int) -> Scratch {
         while chunks.count <= i { chunks.append(Scratch(context: context)) }
         return chunks[i]
+    }
+
+    /// The number of chunk scratches made so far.
+    var chunkCount: Int { chunks.count }
+
+    /// Forgets the statistics recorded by this scratch and its chunks.
+    func clearRecordedStatistics() {
+        recordedStatistics.removeAll(keepingCapacity: true)
+        for c in chunks { c.clearRecordedStatistics() }
+    }
+
+    /// Sets the batch-norm mode of this scratch and its chunks'.
+    func setNormalization(_ mode: NormalizationMode) {
+        normalization = mode
+        for c in chunks { c.setNormalization(mode) }
     }
 
     /// `flops` with those of the chunks' scratches.
@@ -43,6 +69,18 @@ public final class Scratch<Scalar: BLASScalar> {
     static func reserve(_ buffer: inout [Scalar], _ count: Int) {
         if buffer.count < count { buffer = [Scalar](repeating: 0, count: count) }
     }
+}
+
+/// Which statistics batch norm inside blocks uses during a pass.
+public enum NormalizationMode: Sendable, Equatable {
+    /// Running statistics: the network's function at evaluation, and what analyses linearise.
+    case running
+    /// The batch's own statistics, not recorded: reconstruction in the reversible backward
+    /// pass, which recomputes the forward pass's statistics from the rebuilt inputs.
+    case batch
+    /// The batch's statistics, recorded for the running-statistics update: the training
+    /// forward pass.
+    case recordingBatch
 }
 
 /// A field whose kernels draw buffers from a `Scratch`: a parallel pass gives each chunk of

@@ -155,7 +155,7 @@ public struct Checkpoint: Sendable {
         }
         if let t = h.threads, !(1...ComputeContext.maximumThreads).contains(t) { throw fail("\(t) worker threads") }
         // The arrays must be those of this architecture, counted before a network is built.
-        guard h.statisticsLength == a.filters[3], h.velocityLengths.isEmpty || h.velocityLengths == h.parameterLengths,
+        guard h.statisticsLength == a.statisticsCount, h.velocityLengths.isEmpty || h.velocityLengths == h.parameterLengths,
               a.parameterCount(inputChannels: h.inputChannels, classes: h.classes) == h.parameterLengths.reduce(0, +) else {
             throw fail("its arrays do not fit a \(a.block.rawValue) network of widths \(a.filters)")
         }

@@ -109,27 +109,43 @@ public final class TrainableNetwork {
             _ = box.network.predict(images)
             return box.network.scratch.totalFlops - before
         }
+        // Snapshots list the non-empty arrays only: a part a network does not have (a bias in
+        // place of which a batch norm's β stands, a disabled batch norm) is an empty array, so
+        // checkpoints of BN-free networks keep the layout they had before batch norm existed.
         snapshotClosure = {
             var parameters: [[Float]] = [], velocity: [[Float]] = []
-            box.network.visitParameters { parameters.append($0) }
-            box.velocity.visitParameters { velocity.append($0) }
-            return NetworkSnapshot(parameters: parameters, runningMean: box.network.norm.runningMean,
-                                   runningVariance: box.network.norm.runningVariance, velocity: velocity)
+            box.network.visitParameters { if !$0.isEmpty { parameters.append($0) } }
+            box.velocity.visitParameters { if !$0.isEmpty { velocity.append($0) } }
+            var mean = box.network.norm.runningMean, variance = box.network.norm.runningVariance
+            box.network.visitNormalizations { layer in
+                mean += layer.runningMean
+                variance += layer.runningVariance
+            }
+            return NetworkSnapshot(parameters: parameters, runningMean: mean, runningVariance: variance, velocity: velocity)
         }
         restoreClosure = { snapshot in
             var expected: [Int] = []
-            box.network.visitParameters { expected.append($0.count) }
+            box.network.visitParameters { if !$0.isEmpty { expected.append($0.count) } }
             guard snapshot.parameters.map(\.count) == expected,
-                  snapshot.runningMean.count == box.network.norm.runningMean.count,
+                  snapshot.runningMean.count == box.network.architecture.statisticsCount,
+                  snapshot.runningVariance.count == snapshot.runningMean.count,
                   snapshot.velocity.isEmpty || snapshot.velocity.map(\.count) == expected else {
                 throw ArchitectureError(.filters, "the saved parameter shapes do not match this architecture")
             }
             var k = 0
-            box.network.visitParameters { $0 = snapshot.parameters[k]; k += 1 }
-            box.network.norm.runningMean = snapshot.runningMean
-            box.network.norm.runningVariance = snapshot.runningVariance
+            box.network.visitParameters { if !$0.isEmpty { $0 = snapshot.parameters[k]; k += 1 } }
+            var offset = box.network.norm.runningMean.count
+            box.network.norm.runningMean = Array(snapshot.runningMean[0..<offset])
+            box.network.norm.runningVariance = Array(snapshot.runningVariance[0..<offset])
+            box.network.visitNormalizations { layer in
+                let range = offset..<(offset + layer.runningMean.count)
+                layer.runningMean = Array(snapshot.runningMean[range])
+                layer.runningVariance = Array(snapshot.runningVariance[range])
+                offset = range.upperBound
+            }
             k = 0
             box.velocity.visitParameters { v in
+                guard !v.isEmpty else { return }
                 v = snapshot.velocity.isEmpty ? [Float](repeating: 0, count: v.count) : snapshot.velocity[k]
                 k += 1
             }
@@ -156,7 +172,10 @@ public final class TrainableNetwork {
 
 /// The learnable and running state of a network and its optimiser.
 public struct NetworkSnapshot: Codable, Sendable, Equatable {
+    /// The non-empty parameter arrays, in `Network.visitParameters` order.
     public var parameters: [[Float]]
+    /// The running statistics: the head's batch norm, then those inside the network in
+    /// `Network.visitNormalizations` order (`Architecture.statisticsCount` in all).
     public var runningMean: [Float]
     public var runningVariance: [Float]
     public var velocity: [[Float]]
