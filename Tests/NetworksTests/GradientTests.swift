@@ -14,38 +14,84 @@ enum Tiny {
 
     /// The ODE blocks at h = 0.3 (so each unit changes its features noticeably); ResNet and
     /// RevNet at their h = 1.
-    static func architecture(_ block: Block) throws -> Architecture {
+    static func architecture(_ block: Block, _ normalization: Normalization = .none) throws -> Architecture {
         try Architecture(block: block, units: [2, 2, 1], filters: [4, 4, 8, 8], stepSize: block.defaultStepSize < 1 ? 0.3 : nil,
-                         activation: .tanh)
+                         activation: .tanh, normalization: normalization)
     }
 
     static let reversibleBlocks = Block.allCases.filter(\.isReversible)
+    /// Every (block, normalization) pair that exists.
+    static let variants = Block.allCases.flatMap { b in (b.normalizable ? Normalization.allCases : [.none]).map { (b, $0) } }
+    static let reversibleVariants = variants.filter { $0.0.isReversible }
 }
 
 @Suite("Network gradients")
 struct GradientTests {
-    @Test("stored backprop matches central differences in double", arguments: Block.allCases)
-    func finiteDifferences(block: Block) throws {
+    /// With batch norm the loss couples the batch's images through the statistics of every
+    /// batch norm (stem, units, head); central differences see that, so this checks the
+    /// training-mode backward pass through all of them.
+    @Test("stored backprop matches central differences in double, with and without batch norm", arguments: Tiny.variants)
+    func finiteDifferences(block: Block, normalization: Normalization) throws {
         let (x, y) = Tiny.batch(Double.self)
-        let error = try Tiny.architecture(block).run(FiniteDifferenceCheck(
-            GradientCheckBatch(architecture: try Tiny.architecture(block), images: x, labels: y, classes: 3, seed: 1), samples: 25))
-        #expect(error < 1e-5, "\(block): \(error)")
+        let architecture = try Tiny.architecture(block, normalization)
+        let error = try architecture.run(FiniteDifferenceCheck(
+            GradientCheckBatch(architecture: architecture, images: x, labels: y, classes: 3, seed: 1), samples: 25))
+        #expect(error < 1e-5, "\(block) \(normalization): \(error)")
     }
 
-    @Test("reversible and stored backprop give the same gradients, double and float",
-          arguments: Tiny.reversibleBlocks)
-    func reversibleMatchesStored(block: Block) throws {
-        let architecture = try Tiny.architecture(block)
+    @Test("reversible and stored backprop give the same gradients, double and float, with and without batch norm",
+          arguments: Tiny.reversibleVariants)
+    func reversibleMatchesStored(block: Block, normalization: Normalization) throws {
+        let architecture = try Tiny.architecture(block, normalization)
         let (xd, yd) = Tiny.batch(Double.self)
         let double = try #require(try architecture.run(ReversibleVsStoredCheck(GradientCheckBatch(architecture: architecture, images: xd, labels: yd, classes: 3, seed: 1))))
-        #expect(double < 1e-9, "\(block) double: \(double)")
+        #expect(double < 1e-9, "\(block) \(normalization) double: \(double)")
         // Float: the two passes round differently (the rebuilt inputs carry the inverse steps'
         // rounding; leapfrog's y₋ = 2y − y₊ + h²F(y) cancels about one digit), so the bound is
         // √ε_f ≈ 3.5e-4 — half the digits. Measured here: 1e-5 to 1e-4; the CLI's default
         // `gradcheck` (depth 6) gives 1.3e-5 to 7.2e-5.
+        //
+        // With batch norm the residual functions' outputs no longer scale with their inputs
+        // (normalised activations have unit variance whatever the input), so rebuilding Y from
+        // Y + F(Z) cancels more digits; measured against a double-precision reference on this
+        // network (batches of 3, 16, 32): stored float 1e-4 to 8e-4, reversible float 1.2e-4 to
+        // 1.6e-4 (leapfrog), 2.7e-3 to 9.0e-3 (Hamiltonian and RevNet). The bound for them is 2e-2;
+        // the double check above is the one that decides correctness.
         let (xf, yf) = Tiny.batch(Float.self)
         let float = try #require(try architecture.run(ReversibleVsStoredCheck(GradientCheckBatch(architecture: architecture, images: xf, labels: yf, classes: 3, seed: 1))))
-        #expect(float < Double(Float.ulpOfOne.squareRoot()), "\(block) float: \(float)")
+        let bound = normalization == .batch ? 2e-2 : Double(Float.ulpOfOne.squareRoot())
+        #expect(float < bound, "\(block) \(normalization) float: \(float)")
+    }
+
+    /// Running statistics move once per training forward pass, by the fold of that pass's batch
+    /// statistics; neither the backward pass (whose reconstruction recomputes the statistics)
+    /// nor an evaluation pass moves them.
+    @Test("batch norm's running statistics: updated once per training pass, never by reconstruction or evaluation",
+          arguments: Tiny.reversibleBlocks.filter(\.normalizable))
+    func runningStatisticsOnce(block: Block) throws {
+        var network = Network<HamiltonianFamily<Double>>(try Tiny.architecture(.hamiltonian, .batch), inputChannels: 3, classes: 3, seed: 1)
+        let (x, y) = Tiny.batch(Double.self)
+        func statistics(_ n: inout Network<HamiltonianFamily<Double>>) -> [Double] {
+            var out = n.norm.runningMean + n.norm.runningVariance
+            n.visitNormalizations { out += $0.runningMean + $0.runningVariance }
+            return out
+        }
+        let initial = statistics(&network)
+        _ = network.forward(x, training: false, keep: nil)
+        #expect(statistics(&network) == initial, "evaluation moved them")
+        // The stem's batch mean, computed here independently: 0.1 of it after one pass.
+        var stemOutput = Tensor<Double>(channels: 4, batch: 3, height: 8, width: 8)
+        network.stem.layer.conv.apply(x, into: &stemOutput, scratch: Scratch())
+        let stemMean = (0..<4).map { c in stemOutput.data[(c * stemOutput.channelSize)..<((c + 1) * stemOutput.channelSize)].reduce(0, +) / Double(stemOutput.channelSize) }
+        var trained = network
+        _ = trained.forward(x, training: true, keep: nil)
+        let afterForward = statistics(&trained)
+        #expect(afterForward != initial)
+        #expect(zip(trained.stem.norm.runningMean, stemMean).allSatisfy { abs($0 - 0.1 * $1) < 1e-12 }, "\(trained.stem.norm.runningMean) vs 0.1·\(stemMean)")
+        var both = network
+        _ = both.gradient(images: x, labels: y, backprop: .reversible)
+        #expect(statistics(&both) == afterForward, "the backward pass moved them")
+        _ = block
     }
 
     @Test("reversible and stored backprop agree in float on the AVX-512 kernels (Winograd on 16×16 and 8×8 planes)",

@@ -31,7 +31,11 @@ public final class Scratch<Scalar: BLASScalar> {
 
     /// The scratch of image chunk `i`. Call before the parallel region: it may create one.
     func chunk(_ i: Int) -> Scratch {
-        while chunks.count <= i { chunks.append(Scratch(context: context)) }
+        while chunks.count <= i {
+            let chunk = Scratch(context: context)
+            chunk.normalization = normalization
+            chunks.append(chunk)
+        }
         return chunks[i]
     }
 
