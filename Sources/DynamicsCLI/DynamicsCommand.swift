@@ -16,7 +16,7 @@ struct DynamicsCommand: ParsableCommand {
             """,
         version: version,
         subcommands: [
-            Info.self, Eig.self, Integrate.self, Reverse.self, ConvergenceCommand.self,
+            Info.self, PresetsCommand.self, Eig.self, Integrate.self, Reverse.self, ConvergenceCommand.self,
             StabilityCommand.self, LyapunovCommand.self, RegionCommand.self, Gradcheck.self, Bench.self,
             Train.self, Evaluate.self,
         ]

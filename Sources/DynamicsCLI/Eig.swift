@@ -84,7 +84,8 @@ extension Eig {
                                  field: SpectrumReport(try Spectrum(of: field, tolerance: tolerance), time: .continuous),
                                  step: SpectrumReport(try Spectrum(of: step, tolerance: tolerance), time: .discrete))
         if output.json { return try Output.printJSON(report) }
-        print(SpectrumTable.render(report.field, title: "\(block.rawValue) block field Jacobian, \(setup.channels) channels, \(size), σ = \(setup.activation.rawValue)"))
+        print(SpectrumTable.render(report.field, title: "\(block.rawValue) block field Jacobian, \(setup.channels) channels, \(size), σ = \(setup.activation.rawValue)"
+                                   + (setup.normalization == .batch ? ", batch norm (running statistics)" : "")))
         print("")
         print(SpectrumTable.render(report.step, title: "\(block.rawValue) block step Jacobian, h = \(h)"))
     }

@@ -132,7 +132,8 @@ struct LyapunovCommand: ParsableCommand {
         } catch let e as LinearAlgebraError {
             throw CLIError("\(arch.rawValue) blocks: \(e)")
         }
-        return Report(system: "\(arch.rawValue) blocks (\(sharedWeights ? "shared" : "independent") random weights)",
+        return Report(system: "\(arch.rawValue) blocks (\(sharedWeights ? "shared" : "independent") random weights"
+                          + (setup.normalization == .batch ? ", batch norm with running statistics)" : ")"),
                       method: arch.methodName, dt: h, steps: depth, transient: 0, exponents: result.exponents,
                       sum: largestOnly ? nil : result.sum, kaplanYorkeDimension: largestOnly ? nil : result.kaplanYorkeDimension,
                       seconds: result.seconds, history: history ? result.history.map { [$0.time] + $0.exponents } : nil)

@@ -85,11 +85,14 @@ struct Reverse: ParsableCommand {
     /// The same `Reversibility` experiment on N random blocks (`BlockExperiment`).
     func reverseBlocks<T: BLASScalar>(_ arch: Block, _: T.Type) throws -> Report {
         let depth = self.depth ?? 100
-        let setup = try blockOptions.setup(T.self, block: arch, stepSize: stepSize.value, units: depth, denseMatrices: false)
+        // Batch norms use the feature map's own statistics, recomputed from the rebuilt state on
+        // the way back, as in reversible training.
+        let setup = try blockOptions.setup(T.self, block: arch, stepSize: stepSize.value, units: depth, denseMatrices: false,
+                                           statistics: .batch)
         let r = try mappingLibraryErrors {
             try arch.run(BlockExperiment(setup, units: depth) { x0, h in Reversibility(initialPoint: x0, stepSize: h, steps: depth) })
         }
-        return report(r, system: "\(arch.rawValue) blocks with random weights", method: arch.methodName,
+        return report(r, system: "\(arch.rawValue) blocks with random weights" + (setup.normalization == .batch ? " and batch norm (batch statistics)" : ""), method: arch.methodName,
                       dt: setup.stepSize ?? arch.defaultStepSize, steps: depth)
     }
 }

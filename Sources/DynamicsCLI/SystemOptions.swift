@@ -101,18 +101,26 @@ struct BlockOptions: ParsableArguments {
     @Option(help: "Activation σ: tanh (default; σ' > 0, so the Jacobians are non-singular) or relu.")
     var activation: Activation?
 
+    @Option(help: "Batch norm inside the blocks: none (default; the paper's equations) or batch (the authors' code).")
+    var norm: Normalization?
+
     /// The flags that only a block run reads (rejected beside --system or a matrix file).
     var blockOnlyFlags: [(name: String, given: Bool)] {
-        [("--channels", channels != nil), ("--size", size != nil), ("--seed", seed != nil), ("--activation", activation != nil)]
+        [("--channels", channels != nil), ("--size", size != nil), ("--seed", seed != nil), ("--activation", activation != nil),
+         ("--norm", norm != nil)]
     }
 
     /// The set-up of `block` with step size `stepSize` (nil: the block's default), checked for
-    /// `units` blocks and, with `denseMatrices`, for n×n matrices on the state.
-    func setup<T: BLASScalar>(_: T.Type, block: Block, stepSize: Double?, units: Int, denseMatrices: Bool) throws -> BlockSetup<T> {
+    /// `units` blocks and, with `denseMatrices`, for n×n matrices on the state; batch norms use
+    /// `statistics`.
+    func setup<T: BLASScalar>(_: T.Type, block: Block, stepSize: Double?, units: Int, denseMatrices: Bool,
+                              statistics: NormalizationMode = .running) throws -> BlockSetup<T> {
         try mappingLibraryErrors {
             let size = self.size ?? ImageSize(height: 8, width: 8)
-            let setup = try BlockSetup<T>(channels: channels ?? 4, height: size.height, width: size.width, stepSize: stepSize,
+            var setup = try BlockSetup<T>(channels: channels ?? 4, height: size.height, width: size.width, stepSize: stepSize,
                                           activation: activation ?? .tanh, seed: seed ?? 1)
+            setup.normalization = norm ?? .none
+            setup.statistics = statistics
             try setup.check(block)
             try setup.checkMemory(block, units: units, denseMatrices: denseMatrices)
             return setup
@@ -121,4 +129,5 @@ struct BlockOptions: ParsableArguments {
 }
 
 extension Activation: ExpressibleByArgument {}
+extension Normalization: ExpressibleByArgument {}
 extension Block: ExpressibleByArgument {}

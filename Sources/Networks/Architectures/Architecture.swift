@@ -110,26 +110,6 @@ public struct Architecture: Codable, Sendable, Equatable {
 
     /// The step size of every unit: the one given, or the block's default.
     public var resolvedStepSize: Double { stepSize ?? block.defaultStepSize }
-
-    /// The named presets of the paper (Table 1) and two small ones for quick runs.
-    public static let presets: [String: (block: Block, units: [Int], filters: [Int])] = [
-        "resnet-32": (.resnet, [5, 5, 5], [16, 16, 32, 64]),
-        "resnet-110": (.resnet, [18, 18, 18], [16, 16, 32, 64]),
-        "revnet-38": (.revnet, [3, 3, 3], [32, 32, 64, 112]),
-        "hamiltonian-74": (.hamiltonian, [6, 6, 6], [32, 32, 64, 112]),
-        "hamiltonian-218": (.hamiltonian, [18, 18, 18], [32, 32, 64, 128]),
-        "hamiltonian-1202": (.hamiltonian, [100, 100, 100], [32, 32, 64, 128]),
-        "midpoint-62": (.midpoint, [5, 5, 5], [32, 32, 64, 112]),
-        "leapfrog-62": (.leapfrog, [5, 5, 5], [32, 32, 64, 112]),
-    ]
-
-    /// A preset by name.
-    public static func preset(_ name: String, stepSize: Double? = nil, activation: Activation = .relu) throws -> Architecture {
-        guard let p = presets[name] else {
-            throw ArchitectureError(.preset, "unknown preset '\(name)'; choose one of \(presets.keys.sorted().joined(separator: ", "))")
-        }
-        return try Architecture(block: p.block, units: p.units, filters: p.filters, stepSize: stepSize, activation: activation)
-    }
 }
 
 /// A malformed network set-up, in the library's terms: which setting is wrong and why. A front

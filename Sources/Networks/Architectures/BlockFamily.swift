@@ -15,8 +15,9 @@ public protocol BlockFamily {
     static var defaultStepSize: Double { get }
     /// Whether the state is the pair of channel halves (Y, Z), so every width must be even.
     static var splitsChannels: Bool { get }
-    /// 3×3 convolutions per unit as the paper counts depth: 2 for a residual unit, 4 otherwise
-    /// (K and Kᵀ twice, or F and G of two layers each).
+    /// The 3×3 convolutions a unit runs, which depth labels count: 4 for the Hamiltonian (K₁,
+    /// K₁ᵀ, K₂, K₂ᵀ) and RevNet (two in F, two in G) units, 2 for the midpoint and leapfrog (K
+    /// and Kᵀ) and ResNet (K₁, K₂) units.
     static var convolutionsPerUnit: Int { get }
     /// The method, configured (e.g. Verlet's staggered scheme).
     static func makeMethod() -> Method
@@ -143,6 +144,7 @@ public enum MidpointFamily<Scalar: BLASScalar>: ReversibleBlockFamily {
     public static var defaultStepSize: Double { 0.1 }
     public static var splitsChannels: Bool { true }
     public static func makeMethod() -> Method { ExplicitMidpoint() }
+    public static var convolutionsPerUnit: Int { 2 }
     /// Its field is σ(Ax + b) with an anti-symmetric A, not a residual function with a hidden layer.
     public static var normalizable: Bool { false }
     /// K (c → c, c = width/2), b₁ and b₂.
@@ -176,6 +178,7 @@ public enum LeapfrogFamily<Scalar: BLASScalar>: ReversibleBlockFamily {
     public static var defaultStepSize: Double { 0.1 }
     public static var splitsChannels: Bool { false }
     public static func makeMethod() -> Method { Leapfrog() }
+    public static var convolutionsPerUnit: Int { 2 }
     /// K (width → width) and its bias or batch norms.
     public static func unitParameterCount(width: Int, normalization: Normalization) -> Int? {
         residualParameters(width, count: 1, second: false, normalization)
