@@ -37,6 +37,9 @@ struct Train: ParsableCommand {
     @Option(parsing: .unconditional, help: "Weight-smoothness decay α (α/2 Σ‖θ_{j+1} − θ_j‖² over a stage's consecutive units; default 2e-4).")
     var smoothness: Double?
 
+    @Option(help: "What weight decay and smoothness apply to: weights (kernels and the classifier's matrix, as the authors' code; default) or all (biases and batch norms' γ, β too).")
+    var regularize: Regularization?
+
     @Option(help: "Train on this stratified fraction of the training set (0 < f ≤ 1).")
     var subsample: Double?
 
@@ -106,7 +109,8 @@ struct Train: ParsableCommand {
         if resume != nil {
             try reject(shape.givenFlags + [("--data", data != nil), ("--batch-size", batchSize != nil), ("--lr", lr != nil),
                                            ("--momentum", momentum != nil), ("--weight-decay", weightDecay != nil),
-                                           ("--smoothness", smoothness != nil), ("--subsample", subsample != nil),
+                                           ("--smoothness", smoothness != nil), ("--regularize", regularize != nil),
+                                           ("--subsample", subsample != nil),
                                            ("--validation", validation != nil), ("--augment", augment != nil),
                                            ("--backprop", backprop != nil), ("--seed", seed != nil)],
                        "cannot change a resumed run: the checkpoint's configuration is used (only --epochs may extend it)")
@@ -139,6 +143,7 @@ struct Train: ParsableCommand {
             if let momentum { configuration.momentum = Float(momentum) }
             if let weightDecay { configuration.weightDecay = Float(weightDecay) }
             if let smoothness { configuration.smoothness = Float(smoothness) }
+            if let regularize { configuration.regularization = regularize }
             configuration.subsample = subsample
             configuration.validation = validation
             if let seed { configuration.seed = seed }
@@ -267,3 +272,5 @@ final class ProgressBar {
         lastTenth = -1
     }
 }
+
+extension Regularization: ExpressibleByArgument {}

@@ -269,21 +269,31 @@ struct LayerTests {
         run(Double.self)
     }
 
-    @Test("SGD: v ← μv + g + λθ, θ ← θ − ηv on every array of a network, walked with its velocity in place")
-    func sgd() throws {
-        let architecture = try Architecture(block: .hamiltonian, units: [1, 1, 1], filters: [2, 2, 4, 4])
+    /// λ applies to every array with `.allParameters`, to the kernels and the classifier's
+    /// matrix only with `.weights` (the authors' choice); the mask is built here from the
+    /// arrays' roles as the network's structure gives them (which arrays are per-channel).
+    @Test("SGD: v ← μv + g + λθ, θ ← θ − ηv on every array of a network, walked with its velocity in place",
+          arguments: Regularization.allCases)
+    func sgd(regularization: Regularization) throws {
+        let architecture = try Architecture(block: .hamiltonian, units: [1, 1, 1], filters: [2, 2, 4, 4], normalization: .batch)
         var network = Network<HamiltonianFamily<Double>>(architecture, inputChannels: 3, classes: 3, seed: 1)
         var velocity = NetworkGradient(zeroFor: network)
         velocity = Self.settingParameters(velocity, Self.random(network.parameterCount, seed: 30))
         let theta0 = Self.flat(network), v0 = Self.flat(velocity), gradient: [Double] = Self.random(theta0.count, seed: 31)
-        let sgd = SGD<Double>(momentum: 0.9, weightDecay: 2e-4), rate = 0.05
+        // Which entries are weights: every array longer than a width or the class count is a
+        // kernel or the classifier (γ, β and biases have one entry per channel or class).
+        var decayed: [Bool] = []
+        var copy = network
+        copy.visitParameters { a in decayed += [Bool](repeating: regularization == .allParameters || a.count > 4, count: a.count) }
+        let sgd = SGD<Double>(momentum: 0.9, weightDecay: 2e-4, regularization: regularization), rate = 0.05
         sgd.beginStep(&velocity)
         velocity = Self.settingParameters(velocity, zip(Self.flat(velocity), gradient).map { $0 + $1 })  // backprop adds g
         sgd.finishStep(&network, velocity: &velocity, rate: rate)
-        let v1 = (0..<theta0.count).map { 0.9 * v0[$0] + gradient[$0] + 2e-4 * theta0[$0] }
+        let v1 = (0..<theta0.count).map { 0.9 * v0[$0] + gradient[$0] + (decayed[$0] ? 2e-4 * theta0[$0] : 0) }
         let theta1 = (0..<theta0.count).map { theta0[$0] - rate * v1[$0] }
         #expect(zip(Self.flat(velocity), v1).allSatisfy { abs($0 - $1) <= 1e-15 * max(1, abs($1)) })
         #expect(zip(Self.flat(network), theta1).allSatisfy { abs($0 - $1) <= 1e-15 * max(1, abs($1)) })
+        #expect(decayed.contains(false) == (regularization == .weights), "γ, β and biases exist and are spared")
     }
 
     @Test("walking alongside pairs arrays in order and mutates both in place")
@@ -291,7 +301,7 @@ struct LayerTests {
         var layer = Self.symmetricLayer(Double.self), gradient = layer.zeroGradient()
         let weights = layer.hidden.layer.conv.weights.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress!) }
         var sizes: [Int] = []
-        layer.visitParameters(alongside: &gradient) { a, b in
+        layer.visitParameters(alongside: &gradient) { (a: inout [Double], b: inout [Double]) in
             sizes.append(a.count)
             guard !a.isEmpty else { return }
             b[0] = 1

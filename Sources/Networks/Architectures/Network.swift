@@ -343,9 +343,10 @@ extension Network: Trainable {
         classifier.visitParameters(body)
     }
 
-    /// The same order, each array beside the gradient's (or an optimiser's velocity's).
+    /// The same order, each array beside the gradient's (or an optimiser's velocity's), with
+    /// whether it is a weight (a kernel or the classifier's matrix).
     public mutating func visitParameters(alongside g: inout NetworkGradient<Family>,
-                                         _ body: (inout [Scalar], inout [Scalar]) -> Void) {
+                                         _ body: (inout [Scalar], inout [Scalar], _ isWeight: Bool) -> Void) {
         stem.visitParameters(alongside: &g.stem, body)
         for j in units.indices { units[j].visitParameters(alongside: &g.units[j], body) }
         norm.visitParameters(alongside: &g.norm, body)

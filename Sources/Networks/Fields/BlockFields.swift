@@ -46,6 +46,7 @@ public struct LayerPairField<Scalar: BLASScalar, Velocity: ActivatedLayer, Force
     }
 
     public static var parameterPaths: [WritableKeyPath<Self, [Scalar]>] { paths(of: \.velocityLayer) + paths(of: \.forceLayer) }
+    public static var weightPaths: [WritableKeyPath<Self, [Scalar]>] { weightPaths(of: \.velocityLayer) + weightPaths(of: \.forceLayer) }
     public static var normalizationPaths: [WritableKeyPath<Self, BatchNormLayer<Scalar>>] {
         normalizationPaths(of: \.velocityLayer) + normalizationPaths(of: \.forceLayer)
     }
@@ -126,6 +127,7 @@ public struct LeapfrogField<Scalar: BLASScalar>: DifferentiableSecondOrderField,
     public func zeroGradient() -> HiddenGradient<Scalar> { layer.zeroGradient() }
 
     public static var parameterPaths: [WritableKeyPath<Self, [Scalar]>] { paths(of: \.layer) }
+    public static var weightPaths: [WritableKeyPath<Self, [Scalar]>] { weightPaths(of: \.layer) }
     public static var normalizationPaths: [WritableKeyPath<Self, BatchNormLayer<Scalar>>] { normalizationPaths(of: \.layer) }
 }
 
@@ -152,6 +154,7 @@ public struct ResNetField<Scalar: BLASScalar>: DifferentiableVectorField, Traina
     public func zeroGradient() -> ResidualGradient<Scalar> { residual.zeroGradient() }
 
     public static var parameterPaths: [WritableKeyPath<Self, [Scalar]>] { paths(of: \.residual) }
+    public static var weightPaths: [WritableKeyPath<Self, [Scalar]>] { weightPaths(of: \.residual) }
     public static var normalizationPaths: [WritableKeyPath<Self, BatchNormLayer<Scalar>>] { normalizationPaths(of: \.residual) }
 }
 
@@ -229,6 +232,7 @@ public struct MidpointField<Scalar: BLASScalar>: DifferentiableVectorField, Trai
     }
 
     public static var parameterPaths: [WritableKeyPath<Self, [Scalar]>] { paths(of: \.layer) + [\.secondBias] }
+    public static var weightPaths: [WritableKeyPath<Self, [Scalar]>] { weightPaths(of: \.layer) }
 }
 
 /// The gradient of a `MidpointField`.

@@ -109,6 +109,8 @@ extension HiddenLayer: ParameterLayout {
         paths(of: \.layer) + paths(of: \.preNorm) + paths(of: \.norm)
     }
 
+    public static var weightPaths: [WritableKeyPath<Self, [Scalar]>] { weightPaths(of: \.layer) }
+
     /// The batch norms, for the running-statistics update.
     public static var normalizationPaths: [WritableKeyPath<Self, BatchNormLayer<Scalar>>] { [\.preNorm, \.norm] }
 }

@@ -21,8 +21,9 @@ extension Parameterized {
 /// shaped like that gradient), in place: what `SGD` and the weight-smoothness penalty use.
 public protocol Trainable: Parameterized {
     associatedtype Gradient: Parameterized where Gradient.Scalar == Scalar
-    /// Calls `body` on each parameter array and the gradient's array of the same place.
-    mutating func visitParameters(alongside gradient: inout Gradient, _ body: (inout [Scalar], inout [Scalar]) -> Void)
+    /// Calls `body` on each parameter array and the gradient's array of the same place, saying
+    /// whether the array is a weight (`ParameterLayout.weightPaths`).
+    mutating func visitParameters(alongside gradient: inout Gradient, _ body: (inout [Scalar], inout [Scalar], _ isWeight: Bool) -> Void)
 }
 
 /// A parameter structure of fixed shape whose arrays are stored properties, listed once as key
@@ -32,11 +33,38 @@ public protocol Trainable: Parameterized {
 public protocol ParameterLayout: Parameterized {
     /// The parameter arrays in their fixed order.
     static var parameterPaths: [WritableKeyPath<Self, [Scalar]>] { get }
+    /// The arrays that are weights — convolution kernels and fully connected matrices — as
+    /// opposed to biases and batch norms' γ and β: those the authors' code regularises (weight
+    /// decay and smoothness; `Regularization.weights`). A subset of `parameterPaths`.
+    static var weightPaths: [WritableKeyPath<Self, [Scalar]>] { get }
 }
 
 extension ParameterLayout {
+    /// None, by default (gradients, per-channel vectors).
+    public static var weightPaths: [WritableKeyPath<Self, [Scalar]>] { [] }
+
     public mutating func visitParameters(_ body: (inout [Scalar]) -> Void) {
         for p in Self.parameterPaths { body(&self[keyPath: p]) }
+    }
+
+    /// The weight paths of a member, as paths of this structure.
+    public static func weightPaths<Member: ParameterLayout>(of member: WritableKeyPath<Self, Member>) -> [WritableKeyPath<Self, [Scalar]>]
+    where Member.Scalar == Scalar {
+        Member.weightPaths.map { member.appending(path: $0) }
+    }
+
+    /// `visitParameters(alongside:)`, telling `body` whether each array is a weight (one of
+    /// `weightPaths`).
+    public mutating func visitParameters<Other: ParameterLayout>(alongside other: inout Other,
+                                                                 _ body: (inout [Scalar], inout [Scalar], _ isWeight: Bool) -> Void)
+    where Other.Scalar == Scalar {
+        let weights = Set(Self.weightPaths)
+        let mine = Self.parameterPaths, theirs = Other.parameterPaths
+        precondition(mine.count == theirs.count, "visitParameters(alongside:): \(mine.count) arrays against \(theirs.count)")
+        for (p, q) in zip(mine, theirs) {
+            precondition(self[keyPath: p].count == other[keyPath: q].count, "visitParameters(alongside:): array sizes differ")
+            body(&self[keyPath: p], &other[keyPath: q], weights.contains(p))
+        }
     }
 
     /// Walks this structure's arrays together with `other`'s (the same number of arrays, of
@@ -106,6 +134,7 @@ public protocol InitializableField: TrainableField {
 
 extension ConvLayer: ParameterLayout {
     public static var parameterPaths: [WritableKeyPath<Self, [Scalar]>] { [\.conv.weights, \.bias] }
+    public static var weightPaths: [WritableKeyPath<Self, [Scalar]>] { [\.conv.weights] }
 }
 
 extension ConvLayerGradient: ParameterLayout {

@@ -33,6 +33,7 @@ public struct ResidualLayer<Scalar: BLASScalar>: ActivatedLayer, Sendable, Equat
     }
 
     public static var parameterPaths: [WritableKeyPath<Self, [Scalar]>] { paths(of: \.hidden) + paths(of: \.second) }
+    public static var weightPaths: [WritableKeyPath<Self, [Scalar]>] { weightPaths(of: \.hidden) + weightPaths(of: \.second) }
     public static var normalizationPaths: [WritableKeyPath<Self, BatchNormLayer<Scalar>>] {
         let hidden: WritableKeyPath<Self, HiddenLayer<Scalar>> = \.hidden
         return HiddenLayer<Scalar>.normalizationPaths.map { hidden.appending(path: $0) }

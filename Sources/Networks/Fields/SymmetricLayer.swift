@@ -21,6 +21,7 @@ public struct SymmetricLayer<Scalar: BLASScalar>: ActivatedLayer, Sendable, Equa
     public func zeroGradient() -> HiddenGradient<Scalar> { hidden.zeroGradient() }
 
     public static var parameterPaths: [WritableKeyPath<Self, [Scalar]>] { paths(of: \.hidden) }
+    public static var weightPaths: [WritableKeyPath<Self, [Scalar]>] { weightPaths(of: \.hidden) }
     public static var normalizationPaths: [WritableKeyPath<Self, BatchNormLayer<Scalar>>] {
         let hidden: WritableKeyPath<Self, HiddenLayer<Scalar>> = \.hidden
         return HiddenLayer<Scalar>.normalizationPaths.map { hidden.appending(path: $0) }

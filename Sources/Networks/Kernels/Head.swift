@@ -82,6 +82,7 @@ extension BatchNormGradient: ParameterLayout {
 
 extension Dense: ParameterLayout {
     public static var parameterPaths: [WritableKeyPath<Self, [Scalar]>] { [\.weights.elements, \.bias] }
+    public static var weightPaths: [WritableKeyPath<Self, [Scalar]>] { [\.weights.elements] }
 }
 
 extension DenseGradient: ParameterLayout {

@@ -1,7 +1,8 @@
 import LinearAlgebra
 
 /// Stochastic gradient descent with momentum and weight decay (Sutskever et al., ICML 2013,
-/// in the form of the authors' TensorFlow code: v ← μv + (g + λθ), θ ← θ − η v).
+/// in the form of the authors' TensorFlow code: v ← μv + (g + λθ), θ ← θ − η v), the decay on
+/// the weights only or on every parameter (`Regularization`).
 ///
 /// The gradient is accumulated into the velocity itself: `beginStep` scales v by μ, backprop
 /// adds g into v (pullbacks accumulate), `finishStep` adds λθ and moves θ. No gradient buffer
@@ -10,10 +11,12 @@ import LinearAlgebra
 public struct SGD<Scalar: BLASScalar>: Sendable, Equatable {
     public var momentum: Scalar
     public var weightDecay: Scalar
+    public var regularization: Regularization
 
-    public init(momentum: Scalar = 0.9, weightDecay: Scalar = 2e-4) {
+    public init(momentum: Scalar = 0.9, weightDecay: Scalar = 2e-4, regularization: Regularization = .weights) {
         self.momentum = momentum
         self.weightDecay = weightDecay
+        self.regularization = regularization
     }
 
     /// v ← μv, before the step's gradient is added into v.
@@ -25,9 +28,10 @@ public struct SGD<Scalar: BLASScalar>: Sendable, Equatable {
     /// v ← v + λθ, θ ← θ − η v, once v holds μv + g: parameters and velocity walked together
     /// in place.
     public func finishStep<P: Trainable>(_ parameters: inout P, velocity: inout P.Gradient, rate: Scalar) where P.Scalar == Scalar {
-        let lambda = weightDecay
-        parameters.visitParameters(alongside: &velocity) { theta, v in
+        let all = regularization == .allParameters
+        parameters.visitParameters(alongside: &velocity) { theta, v, isWeight in
             precondition(theta.count == v.count, "SGD: a parameter array has \(theta.count) entries, its velocity \(v.count)")
+            let lambda = all || isWeight ? weightDecay : 0
             v.withUnsafeMutableBufferPointer { v in
                 theta.withUnsafeMutableBufferPointer { t in
                     for i in t.indices {
@@ -38,4 +42,13 @@ public struct SGD<Scalar: BLASScalar>: Sendable, Equatable {
             }
         }
     }
+}
+
+/// Which parameters weight decay and weight smoothness apply to.
+public enum Regularization: String, Sendable, Codable, CaseIterable {
+    /// Convolution kernels and the classifier's matrix, as the authors' code (biases and batch
+    /// norms' γ, β are not pulled towards zero).
+    case weights
+    /// Every parameter (what runs before this option did).
+    case allParameters = "all"
 }

@@ -26,14 +26,17 @@ public final class TrainableNetwork {
         public var momentum: Float
         public var weightDecay: Float
         public var smoothness: Float
+        /// What weight decay and smoothness apply to.
+        public var regularization: Regularization
         public var backprop: Backprop
 
         public init(rate: Float, momentum: Float = 0.9, weightDecay: Float = 2e-4, smoothness: Float = 2e-4,
-                    backprop: Backprop = .reversible) {
+                    regularization: Regularization = .weights, backprop: Backprop = .reversible) {
             self.rate = rate
             self.momentum = momentum
             self.weightDecay = weightDecay
             self.smoothness = smoothness
+            self.regularization = regularization
             self.backprop = backprop
         }
     }
@@ -96,10 +99,10 @@ public final class TrainableNetwork {
         classes = network.classes
         parameterCount = network.parameterCount
         stepClosure = { images, labels, s in
-            let sgd = SGD(momentum: s.momentum, weightDecay: s.weightDecay)
+            let sgd = SGD(momentum: s.momentum, weightDecay: s.weightDecay, regularization: s.regularization)
             sgd.beginStep(&box.velocity)
             var (loss, correct) = try accumulate(&box.network, images, labels, s.backprop, &box.velocity)
-            loss += box.network.addSmoothness(s.smoothness, to: &box.velocity)
+            loss += box.network.addSmoothness(s.smoothness, to: &box.velocity, regularization: s.regularization)
             sgd.finishStep(&box.network, velocity: &box.velocity, rate: s.rate)
             return StepResult(loss: loss, correct: correct)
         }

@@ -12,6 +12,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var momentum: Float = 0.9
     public var weightDecay: Float = 2e-4
     public var smoothness: Float = 2e-4
+    /// What weight decay and smoothness apply to; nil in checkpoints written before the option
+    /// existed, whose runs regularised every parameter (`resolvedRegularization`).
+    public var regularization: Regularization? = .weights
     /// Keep this stratified fraction of the training set.
     public var subsample: Double?
     /// Hold out this stratified fraction of the training set and report accuracy on it.
@@ -28,6 +31,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         self.augment = augment
         backprop = .default(for: architecture.block)
     }
+
+    /// What weight decay and smoothness apply to (`.allParameters` for runs from before the option).
+    public var resolvedRegularization: Regularization { regularization ?? .allParameters }
 
     /// Epochs of a run, at most.
     public static let maximumEpochs = 1_000_000
@@ -206,7 +212,8 @@ public final class Trainer {
                 let images = Batches.tensor(train, indices: indices, augment: configuration.augment, using: &g)
                 rate = configuration.learningRate(step: epoch * batchesPerEpoch + b, totalSteps: total)
                 let step = TrainableNetwork.TrainingStep(rate: rate, momentum: configuration.momentum, weightDecay: configuration.weightDecay,
-                                                         smoothness: configuration.smoothness, backprop: configuration.backprop)
+                                                         smoothness: configuration.smoothness,
+                                                         regularization: configuration.resolvedRegularization, backprop: configuration.backprop)
                 let result = try network.step(images: images, labels: indices.map { train.labels[$0] }, step)
                 guard result.loss.isFinite else {
                     throw TrainingError(epoch: epoch + 1, what: "the loss is \(result.loss) in batch \(b + 1)", learningRate: rate)
