@@ -296,6 +296,49 @@ struct LayerTests {
         #expect(decayed.contains(false) == (regularization == .weights), "γ, β and biases exist and are spared")
     }
 
+    /// The penalty against a sum written out here over the units' arrays, and its gradient
+    /// against central differences of that penalty along a random direction (Double; the
+    /// penalty is quadratic, so the differences are exact up to rounding: 1e-9 relative).
+    @Test("weight smoothness α/2 Σ‖θ_{j+1} − θ_j‖² over a stage's consecutive units: value and gradient, weights only or all",
+          arguments: Regularization.allCases)
+    func smoothness(regularization: Regularization) throws {
+        typealias Family = HamiltonianFamily<Double>
+        let architecture = try Architecture(block: .hamiltonian, units: [3, 2, 2], filters: [4, 4, 8, 8], normalization: .batch)
+        let network = Network<Family>(architecture, inputChannels: 3, classes: 3, seed: 2)
+        var units = network.units
+        for j in units.indices { units[j] = Self.settingParameters(units[j], Self.random(Self.flat(units[j]).count, seed: 50 + UInt64(j))) }
+        var randomized = network
+        randomized.units = units
+        let alpha = 0.3
+        func penalty(_ n: Network<Family>) -> Double {
+            var total = 0.0
+            for j in 0..<(n.units.count - 1) where n.stages[j] == n.stages[j + 1] && n.widths[j] == n.widths[j + 1] {
+                var a = n.units[j], b = n.units[j + 1]
+                var left: [[Double]] = [], right: [[Double]] = []
+                a.visitParameters(alongside: &b) { (x: inout [Double], y: inout [Double], isWeight: Bool) in
+                    if regularization == .allParameters || isWeight { left.append(x); right.append(y) }
+                }
+                for (x, y) in zip(left, right) { total += zip(x, y).reduce(0) { $0 + ($1.1 - $1.0) * ($1.1 - $1.0) } }
+            }
+            return alpha / 2 * total
+        }
+        var g = NetworkGradient(zeroFor: randomized)
+        let value = randomized.addSmoothness(alpha, to: &g, regularization: regularization)
+        #expect(abs(value - penalty(randomized)) <= 1e-12 * value)
+        let direction: [Double] = Self.random(randomized.parameterCount, seed: 60), eps = 1e-4
+        func shifted(_ t: Double) -> Network<Family> { Self.settingParameters(randomized, zip(Self.flat(randomized), direction).map { $0 + t * $1 }) }
+        let numeric = (penalty(shifted(eps)) - penalty(shifted(-eps))) / (2 * eps)
+        let analytic = Self.dot(Self.flat(g), direction)
+        #expect(abs(numeric - analytic) <= 1e-9 * max(1, abs(numeric)), "\(analytic) vs \(numeric)")
+        var biases = 0.0
+        var gCopy = g
+        var copy = randomized
+        copy.visitParameters(alongside: &gCopy) { (_: inout [Double], d: inout [Double], isWeight: Bool) in
+            if !isWeight { biases += d.reduce(0) { $0 + abs($1) } }
+        }
+        #expect((biases == 0) == (regularization == .weights), "γ, β and biases get no smoothness gradient with .weights")
+    }
+
     @Test("walking alongside pairs arrays in order and mutates both in place")
     func alongside() {
         var layer = Self.symmetricLayer(Double.self), gradient = layer.zeroGradient()
