@@ -24,11 +24,15 @@ struct Gradcheck: ParsableCommand {
     @Option(help: "Seed of the weights and data.")
     var seed: UInt64 = 1
 
+    @Option(help: "Batch norm in the stem and blocks: none (default) or batch (differentiated through the batch's statistics).")
+    var norm: Normalization = .none
+
     @OptionGroup var output: OutputOptions
 
     struct Report: Codable {
         var arch: Block
         var depth: Int
+        var normalization: Normalization
         var reversibleVsStored: Double?
         var finiteDifference: Double
     }
@@ -44,7 +48,7 @@ struct Gradcheck: ParsableCommand {
         // changes its features noticeably; ResNet and RevNet have h = 1 by construction.
         return try mappingLibraryErrors {
             try Architecture(block: arch, units: units, filters: [4, 4, 8, 8],
-                             stepSize: arch.defaultStepSize < 1 ? 0.3 : nil, activation: .tanh)
+                             stepSize: arch.defaultStepSize < 1 ? 0.3 : nil, activation: .tanh, normalization: norm)
         }
     }
 
@@ -60,9 +64,9 @@ struct Gradcheck: ParsableCommand {
         let fd = try a.block.run(FiniteDifferenceCheck(GradientCheckBatch(architecture: a, images: xd, labels: yd, classes: 3, seed: seed),
                                                        samples: samples))
         let rs = try a.block.run(ReversibleVsStoredCheck(GradientCheckBatch(architecture: a, images: xf, labels: yf, classes: 3, seed: seed)))
-        let report = Report(arch: arch, depth: depth, reversibleVsStored: rs, finiteDifference: fd)
+        let report = Report(arch: arch, depth: depth, normalization: norm, reversibleVsStored: rs, finiteDifference: fd)
         if output.json { return try Output.printJSON(report) }
-        print("\(arch.rawValue), \(depth) units")
+        print("\(arch.rawValue), \(depth) units" + (norm == .batch ? ", batch norm" : ""))
         print("reversible vs stored (float), max relative difference: " + (rs.map { Output.sci($0, digits: 3) } ?? " n/a (no exact inverse)"))
         print("stored vs central differences (double), max relative error: " + Output.sci(fd, digits: 3))
     }

@@ -157,7 +157,10 @@ struct Train: ParsableCommand {
         let bar = ProgressBar(mode: isatty(STDERR_FILENO) == 1 ? .bar : .lines)
         if !output.json {
             print("\(configuration.data): \(train.count) training, \(test.count) test images, \(train.channels)×\(train.height)×\(train.width), \(train.classes) classes")
-            print("\(configuration.architecture.block.rawValue) network, depth \(configuration.architecture.depth), \(trainer.network.parameterCount) parameters, \(configuration.backprop.rawValue) backprop"
+            let a = configuration.architecture
+            print("\(a.block.rawValue) network, depth \(a.depth), \(trainer.network.parameterCount) parameters, h = \(a.resolvedStepSize), "
+                  + (a.normalization == .batch ? "batch norm, " : "")
+                  + "\(configuration.backprop.rawValue) backprop, decay on \(configuration.resolvedRegularization == .weights ? "weights" : "all parameters")"
                   + (resumed.map { ", resuming after epoch \($0.header.epoch)" } ?? ""))
             trainer.history.forEach { Self.printEpoch($0) }
         }

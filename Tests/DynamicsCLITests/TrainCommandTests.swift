@@ -23,6 +23,43 @@ struct TrainCommandTests {
         #expect(resumed.status == 0 && resumed.json?["epochs"] as? Int == 3, "\(resumed.stderr)")
     }
 
+    /// The network with batch norm and the authors' regularisation trains (1×8×8 images, 3
+    /// classes), reports its size
+    /// (the closed form's, which `dynamics presets` also prints), and evaluates from its
+    /// checkpoint (the running statistics of every batch norm round-trip) to the same accuracy.
+    @Test("train --norm batch --regularize weights: trains, reports its parameters, evaluates the same from the checkpoint")
+    func batchNorm() throws {
+        let folder = CLIRunner.temporaryPath("ckpt-bn-\(UInt32.random(in: 0...UInt32.max))")
+        let r = try CLIRunner.run(["train", "--data", "synthetic:circles", "--arch", "revnet", "--units", "1,1,1",
+                                   "--filters", "4,4,8,8", "--norm", "batch", "--regularize", "weights", "--epochs", "2",
+                                   "--batch-size", "50", "--lr", "0.05", "--subsample", "0.2", "--checkpoint", folder,
+                                   "--threads", "1", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try #require(r.json)
+        // revnet, widths 4,4,8,8 on 1-channel images, 2 classes, with batch norm: stem 9·4 + 2·4,
+        // units 2·(9·2·2 + 4·2 + 9·2·2) at width 4 (twice: stage 1 and stage 2's first unit) and
+        // 2·(9·4·4 + 4·4 + 9·4·4) at width 8, head 2·8 + 8·3 + 3 (three classes).
+        #expect(json["parameters"] as? Int == (36 + 8) + 2 * 2 * (36 + 8 + 36) + 2 * (144 + 16 + 144) + (16 + 24 + 3))
+        let e = try CLIRunner.run(["evaluate", "--checkpoint", folder, "--data", "synthetic:circles", "--json"])
+        #expect(e.status == 0 && e.json?["testAccuracy"] as? Double == json["testAccuracy"] as? Double, "\(e.stderr)")
+        let bad = try CLIRunner.run(["train", "--arch", "midpoint", "--norm", "batch", "--epochs", "1"])
+        #expect(bad.status != 0 && bad.stderr.hasPrefix("Error: --norm: midpoint blocks have no batch-norm variant"), "\(bad.stderr)")
+    }
+
+    @Test("dynamics presets: every preset with its depth, size and source; the Hamiltonian ones within 2% of the published sizes")
+    func presets() throws {
+        let r = try CLIRunner.run(["presets", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let rows = try #require((try JSONSerialization.jsonObject(with: Data(r.stdout.utf8))) as? [[String: Any]])
+        #expect(rows.count == 9)
+        for row in rows where (row["name"] as? String)?.hasPrefix("hamiltonian") == true {
+            guard let published = row["publishedParameters"] as? Int else { continue }
+            let n = try #require(row["parameters"] as? Int)
+            #expect(abs(Double(n - published)) <= 0.02 * Double(published), "\(row)")
+        }
+        #expect(rows.allSatisfy { ($0["source"] as? String)?.isEmpty == false && $0["depth"] != nil })
+    }
+
     @Test("--convolution direct and winograd train alike, but not bit for bit (the switch takes effect)")
     func convolutionAlgorithms() throws {
         // Hamiltonian halves of 8, 16 and 32 channels on 16×16, 8×8 and 4×4 planes: the first two
