@@ -17,6 +17,23 @@ enum Arguments {
         return values
     }
 
+    /// Fractions in (0, 1] separated by commas (`--fractions 0.05,0.1,0.2`).
+    static func fractions(_ text: String) throws -> [Double] {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let values = parts.compactMap { Double($0) }.filter { $0 > 0 && $0 <= 1 }
+        guard !parts.isEmpty, values.count == parts.count else {
+            throw ValidationError("expected fractions in (0, 1] separated by commas, e.g. 0.05,0.1,0.2")
+        }
+        return values
+    }
+
+    /// Names separated by commas (`--archs hamiltonian-74,resnet-32`).
+    static func names(_ text: String) throws -> [String] {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !parts.contains(where: \.isEmpty) else { throw ValidationError("expected names separated by commas, e.g. hamiltonian-74,resnet-32") }
+        return parts
+    }
+
     /// A spatial size: `S` (square) or `HxW`, both positive.
     static func size(_ text: String) throws -> ImageSize {
         let parts = text.lowercased().split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
