@@ -22,6 +22,9 @@ struct ArchitectureOptions: ParsableArguments {
     @Option(help: "Activation: relu (default) or tanh.")
     var activation: Activation?
 
+    @Option(help: "How stages widen (resnet, revnet): strided (a stride-2 downsampling unit, the presets' default) or pool (pool and pad after the stage's first unit, as the Hamiltonian networks; default without a preset).")
+    var transitions: TransitionStyle?
+
     @Option(help: "Batch norm in the stem and inside the blocks: batch (the authors' code; the paper presets' default) or none (the paper's equations; default without a preset).")
     var norm: Normalization?
 
@@ -32,7 +35,8 @@ struct ArchitectureOptions: ParsableArguments {
     /// The flags given (rejected where the architecture comes from elsewhere, e.g. a checkpoint).
     var givenFlags: [(name: String, given: Bool)] {
         [("--preset", preset != nil), ("--arch", arch != nil), ("--units", units != nil), ("--filters", filters != nil),
-         ("--dt", stepSize.isGiven), ("--activation", activation != nil), ("--norm", norm != nil)]
+         ("--dt", stepSize.isGiven), ("--activation", activation != nil), ("--norm", norm != nil),
+         ("--transitions", transitions != nil)]
     }
 
     /// The architecture the flags describe, with the library's errors named by flag.
@@ -41,10 +45,12 @@ struct ArchitectureOptions: ParsableArguments {
             let base = try preset.map(Architecture.preset)
             return try Architecture(block: arch ?? base?.block ?? .hamiltonian, units: units ?? base?.units ?? [2, 2, 2],
                                     filters: filters ?? base?.filters ?? [16, 16, 32, 64], stepSize: stepSize.value ?? base?.stepSize,
-                                    activation: activation ?? .relu, normalization: norm ?? base?.normalization ?? .none)
+                                    activation: activation ?? .relu, normalization: norm ?? base?.normalization ?? .none,
+                                    transitions: transitions ?? base?.transitions ?? .poolAndPad)
         }
     }
 }
 
 extension Backprop: ExpressibleByArgument {}
 extension ConvolutionAlgorithm: ExpressibleByArgument {}
+extension TransitionStyle: ExpressibleByArgument {}

@@ -107,6 +107,7 @@ extension CLIError {
         case .backprop: "--backprop"
         case .depth: "--depth"
         case .normalization: "--norm"
+        case .transitions: "--transitions"
         }
     }
 }

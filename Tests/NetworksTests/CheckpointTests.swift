@@ -95,10 +95,13 @@ struct CheckpointTests {
     func parameterCounts() throws {
         for block in Block.allCases {
             for normalization in block.normalizable ? Normalization.allCases : [.none] {
-                let a = try Architecture(block: block, units: [2, 1, 3], filters: [4, 4, 8, 12], normalization: normalization)
+              for transitions in block.stridedTransitions ? TransitionStyle.allCases : [.poolAndPad] {
+                let a = try Architecture(block: block, units: [2, 1, 3], filters: [4, 4, 8, 12], normalization: normalization,
+                                         transitions: transitions)
                 let network = TrainableNetwork.make(a, inputChannels: 3, classes: 7, seed: 1)
                 #expect(a.parameterCount(inputChannels: 3, classes: 7) == network.parameterCount, "\(block) \(normalization)")
                 #expect(a.statisticsCount == network.snapshot().runningMean.count, "\(block) \(normalization)")
+              }
             }
         }
     }

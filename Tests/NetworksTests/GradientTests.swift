@@ -14,14 +14,19 @@ enum Tiny {
 
     /// The ODE blocks at h = 0.3 (so each unit changes its features noticeably); ResNet and
     /// RevNet at their h = 1.
-    static func architecture(_ block: Block, _ normalization: Normalization = .none) throws -> Architecture {
+    static func architecture(_ block: Block, _ normalization: Normalization = .none,
+                             _ transitions: TransitionStyle = .poolAndPad) throws -> Architecture {
         try Architecture(block: block, units: [2, 2, 1], filters: [4, 4, 8, 8], stepSize: block.defaultStepSize < 1 ? 0.3 : nil,
-                         activation: .tanh, normalization: normalization)
+                         activation: .tanh, normalization: normalization, transitions: transitions)
     }
 
     static let reversibleBlocks = Block.allCases.filter(\.isReversible)
     /// Every (block, normalization) pair that exists.
-    static let variants = Block.allCases.flatMap { b in (b.normalizable ? Normalization.allCases : [.none]).map { (b, $0) } }
+    static let variants = Block.allCases.flatMap { b in
+        (b.normalizable ? Normalization.allCases : [.none]).flatMap { n in
+            (b.stridedTransitions ? TransitionStyle.allCases : [.poolAndPad]).map { (b, n, $0) }
+        }
+    }
     static let reversibleVariants = variants.filter { $0.0.isReversible }
 }
 
@@ -31,18 +36,18 @@ struct GradientTests {
     /// batch norm (stem, units, head); central differences see that, so this checks the
     /// training-mode backward pass through all of them.
     @Test("stored backprop matches central differences in double, with and without batch norm", arguments: Tiny.variants)
-    func finiteDifferences(block: Block, normalization: Normalization) throws {
+    func finiteDifferences(block: Block, normalization: Normalization, transitions: TransitionStyle) throws {
         let (x, y) = Tiny.batch(Double.self)
-        let architecture = try Tiny.architecture(block, normalization)
+        let architecture = try Tiny.architecture(block, normalization, transitions)
         let error = try architecture.run(FiniteDifferenceCheck(
             GradientCheckBatch(architecture: architecture, images: x, labels: y, classes: 3, seed: 1), samples: 25))
-        #expect(error < 1e-5, "\(block) \(normalization): \(error)")
+        #expect(error < 1e-5, "\(block) \(normalization) \(transitions): \(error)")
     }
 
     @Test("reversible and stored backprop give the same gradients, double and float, with and without batch norm",
           arguments: Tiny.reversibleVariants)
-    func reversibleMatchesStored(block: Block, normalization: Normalization) throws {
-        let architecture = try Tiny.architecture(block, normalization)
+    func reversibleMatchesStored(block: Block, normalization: Normalization, transitions: TransitionStyle) throws {
+        let architecture = try Tiny.architecture(block, normalization, transitions)
         let (xd, yd) = Tiny.batch(Double.self)
         let double = try #require(try architecture.run(ReversibleVsStoredCheck(GradientCheckBatch(architecture: architecture, images: xd, labels: yd, classes: 3, seed: 1))))
         #expect(double < 1e-9, "\(block) \(normalization) double: \(double)")

@@ -1,3 +1,4 @@
+import Foundation
 import Integrators
 import LinearAlgebra
 import Testing
@@ -337,6 +338,39 @@ struct LayerTests {
             if !isWeight { biases += d.reduce(0) { $0 + abs($1) } }
         }
         #expect((biases == 0) == (regularization == .weights), "γ, β and biases get no smoothness gradient with .weights")
+    }
+
+    /// y = P(x) + f(x) with f's first convolution at stride 2: here f is rebuilt by hand — the
+    /// full-resolution convolution read at even rows and columns, bias, σ, then K₂ — and P by
+    /// averaging 2×2 windows and padding channels with zeros.
+    @Test("a ResNet downsampling unit is the pooled, padded shortcut plus a residual function with a stride-2 convolution")
+    func downsamplingForward() {
+        var g = SeededGenerator(seed: 70)
+        var unit = DownsamplingUnit<Double>(inputChannels: 2, outputChannels: 4, coupled: false, activation: .tanh, normalization: .none, using: &g)
+        unit.residuals[0].hidden.layer.bias = Self.random(4, seed: 71)
+        unit.residuals[0].second.bias = Self.random(4, seed: 72)
+        let x = Tensor<Double>(channels: 2, batch: 2, height: 4, width: 4, data: Self.random(64, seed: 73))
+        let y = unit.forward(x, scratch: Scratch())
+        #expect(y.channels == 4 && y.height == 2 && y.width == 2)
+        let f = unit.residuals[0]
+        var full = Tensor<Double>(channels: 4, batch: 2, height: 4, width: 4)
+        f.hidden.layer.conv.apply(x, into: &full, scratch: Scratch())
+        var s = Tensor<Double>(channels: 4, batch: 2, height: 2, width: 2)
+        for c in 0..<4 { for n in 0..<2 { for i in 0..<2 { for j in 0..<2 {
+            s.data[((c * 2 + n) * 2 + i) * 2 + j] = tanh(full.data[((c * 2 + n) * 4 + 2 * i) * 4 + 2 * j] + f.hidden.layer.bias[c])
+        } } } }
+        var expected = Tensor<Double>(channels: 4, batch: 2, height: 2, width: 2)
+        f.second.conv.apply(s, into: &expected, scratch: Scratch())
+        for c in 0..<4 { for n in 0..<2 { for i in 0..<2 { for j in 0..<2 {
+            let k = ((c * 2 + n) * 2 + i) * 2 + j
+            var shortcut = 0.0
+            if c < 2 {
+                let a = ((c * 2 + n) * 4 + 2 * i) * 4 + 2 * j
+                shortcut = (x.data[a] + x.data[a + 1] + x.data[a + 4] + x.data[a + 5]) / 4
+            }
+            expected.data[k] += f.second.bias[c] + shortcut
+        } } } }
+        #expect(y.distance(to: expected) <= 1e-14 * expected.norm)
     }
 
     @Test("walking alongside pairs arrays in order and mutates both in place")

@@ -18,6 +18,10 @@ public struct Architecture: Codable, Sendable, Equatable {
     /// Batch norm inside the blocks' residual functions and after the stem (the authors'
     /// code), or none (the paper's equations). Absent in checkpoints before it existed: none.
     public var normalization: Normalization
+    /// How stages widen: pooling and padding after the first unit (the paper's networks), or a
+    /// strided downsampling unit (standard ResNets and RevNets). Absent in checkpoints before
+    /// it existed: pooling.
+    public var transitions: TransitionStyle
 
     /// Units per stage, at most (the deepest preset has 100).
     public static let maximumUnits = 100_000
@@ -25,7 +29,7 @@ public struct Architecture: Codable, Sendable, Equatable {
     public static let maximumWidth = 16_384
 
     public init(block: Block, units: [Int], filters: [Int], stepSize: Double? = nil, activation: Activation = .relu,
-                normalization: Normalization = .none) throws {
+                normalization: Normalization = .none, transitions: TransitionStyle = .poolAndPad) throws {
         guard units.count == 3, units.allSatisfy({ (1...Self.maximumUnits).contains($0) }) else {
             throw ArchitectureError(.units, "three positive numbers are needed (units per stage, at most \(Self.maximumUnits)), got \(units)")
         }
@@ -42,15 +46,19 @@ public struct Architecture: Codable, Sendable, Equatable {
         if normalization == .batch && !block.normalizable {
             throw ArchitectureError(.normalization, "\(block.rawValue) blocks have no batch-norm variant (their field is not a residual function); use none")
         }
+        if transitions == .strided && !block.stridedTransitions {
+            throw ArchitectureError(.transitions, "\(block.rawValue) networks widen by pooling and padding; strided downsampling units are for resnet and revnet")
+        }
         self.block = block
         self.units = units
         self.filters = filters
         self.stepSize = stepSize
         self.activation = activation
         self.normalization = normalization
+        self.transitions = transitions
     }
 
-    private enum CodingKeys: String, CodingKey { case block, units, filters, stepSize, activation, normalization }
+    private enum CodingKeys: String, CodingKey { case block, units, filters, stepSize, activation, normalization, transitions }
 
     /// Decodes and validates like the initialiser (a checkpoint is user input).
     public init(from decoder: Decoder) throws {
@@ -58,7 +66,8 @@ public struct Architecture: Codable, Sendable, Equatable {
         try self.init(block: c.decode(Block.self, forKey: .block), units: c.decode([Int].self, forKey: .units),
                       filters: c.decode([Int].self, forKey: .filters), stepSize: c.decodeIfPresent(Double.self, forKey: .stepSize),
                       activation: c.decode(Activation.self, forKey: .activation),
-                      normalization: c.decodeIfPresent(Normalization.self, forKey: .normalization) ?? .none)
+                      normalization: c.decodeIfPresent(Normalization.self, forKey: .normalization) ?? .none,
+                      transitions: c.decodeIfPresent(TransitionStyle.self, forKey: .transitions) ?? .poolAndPad)
     }
 
     /// Depth as the paper counts it: `Block.convolutionsPerUnit` per unit, plus stem and classifier.
@@ -80,7 +89,13 @@ public struct Architecture: Codable, Sendable, Equatable {
         return SafeSize.sum([HiddenLayer<Double>.parameterCount(inputs: inputChannels, outputs: f[0], normalization: normalization,
                                                                 preActivation: false),
                              SafeSize.product([2, f[3]]), SafeSize.product([f[3], classes]), classes]
-                            + unitLayout.map { block.unitParameterCount(width: $0.width, normalization: normalization) })
+                            + unitLayout.map { unit in
+                                guard transitions == .strided && unit.transition else {
+                                    return block.unitParameterCount(width: unit.width, normalization: normalization)
+                                }
+                                return DownsamplingUnit<Double>.parameterCount(inputChannels: unit.width, outputChannels: f[unit.stage + 1],
+                                                                               coupled: block.splitsChannels, normalization: normalization)
+                            })
     }
 
     /// The number of running means (and of running variances) the network keeps: the head's
@@ -88,7 +103,12 @@ public struct Architecture: Codable, Sendable, Equatable {
     /// each hidden layer: twice the unit's width in every block that has them).
     public var statisticsCount: Int {
         guard normalization == .batch else { return filters[3] }
-        return filters[3] + filters[0] + unitLayout.reduce(0) { $0 + 2 * $1.width }
+        return filters[3] + filters[0] + unitLayout.reduce(0) { total, unit in
+            guard transitions == .strided && unit.transition else { return total + 2 * unit.width }
+            // BN₁ on the input and BN₂ on the output of f; of F and of G's two on the halves.
+            let out = filters[unit.stage + 1]
+            return total + (block.splitsChannels ? (unit.width + 3 * out) / 2 : unit.width + out)
+        }
     }
 
     /// Checks that a network of this architecture (its parameters, their momentum and a
@@ -117,7 +137,7 @@ public struct Architecture: Codable, Sendable, Equatable {
 public struct ArchitectureError: Error, Equatable, CustomStringConvertible {
     /// The settings of a network or block set-up that can be wrong.
     public enum Setting: String, Sendable, CaseIterable {
-        case preset, units, filters, stepSize, channels, imageSize, backprop, depth, normalization
+        case preset, units, filters, stepSize, channels, imageSize, backprop, depth, normalization, transitions
     }
 
     public var setting: Setting

@@ -44,6 +44,8 @@ public enum Block: String, Codable, CaseIterable, Sendable {
     public var methodName: String { traits.methodName }
     /// Whether the block has a batch-norm variant (`Normalization.batch`).
     public var normalizable: Bool { traits.normalizable }
+    /// Whether its networks can widen with strided downsampling units (`TransitionStyle.strided`).
+    public var stridedTransitions: Bool { traits.stridedTransitions }
 
     /// The parameters of one unit on a feature map of `width` channels (nil on overflow).
     public func unitParameterCount(width: Int, normalization: Normalization) -> Int? {
@@ -71,12 +73,14 @@ struct BlockTraits {
     var convolutionsPerUnit: Int
     var methodName: String
     var normalizable: Bool
+    var stridedTransitions: Bool
 
     struct Reader: NetworkExperiment {
         typealias Scalar = Double
         func run<F: BlockFamily>(_: F.Type) -> BlockTraits where F.Scalar == Double {
             BlockTraits(isReversible: false, splitsChannels: F.splitsChannels, defaultStepSize: F.defaultStepSize,
-                        convolutionsPerUnit: F.convolutionsPerUnit, methodName: F.Method.name, normalizable: F.normalizable)
+                        convolutionsPerUnit: F.convolutionsPerUnit, methodName: F.Method.name, normalizable: F.normalizable,
+                        stridedTransitions: F.stridedTransitions)
         }
         func run<F: ReversibleBlockFamily>(reversible family: F.Type) -> BlockTraits where F.Scalar == Double {
             var traits = run(family)

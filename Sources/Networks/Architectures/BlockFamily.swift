@@ -26,6 +26,9 @@ public protocol BlockFamily {
     static func unitParameterCount(width: Int, normalization: Normalization) -> Int?
     /// Whether the family's field has a batch-norm variant (`HiddenLayer`'s).
     static var normalizable: Bool { get }
+    /// Whether its networks can widen with a `DownsamplingUnit` (`TransitionStyle.strided`):
+    /// the residual blocks, ResNet and RevNet, whose standard form does.
+    static var stridedTransitions: Bool { get }
 
     /// The block state of a feature map (the start of a stage: halves split, y₋₁ = y₀).
     static func state(from x: Tensor<Scalar>) -> Method.State
@@ -48,6 +51,7 @@ public protocol ReversibleBlockFamily: BlockFamily where Method: ReversibleDiffe
 extension BlockFamily {
     public static var convolutionsPerUnit: Int { 4 }
     public static var normalizable: Bool { true }
+    public static var stridedTransitions: Bool { false }
 
     /// A field for a feature map of `channels` channels (split into halves where the family
     /// splits channels), with fresh weights.
@@ -131,6 +135,7 @@ public enum RevNetFamily<Scalar: BLASScalar>: ReversibleBlockFamily {
     public typealias Field = RevNetField<Scalar>
     public typealias Method = StormerVerlet<RevNetField<Scalar>>
     public static var defaultStepSize: Double { 1 }
+    public static var stridedTransitions: Bool { true }
     /// F and G, two convolutions each (c → c, c = width/2), with biases or batch norms.
     public static func unitParameterCount(width: Int, normalization: Normalization) -> Int? {
         residualParameters(width / 2, count: 2, second: true, normalization)
@@ -208,6 +213,7 @@ public enum ResNetFamily<Scalar: BLASScalar>: BlockFamily {
     public typealias Field = ResNetField<Scalar>
     public typealias Method = ForwardEuler<ResNetField<Scalar>>
     public static var defaultStepSize: Double { 1 }
+    public static var stridedTransitions: Bool { true }
     public static func makeMethod() -> Method { ForwardEuler() }
     public static var splitsChannels: Bool { false }
     public static var convolutionsPerUnit: Int { 2 }

@@ -34,6 +34,10 @@ public struct Network<Family: BlockFamily> {
     public let stages: [Int]
     /// Indices of the units followed by a transition to the next stage's width.
     public let transitions: Set<Int>
+    /// With `TransitionStyle.strided`, the unit that replaces each transition unit j. The unit
+    /// list then holds an empty field at j (no parameters, never evaluated), so that indices,
+    /// stages and widths stay those of `Architecture.unitLayout`.
+    public var downsamplers: [Int: DownsamplingUnit<Scalar>] = [:]
     /// The head's batch norm (before ReLU, pooling and the classifier), in every network.
     public var norm: BatchNormLayer<Scalar>
     public var classifier: Dense<Scalar>
@@ -55,10 +59,19 @@ public struct Network<Family: BlockFamily> {
         widths = layout.map(\.width)
         stages = layout.map(\.stage)
         transitions = Set(layout.indices.filter { layout[$0].transition })
-        units = widths.map {
-            Family.makeField(channels: $0, activation: architecture.activation, normalization: architecture.normalization,
-                             scratch: scratch, using: &g)
+        let strided = architecture.transitions == .strided
+        var units: [Family.Field] = [], downsamplers: [Int: DownsamplingUnit<Scalar>] = [:]
+        for (j, l) in layout.enumerated() {
+            let downsamples = strided && l.transition
+            units.append(Family.makeField(channels: downsamples ? 0 : l.width, activation: architecture.activation,
+                                          normalization: architecture.normalization, scratch: scratch, using: &g))
+            if downsamples {
+                downsamplers[j] = DownsamplingUnit(inputChannels: l.width, outputChannels: f[l.stage + 1], coupled: Family.splitsChannels,
+                                                   activation: architecture.activation, normalization: architecture.normalization, using: &g)
+            }
         }
+        self.units = units
+        self.downsamplers = downsamplers
         norm = BatchNormLayer(channels: f[3])
         classifier = Dense(inputs: f[3], outputs: classes, using: &g)
         stepSize = Scalar(architecture.resolvedStepSize)
@@ -78,6 +91,7 @@ public struct Network<Family: BlockFamily> {
         let paths = Family.Field.normalizationPaths
         for j in units.indices {
             for p in paths where units[j][keyPath: p].isEnabled { body(&units[j][keyPath: p]) }
+            downsamplers[j]?.visitNormalizations(body)
         }
     }
 
@@ -140,6 +154,12 @@ public struct Network<Family: BlockFamily> {
         var inputs: [Int: [State]] = [:], outputs: [Int: [State]] = [:]
         for j in units.indices {
             if backprop == .stored { inputs[j] = states }
+            if let d = downsamplers[j] {
+                // Not invertible: its input is kept in both modes.
+                if backprop != nil { inputs[j] = states }
+                states = chunks.indices.map { c in Family.state(from: d.forward(Family.tensor(from: states[c]), scratch: scratch.chunk(c))) }
+                continue
+            }
             let t = Scalar(j) * stepSize, h = stepSize
             states.withUnsafeMutableBufferPointer { s in
                 methods.withUnsafeMutableBufferPointer { m in
@@ -257,6 +277,19 @@ public struct Network<Family: BlockFamily> {
         var cotangents = chunks.indices.map { c in Family.stateCotangent(from: dFeature.images(chunks[c]), like: ys[c]) }
         var methods = chunks.map { _ in Family.makeMethod() }
         for j in units.indices.reversed() {
+            if let d = downsamplers[j] {
+                guard let inputs = tape.unitInputs[j], var gradient = g.downsamplers[j] else {
+                    preconditionFailure("Network: a downsampling unit's input is kept by every forward pass that backpropagates")
+                }
+                for c in chunks.indices {
+                    let dx = d.pullback(at: Family.tensor(from: inputs[c]), cotangent: Family.tensorCotangent(from: cotangents[c]),
+                                        gradient: &gradient, scratch: scratch.chunk(c))
+                    cotangents[c] = Family.stateCotangent(from: dx, like: inputs[c])
+                }
+                g.downsamplers[j] = gradient
+                ys = inputs
+                continue
+            }
             if let before = tape.unitOutputs[j] {
                 for c in chunks.indices {
                     let shape = Family.tensor(from: before[c])
@@ -323,12 +356,14 @@ extension Network where Family: ReversibleBlockFamily {
 public struct NetworkGradient<Family: BlockFamily> {
     public var stem: HiddenGradient<Family.Scalar>
     public var units: [Family.Method.Parameters]
+    public var downsamplers: [Int: DownsamplingGradient<Family.Scalar>]
     public var norm: BatchNormGradient<Family.Scalar>
     public var classifier: DenseGradient<Family.Scalar>
 
     public init(zeroFor n: Network<Family>) {
         stem = n.stem.zeroGradient()
         units = n.units.map { $0.zeroGradient() }
+        downsamplers = n.downsamplers.mapValues { $0.zeroGradient() }
         norm = BatchNormGradient(channels: n.norm.gamma.count)
         classifier = DenseGradient(for: n.classifier)
     }
@@ -338,7 +373,10 @@ extension Network: Trainable {
     /// Stem, units in order, batch norm (γ, β), classifier (W, b).
     public mutating func visitParameters(_ body: (inout [Scalar]) -> Void) {
         stem.visitParameters(body)
-        for j in units.indices { units[j].visitParameters(body) }
+        for j in units.indices {
+            units[j].visitParameters(body)
+            downsamplers[j]?.visitParameters(body)
+        }
         norm.visitParameters(body)
         classifier.visitParameters(body)
     }
@@ -348,7 +386,11 @@ extension Network: Trainable {
     public mutating func visitParameters(alongside g: inout NetworkGradient<Family>,
                                          _ body: (inout [Scalar], inout [Scalar], _ isWeight: Bool) -> Void) {
         stem.visitParameters(alongside: &g.stem, body)
-        for j in units.indices { units[j].visitParameters(alongside: &g.units[j], body) }
+        for j in units.indices {
+            units[j].visitParameters(alongside: &g.units[j], body)
+            // In place through the dictionaries (a gradient made for this network has an entry for every downsampler).
+            downsamplers[j]?.visitParameters(alongside: &g.downsamplers[j]!, body)
+        }
         norm.visitParameters(alongside: &g.norm, body)
         classifier.visitParameters(alongside: &g.classifier, body)
     }
@@ -360,7 +402,10 @@ extension NetworkGradient: Parameterized {
     /// The same order as `Network.visitParameters`.
     public mutating func visitParameters(_ body: (inout [Scalar]) -> Void) {
         stem.visitParameters(body)
-        for j in units.indices { units[j].visitParameters(body) }
+        for j in units.indices {
+            units[j].visitParameters(body)
+            downsamplers[j]?.visitParameters(body)
+        }
         norm.visitParameters(body)
         classifier.visitParameters(body)
     }

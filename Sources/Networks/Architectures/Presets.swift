@@ -15,21 +15,20 @@ extension Architecture {
     /// activation of F(x) = Kᵀσ(BN(K·σ(BN x))), a conv–BN–ReLU stem, h = 1 (their units add
     /// F(x) without a factor), transitions by average pooling and zero-padding after the first
     /// unit of stages 2 and 3. The baselines use the same pre-activation units (He et al.,
-    /// ECCV 2016), as the authors' code does.
+    /// ECCV 2016), as the authors' code does, and widen as He et al. and Gomez et al. do: a
+    /// `DownsamplingUnit` whose residual function starts with a stride-2 convolution beside a
+    /// pooled, zero-padded shortcut (`TransitionStyle.strided`).
     ///
     /// Where the code and the paper differ, the code is followed: the first unit of the
     /// authors' network skips the pre-activation of F (its input comes straight from the stem's
     /// BN–ReLU); here every unit has it (2·16 more parameters).
-    ///
-    /// Not yet standard: ResNet and RevNet stage transitions. He et al. and Gomez et al. widen
-    /// with a stride-2 convolution in the first unit of a stage; here, as for the Hamiltonian
-    /// networks, the first unit runs at the old width and then pools and pads, so those
-    /// baselines have about 10% fewer parameters than published (the table in the README).
+
     public static let presets: [Preset] = {
         func make(_ name: String, _ block: Block, _ units: [Int], _ filters: [Int], stepSize: Double? = nil,
                   normalization: Normalization = .batch, published: Int?, _ source: String) -> Preset {
             // The literals below satisfy every check of the initialiser.
-            let a = try! Architecture(block: block, units: units, filters: filters, stepSize: stepSize, normalization: normalization)
+            let a = try! Architecture(block: block, units: units, filters: filters, stepSize: stepSize, normalization: normalization,
+                                      transitions: block.stridedTransitions ? .strided : .poolAndPad)
             return Preset(name: name, architecture: a, publishedParameters: published, source: source)
         }
         let he = "He et al., CVPR 2016, §4.2 (pre-activation units: He et al., ECCV 2016)"

@@ -8,6 +8,8 @@ public protocol ActivatedLayer: ParameterLayout {
     associatedtype Gradient: ParameterLayout where Gradient.Scalar == Scalar
     /// Channels of s.
     var hiddenChannels: Int { get }
+    /// 1, or 2 when s has half x's height and width (the widening layer of a `DownsamplingUnit`).
+    var hiddenStride: Int { get }
     /// A zero gradient of this layer's parameters.
     func zeroGradient() -> Gradient
     /// The layer's batch norms (disabled ones included).
@@ -22,9 +24,16 @@ public protocol ActivatedLayer: ParameterLayout {
 }
 
 extension ActivatedLayer {
+    public var hiddenStride: Int { 1 }
+
+    /// A scratch tensor shaped like s for input x.
+    func hiddenTensor(like x: Tensor<Scalar>, scratch: Scratch<Scalar>) -> Tensor<Scalar> {
+        scratch.take(Slot.activated, channels: hiddenChannels, batch: x.batch, height: x.height / hiddenStride, width: x.width / hiddenStride)
+    }
+
     /// out ← f(x).
     public func evaluate(_ x: Tensor<Scalar>, into out: inout Tensor<Scalar>, scratch: Scratch<Scalar>) {
-        var s = scratch.take(Slot.activated, channels: hiddenChannels, like: x)
+        var s = hiddenTensor(like: x, scratch: scratch)
         activations(x, into: &s, scratch: scratch)
         value(activated: s, into: &out, scratch: scratch)
         scratch.recycle(Slot.activated, s)
@@ -33,7 +42,7 @@ extension ActivatedLayer {
     /// dx += scale·(∂f/∂x)ᵀu and the parameters' gradient.
     public func pullback(at x: Tensor<Scalar>, cotangent u: Tensor<Scalar>, scale: Scalar,
                          input dx: inout Tensor<Scalar>, gradient g: inout Gradient, scratch: Scratch<Scalar>) {
-        var s = scratch.take(Slot.activated, channels: hiddenChannels, like: x)
+        var s = hiddenTensor(like: x, scratch: scratch)
         activations(x, into: &s, scratch: scratch)
         pullback(at: x, activated: s, cotangent: u, scale: scale, input: &dx, gradient: &g, scratch: scratch)
         scratch.recycle(Slot.activated, s)
@@ -42,7 +51,7 @@ extension ActivatedLayer {
     /// `evaluate` and `pullback` at the same x, with s computed once.
     public func evaluateWithPullback(at x: Tensor<Scalar>, into out: inout Tensor<Scalar>, cotangent u: Tensor<Scalar>, scale: Scalar,
                                      input dx: inout Tensor<Scalar>, gradient g: inout Gradient, scratch: Scratch<Scalar>) {
-        var s = scratch.take(Slot.activated, channels: hiddenChannels, like: x)
+        var s = hiddenTensor(like: x, scratch: scratch)
         activations(x, into: &s, scratch: scratch)
         value(activated: s, into: &out, scratch: scratch)
         pullback(at: x, activated: s, cotangent: u, scale: scale, input: &dx, gradient: &g, scratch: scratch)

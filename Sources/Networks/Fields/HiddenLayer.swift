@@ -25,6 +25,11 @@ public struct HiddenLayer<Scalar: BLASScalar>: Sendable, Equatable {
     /// BN₂, applied to Kx before σ.
     public var norm: BatchNormLayer<Scalar>
     public var activation: Activation
+    /// 1, or 2 for the widening convolution of a stage transition (`DownsamplingUnit`): the
+    /// even rows and columns of the full-resolution convolution (`Subsampling`). Computed at
+    /// full resolution and subsampled, so it costs four times a stride-2 kernel's arithmetic —
+    /// on two units of a network.
+    public var stride = 1
 
     /// He-initialised K (scaled by `gain`); zero bias, or γ = 1, β = 0 when normalised.
     /// `preActivation: false` leaves out BN₁ and its σ (s = σ(BN₂(Kx)): the authors' stem).
@@ -55,7 +60,7 @@ public struct HiddenLayer<Scalar: BLASScalar>: Sendable, Equatable {
 
     /// s ← σ(Kx + b), or σ(BN₂(K·σ(BN₁x))).
     public func activations(_ x: Tensor<Scalar>, into s: inout Tensor<Scalar>, scratch: Scratch<Scalar>) {
-        guard isNormalized else { return layer.apply(x, activating: activation, into: &s, scratch: scratch) }
+        guard isNormalized else { return plainActivations(x, into: &s, scratch: scratch) }
         var a = scratch.stashedTensors.removeValue(forKey: Stash.preActivated) ?? x
         if preNorm.isEnabled {
             if !a.hasSameShape(as: x) { a = x }
@@ -65,9 +70,33 @@ public struct HiddenLayer<Scalar: BLASScalar>: Sendable, Equatable {
         }
         var z = scratch.take(Slot.convolved, channels: hiddenChannels, like: x)
         layer.conv.apply(a, into: &z, scratch: scratch)
-        norm.forward(z, into: &s, activating: activation, stash: Stash.norm, scratch: scratch)
+        if stride == 2 {
+            var half = Tensor<Scalar>(channels: hiddenChannels, batch: x.batch, height: x.height / 2, width: x.width / 2)
+            Subsampling.apply(z, into: &half)
+            norm.forward(half, into: &s, activating: activation, stash: Stash.norm, scratch: scratch)
+        } else {
+            norm.forward(z, into: &s, activating: activation, stash: Stash.norm, scratch: scratch)
+        }
         scratch.recycle(Slot.convolved, z)
         scratch.stashedTensors[Stash.preActivated] = a
+    }
+
+    /// σ(Kx + b) at the layer's stride.
+    private func plainActivations(_ x: Tensor<Scalar>, into s: inout Tensor<Scalar>, scratch: Scratch<Scalar>) {
+        guard stride == 2 else { return layer.apply(x, activating: activation, into: &s, scratch: scratch) }
+        var z = scratch.take(Slot.convolved, channels: hiddenChannels, like: x)
+        layer.conv.apply(x, into: &z, scratch: scratch)
+        Subsampling.apply(z, into: &s)
+        Elementwise.addBias(layer.bias, to: &s, activating: activation)
+        scratch.recycle(Slot.convolved, z)
+    }
+
+    /// ∂L/∂(Kx) at full resolution for `v` at the layer's stride (v itself at stride 1).
+    private func fullResolution(_ v: Tensor<Scalar>, like x: Tensor<Scalar>) -> Tensor<Scalar> {
+        guard stride == 2 else { return v }
+        var full = Tensor<Scalar>(channels: v.channels, batch: x.batch, height: x.height, width: x.width)
+        Subsampling.adjoint(v, into: &full)
+        return full
     }
 
     /// Given v = ∂L/∂s (overwritten), accumulates scale·∂L/∂θ into `g` and adds scale·∂L/∂x to
@@ -76,21 +105,23 @@ public struct HiddenLayer<Scalar: BLASScalar>: Sendable, Equatable {
                          input dx: inout Tensor<Scalar>, gradient g: inout HiddenGradient<Scalar>, scratch: Scratch<Scalar>) {
         Elementwise.multiplyByDerivative(&v, activation, activated: s)
         guard isNormalized else {
-            layer.conv.accumulateWeightGradient(input: x, outputGradient: v, scale: scale, into: &g.layer.weights, scratch: scratch)
             Elementwise.accumulateChannelSums(v, scale: scale, into: &g.layer.bias)
-            layer.conv.applyTranspose(v, into: &dx, scale: scale, adding: true, scratch: scratch)
+            let full = fullResolution(v, like: x)
+            layer.conv.accumulateWeightGradient(input: x, outputGradient: full, scale: scale, into: &g.layer.weights, scratch: scratch)
+            layer.conv.applyTranspose(full, into: &dx, scale: scale, adding: true, scratch: scratch)
             return
         }
         guard let a = scratch.stashedTensors[Stash.preActivated] else {
             preconditionFailure("HiddenLayer: pullback without a forward evaluation on this scratch")
         }
         norm.backward(&v, stash: Stash.norm, scale: scale, gradient: &g.norm, scratch: scratch)
-        layer.conv.accumulateWeightGradient(input: a, outputGradient: v, scale: scale, into: &g.layer.weights, scratch: scratch)
+        let full = fullResolution(v, like: x)
+        layer.conv.accumulateWeightGradient(input: a, outputGradient: full, scale: scale, into: &g.layer.weights, scratch: scratch)
         guard preNorm.isEnabled else {
-            return layer.conv.applyTranspose(v, into: &dx, scale: scale, adding: true, scratch: scratch)
+            return layer.conv.applyTranspose(full, into: &dx, scale: scale, adding: true, scratch: scratch)
         }
         var e = scratch.take(Slot.preGradient, channels: x.channels, like: x)
-        layer.conv.applyTranspose(v, into: &e, scratch: scratch)
+        layer.conv.applyTranspose(full, into: &e, scratch: scratch)
         Elementwise.multiplyByDerivative(&e, activation, activated: a)
         preNorm.backward(&e, stash: Stash.preNorm, scale: scale, gradient: &g.preNorm, scratch: scratch)
         dx.axpy(scale, e)

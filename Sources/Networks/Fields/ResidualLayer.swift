@@ -19,14 +19,23 @@ public struct ResidualLayer<Scalar: BLASScalar>: ActivatedLayer, Sendable, Equat
     /// norm (a small residual at initialisation, which keeps deep BN-free stacks trainable), as
     /// initialised by He et al. with it.
     public init(channels: Int, activation: Activation, normalization: Normalization, using g: inout SeededGenerator) {
-        let hidden = HiddenLayer<Scalar>(inputChannels: channels, outputChannels: channels, normalization: normalization,
+        self.init(inputChannels: channels, outputChannels: channels, stride: 1, activation: activation, normalization: normalization, using: &g)
+    }
+
+    /// A residual function from `inputChannels` to `outputChannels`, its first convolution at
+    /// `stride` (2 in a stage transition's `DownsamplingUnit`).
+    public init(inputChannels: Int, outputChannels: Int, stride: Int, activation: Activation, normalization: Normalization,
+                using g: inout SeededGenerator) {
+        var hidden = HiddenLayer<Scalar>(inputChannels: inputChannels, outputChannels: outputChannels, normalization: normalization,
                                          activation: activation, using: &g)
-        let conv = Convolution3x3<Scalar>(inputChannels: channels, outputChannels: channels,
+        hidden.stride = stride
+        let conv = Convolution3x3<Scalar>(inputChannels: outputChannels, outputChannels: outputChannels,
                                           gain: normalization == .batch ? 1 : 0.1, using: &g)
-        self.init(hidden: hidden, second: ConvLayer(conv: conv, bias: normalization == .batch ? [] : [Scalar](repeating: 0, count: channels)))
+        self.init(hidden: hidden, second: ConvLayer(conv: conv, bias: normalization == .batch ? [] : [Scalar](repeating: 0, count: outputChannels)))
     }
 
     public var hiddenChannels: Int { hidden.hiddenChannels }
+    public var hiddenStride: Int { hidden.stride }
 
     public func zeroGradient() -> ParameterPair<HiddenGradient<Scalar>, ConvLayerGradient<Scalar>> {
         ParameterPair(first: hidden.zeroGradient(), second: ConvLayerGradient(zeroFor: second))
@@ -54,7 +63,7 @@ public struct ResidualLayer<Scalar: BLASScalar>: ActivatedLayer, Sendable, Equat
     public func pullback(at x: Tensor<Scalar>, activated s: Tensor<Scalar>, cotangent u: Tensor<Scalar>, scale: Scalar,
                          input dx: inout Tensor<Scalar>, gradient g: inout ParameterPair<HiddenGradient<Scalar>, ConvLayerGradient<Scalar>>,
                          scratch: Scratch<Scalar>) {
-        var v = scratch.take(Slot.projected, channels: hiddenChannels, like: x)
+        var v = scratch.take(Slot.projected, channels: hiddenChannels, like: s)
         second.conv.accumulateWeightGradient(input: s, outputGradient: u, scale: scale, into: &g.second.weights, scratch: scratch)
         if !second.bias.isEmpty { Elementwise.accumulateChannelSums(u, scale: scale, into: &g.second.bias) }
         second.conv.applyTranspose(u, into: &v, scratch: scratch)

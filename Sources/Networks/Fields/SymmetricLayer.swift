@@ -42,7 +42,7 @@ public struct SymmetricLayer<Scalar: BLASScalar>: ActivatedLayer, Sendable, Equa
     public func pullback(at x: Tensor<Scalar>, activated s: Tensor<Scalar>, cotangent u: Tensor<Scalar>, scale: Scalar,
                          input dx: inout Tensor<Scalar>, gradient g: inout HiddenGradient<Scalar>, scratch: Scratch<Scalar>) {
         let conv = hidden.layer.conv
-        var v = scratch.take(Slot.projected, channels: conv.outputChannels, like: x)
+        var v = scratch.take(Slot.projected, channels: conv.outputChannels, like: s)
         conv.accumulateWeightGradient(input: u, outputGradient: s, scale: scale * sign, into: &g.layer.weights, scratch: scratch)
         conv.apply(u, into: &v, scratch: scratch)
         hidden.pullback(at: x, activated: s, hiddenCotangent: &v, scale: scale * sign, input: &dx, gradient: &g, scratch: scratch)

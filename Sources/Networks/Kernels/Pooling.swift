@@ -47,6 +47,34 @@ public enum Downsampling {
     }
 }
 
+/// Stride 2 as a strided convolution takes it: the even rows and columns of a full-resolution
+/// "same" convolution (PyTorch's stride-2, padding-1 convention: output (i, j) is centred on
+/// input (2i, 2j)), and the adjoint that puts values back at those positions.
+public enum Subsampling {
+    /// y[c, n, i, j] = x[c, n, 2i, 2j] (H and W even).
+    public static func apply<T: BLASScalar>(_ x: Tensor<T>, into y: inout Tensor<T>) {
+        precondition(x.height % 2 == 0 && x.width % 2 == 0 && y.height * 2 == x.height && y.width * 2 == x.width
+                     && y.channels == x.channels && y.batch == x.batch, "Subsampling: shapes do not match")
+        let h = y.height, w = y.width
+        for m in 0..<(x.channels * x.batch) {
+            let src = m * x.planeSize, dst = m * h * w
+            for i in 0..<h { for j in 0..<w { y.data[dst + i * w + j] = x.data[src + 2 * i * x.width + 2 * j] } }
+        }
+    }
+
+    /// The adjoint: x ← 0 except x[c, n, 2i, 2j] = y[c, n, i, j].
+    public static func adjoint<T: BLASScalar>(_ y: Tensor<T>, into x: inout Tensor<T>) {
+        precondition(y.height * 2 == x.height && y.width * 2 == x.width && y.channels == x.channels && y.batch == x.batch,
+                     "Subsampling: shapes do not match")
+        let h = y.height, w = y.width
+        x.scale(by: 0)
+        for m in 0..<(x.channels * x.batch) {
+            let src = m * h * w, dst = m * x.planeSize
+            for i in 0..<h { for j in 0..<w { x.data[dst + 2 * i * x.width + 2 * j] = y.data[src + i * w + j] } }
+        }
+    }
+}
+
 /// A block state built of tensors — a tensor, its halves (Y, Z), or the pair (y₋₁, y₀) of a
 /// two-step method — to which a per-tensor linear map (the stage transition) applies part by part.
 public protocol TensorStructured {

@@ -60,11 +60,15 @@ public final class Scratch<Scalar: BLASScalar> {
     /// A tensor for slot `id` with the given shape, taken out of the pool (its contents are
     /// stale). Give it back with `recycle` to reuse its storage.
     func take(_ id: Int, channels: Int, like x: Tensor<Scalar>) -> Tensor<Scalar> {
-        if let t = tensors.removeValue(forKey: id), t.channels == channels, t.batch == x.batch,
-           t.height == x.height, t.width == x.width {
+        take(id, channels: channels, batch: x.batch, height: x.height, width: x.width)
+    }
+
+    /// `take` with the shape given.
+    func take(_ id: Int, channels: Int, batch: Int, height: Int, width: Int) -> Tensor<Scalar> {
+        if let t = tensors.removeValue(forKey: id), t.channels == channels, t.batch == batch, t.height == height, t.width == width {
             return t
         }
-        return Tensor(channels: channels, batch: x.batch, height: x.height, width: x.width)
+        return Tensor(channels: channels, batch: batch, height: height, width: width)
     }
 
     func recycle(_ id: Int, _ t: Tensor<Scalar>) { tensors[id] = t }

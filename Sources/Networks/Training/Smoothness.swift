@@ -14,7 +14,9 @@ extension Network {
         precondition(fieldPaths.count == gradientPaths.count, "addSmoothness: a field and its gradient differ in structure")
         let weights = Set(Family.Field.weightPaths)
         let pairs = zip(fieldPaths, gradientPaths).filter { regularization == .allParameters || weights.contains($0.0) }
-        for j in 0..<(units.count - 1) where stages[j] == stages[j + 1] && widths[j] == widths[j + 1] {
+        // Downsampling units (and the empty fields in their place) are not steps of the ODE.
+        for j in 0..<(units.count - 1) where stages[j] == stages[j + 1] && widths[j] == widths[j + 1]
+            && downsamplers[j] == nil && downsamplers[j + 1] == nil {
             var squares = 0.0  // ‖θ_{j+1} − θ_j‖², summed array by array
             for (p, q) in pairs {
                 // d = θ_{j+1} − θ_j; g_j −= α d, g_{j+1} += α d.
