@@ -34,6 +34,10 @@ struct SweepTests {
         var resumed: [Bool] = []
         let third = try sweep.run(train: train, test: test, context: ComputeContext(threads: 1)) { _, _, r in resumed.append(r) }
         #expect(resumed == [true] && third.map(\.testAccuracy) == first.map(\.testAccuracy))
+        // A result of another configuration in the folder is refused, not reused.
+        var other = sweep
+        other.base.learningRate = 0.01
+        #expect(throws: DatasetError.self) { try other.run(train: train, test: test, context: ComputeContext(threads: 1)) }
         let summary = SweepSummary(third)
         #expect(summary.cells.count == 2 && summary.comparisons.count == 1)
         let paired = try #require(summary.comparisons.first)

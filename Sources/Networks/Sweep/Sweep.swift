@@ -29,6 +29,8 @@ public struct Sweep: Sendable {
         public var testAccuracy: Double
         public var trainingImages: Int
         public var seconds: Double
+        /// The run's whole configuration, so that a result is reused only by the same run.
+        public var configuration: TrainingConfiguration
     }
 
     public var entries: [Entry]
@@ -81,17 +83,18 @@ public struct Sweep: Sendable {
         for (index, cell) in cells.enumerated() {
             let dir = runFolder(cell), resultFile = "\(dir)/result.json"
             if let data = FileManager.default.contents(atPath: resultFile) {
-                guard let run = try? JSONDecoder().decode(Run.self, from: data),
-                      run.architecture == cell.entry.name, run.fraction == cell.fraction, run.seed == cell.seed else {
-                    throw DatasetError(resultFile, "is not this sweep's result for \(cell.entry.name), fraction \(cell.fraction), seed \(cell.seed); remove it to run that cell again")
+                guard let run = try? JSONDecoder().decode(Run.self, from: data), run.architecture == cell.entry.name,
+                      run.fraction == cell.fraction, run.seed == cell.seed, run.configuration == configuration(cell) else {
+                    throw DatasetError(resultFile, "is not this sweep's result for \(cell.entry.name), fraction \(cell.fraction), seed \(cell.seed) "
+                                       + "(another configuration ran there); use another --folder, or remove it to run that cell again")
                 }
                 runs.append(run)
                 continue
             }
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             let checkpoint = FileManager.default.fileExists(atPath: Checkpoint.file(in: dir)) ? try Checkpoint(folder: dir) : nil
-            if let checkpoint, checkpoint.header.configuration.architecture != cell.entry.architecture {
-                throw DatasetError(Checkpoint.file(in: dir), "holds a run of another architecture; remove the folder to run this cell again")
+            if let checkpoint, checkpoint.header.configuration != configuration(cell) {
+                throw DatasetError(Checkpoint.file(in: dir), "holds a run of another configuration; use another --folder, or remove it to run this cell again")
             }
             started?(index, cell, checkpoint != nil)
             let clock = ContinuousClock(), t0 = clock.now
@@ -99,7 +102,7 @@ public struct Sweep: Sendable {
             try trainer.run(checkpointFolder: dir, shouldStop: shouldStop)
             let run = Run(architecture: cell.entry.name, fraction: cell.fraction, seed: cell.seed,
                           testAccuracy: trainer.accuracy(on: trainer.test), trainingImages: trainer.train.count,
-                          seconds: seconds(since: t0, clock))
+                          seconds: seconds(since: t0, clock), configuration: configuration(cell))
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             try AtomicFile.write(try encoder.encode(run), to: resultFile)
