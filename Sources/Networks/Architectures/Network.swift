@@ -85,7 +85,7 @@ public struct Network<Family: BlockFamily> {
     }
 
     /// Calls `body` on the enabled batch norms inside the network, in a fixed order: the
-    /// stem's, then each unit's (the head's `norm` is not one of them).
+    /// stem's, then each unit's or downsampling unit's (the head's `norm` is not one of them).
     public mutating func visitNormalizations(_ body: (inout BatchNormLayer<Scalar>) -> Void) {
         for p in HiddenLayer<Scalar>.normalizationPaths where stem[keyPath: p].isEnabled { body(&stem[keyPath: p]) }
         let paths = Family.Field.normalizationPaths
@@ -278,15 +278,14 @@ public struct Network<Family: BlockFamily> {
         var methods = chunks.map { _ in Family.makeMethod() }
         for j in units.indices.reversed() {
             if let d = downsamplers[j] {
-                guard let inputs = tape.unitInputs[j], var gradient = g.downsamplers[j] else {
+                guard let inputs = tape.unitInputs[j], g.downsamplers[j] != nil else {
                     preconditionFailure("Network: a downsampling unit's input is kept by every forward pass that backpropagates")
                 }
                 for c in chunks.indices {
                     let dx = d.pullback(at: Family.tensor(from: inputs[c]), cotangent: Family.tensorCotangent(from: cotangents[c]),
-                                        gradient: &gradient, scratch: scratch.chunk(c))
+                                        gradient: &g.downsamplers[j]!, scratch: scratch.chunk(c))
                     cotangents[c] = Family.stateCotangent(from: dx, like: inputs[c])
                 }
-                g.downsamplers[j] = gradient
                 ys = inputs
                 continue
             }
@@ -316,10 +315,9 @@ public struct Network<Family: BlockFamily> {
         // The stem's forward evaluation is the last on the network's own scratch (the units ran
         // on the chunks'), so what it kept for its pullback is still there.
         var dStem = Tensor.concatenatingImages(cotangents.map(Family.tensorCotangent(from:)))
-        var dImages = tape.images
-        dImages.scale(by: 0)
-        stem.pullback(at: tape.images, activated: tape.stemActivated, hiddenCotangent: &dStem, scale: 1, input: &dImages,
-                      gradient: &g.stem, scratch: scratch)
+        var unused = Tensor<Scalar>(channels: 0, batch: 0, height: 0, width: 0)
+        stem.pullback(at: tape.images, activated: tape.stemActivated, hiddenCotangent: &dStem, scale: 1, input: &unused,
+                      inputGradient: false, gradient: &g.stem, scratch: scratch)
         return (loss, correct)
     }
 

@@ -100,15 +100,17 @@ public struct HiddenLayer<Scalar: BLASScalar>: Sendable, Equatable {
     }
 
     /// Given v = ∂L/∂s (overwritten), accumulates scale·∂L/∂θ into `g` and adds scale·∂L/∂x to
-    /// `dx`, at the x whose activations are s (computed last on this scratch).
+    /// `dx`, at the x whose activations are s (computed last on this scratch). With
+    /// `inputGradient: false`, `dx` is left alone (the stem, whose input is the images).
     public func pullback(at x: Tensor<Scalar>, activated s: Tensor<Scalar>, hiddenCotangent v: inout Tensor<Scalar>, scale: Scalar,
-                         input dx: inout Tensor<Scalar>, gradient g: inout HiddenGradient<Scalar>, scratch: Scratch<Scalar>) {
+                         input dx: inout Tensor<Scalar>, inputGradient: Bool = true, gradient g: inout HiddenGradient<Scalar>,
+                         scratch: Scratch<Scalar>) {
         Elementwise.multiplyByDerivative(&v, activation, activated: s)
         guard isNormalized else {
             Elementwise.accumulateChannelSums(v, scale: scale, into: &g.layer.bias)
             let full = fullResolution(v, like: x)
             layer.conv.accumulateWeightGradient(input: x, outputGradient: full, scale: scale, into: &g.layer.weights, scratch: scratch)
-            layer.conv.applyTranspose(full, into: &dx, scale: scale, adding: true, scratch: scratch)
+            if inputGradient { layer.conv.applyTranspose(full, into: &dx, scale: scale, adding: true, scratch: scratch) }
             return
         }
         guard let a = scratch.stashedTensors[Stash.preActivated] else {
@@ -117,6 +119,7 @@ public struct HiddenLayer<Scalar: BLASScalar>: Sendable, Equatable {
         norm.backward(&v, stash: Stash.norm, scale: scale, gradient: &g.norm, scratch: scratch)
         let full = fullResolution(v, like: x)
         layer.conv.accumulateWeightGradient(input: a, outputGradient: full, scale: scale, into: &g.layer.weights, scratch: scratch)
+        guard inputGradient else { return }
         guard preNorm.isEnabled else {
             return layer.conv.applyTranspose(full, into: &dx, scale: scale, adding: true, scratch: scratch)
         }
