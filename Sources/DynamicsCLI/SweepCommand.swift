@@ -35,11 +35,7 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "Epochs per run (default 10).")
     var epochs: Int = 10
 
-    @Option(help: "Mini-batch size (default 100).")
-    var batchSize: Int?
-
-    @Option(parsing: .unconditional, help: "Initial learning rate (default 0.1).")
-    var lr: Double?
+    @OptionGroup var optimizer: OptimizerOptions
 
     @Option(help: "Worker threads (default: BLAS's).")
     var threads: Int?
@@ -73,8 +69,7 @@ struct SweepCommand: ParsableCommand {
         }
         let spec = try DatasetSpec(parsing: data ?? "synthetic:shapes")
         var base = TrainingConfiguration(architecture: entries[0].architecture, data: spec, epochs: epochs, augment: spec.augmentsByDefault)
-        if let batchSize { base.batchSize = batchSize }
-        if let lr { base.learningRate = Float(lr) }
+        optimizer.apply(to: &base)
         let sweep = try mappingLibraryErrors {
             try Sweep(entries: entries, fractions: fractions, seeds: seeds.map(UInt64.init), base: base, folder: folder)
         }
@@ -89,7 +84,7 @@ struct SweepCommand: ParsableCommand {
                 }, shouldStop: { interrupt.isSet })
             }
         } catch is TrainingInterrupted {
-            FileHandle.standardError.write(Data("Error: interrupted; finished runs are kept, run the same command to continue\n".utf8))
+            StandardStreams.printError("Error: interrupted; finished runs are kept, run the same command to continue")
             throw ExitCode(130)
         }
         let summary = SweepSummary(runs)

@@ -22,23 +22,7 @@ struct Train: ParsableCommand {
     @Option(help: "Epochs (default 10; with --resume, the checkpoint's, or more to extend the run).")
     var epochs: Int?
 
-    @Option(help: "Mini-batch size (default 100).")
-    var batchSize: Int?
-
-    @Option(parsing: .unconditional, help: "Initial learning rate (default 0.1).")
-    var lr: Double?
-
-    @Option(parsing: .unconditional, help: "Momentum (default 0.9).")
-    var momentum: Double?
-
-    @Option(parsing: .unconditional, help: "Weight decay (default 2e-4).")
-    var weightDecay: Double?
-
-    @Option(parsing: .unconditional, help: "Weight-smoothness decay α (α/2 Σ‖θ_{j+1} − θ_j‖² over a stage's consecutive units; default 2e-4).")
-    var smoothness: Double?
-
-    @Option(help: "What weight decay and smoothness apply to: weights (kernels and the classifier's matrix, as the authors' code; default) or all (biases and batch norms' γ, β too).")
-    var regularize: Regularization?
+    @OptionGroup var optimizer: OptimizerOptions
 
     @Option(help: "Train on this stratified fraction of the training set (0 < f ≤ 1).")
     var subsample: Double?
@@ -94,23 +78,13 @@ struct Train: ParsableCommand {
         if let epochs, !(1...TrainingConfiguration.maximumEpochs).contains(epochs) {
             throw ValidationError("--epochs must be from 1 to \(TrainingConfiguration.maximumEpochs), got \(epochs)")
         }
-        if let batchSize, !(1...TrainingConfiguration.maximumBatchSize).contains(batchSize) {
-            throw ValidationError("--batch-size must be from 1 to \(TrainingConfiguration.maximumBatchSize), got \(batchSize)")
-        }
-        if let lr, !(lr.isFinite && lr > 0) { throw ValidationError("--lr must be a positive number, got \(lr)") }
-        if let momentum, !(momentum >= 0 && momentum < 1) { throw ValidationError("--momentum must be in [0, 1), got \(momentum)") }
-        if let w = weightDecay, !(w >= 0 && w.isFinite) { throw ValidationError("--weight-decay must be a finite number ≥ 0, got \(w)") }
-        if let a = smoothness, !(a >= 0 && a.isFinite) { throw ValidationError("--smoothness must be a finite number ≥ 0, got \(a)") }
         if let f = subsample, !(f > 0 && f <= 1) { throw ValidationError("--subsample must be in (0, 1], got \(f)") }
         if let f = validation, !(f > 0 && f < 1) { throw ValidationError("--validation must be in (0, 1), got \(f)") }
         if let t = threads, !(1...ComputeContext.maximumThreads).contains(t) {
             throw ValidationError("--threads must be from 1 to \(ComputeContext.maximumThreads), got \(t)")
         }
         if resume != nil {
-            try reject(shape.givenFlags + [("--data", data != nil), ("--batch-size", batchSize != nil), ("--lr", lr != nil),
-                                           ("--momentum", momentum != nil), ("--weight-decay", weightDecay != nil),
-                                           ("--smoothness", smoothness != nil), ("--regularize", regularize != nil),
-                                           ("--subsample", subsample != nil),
+            try reject(shape.givenFlags + [("--data", data != nil)] + optimizer.givenFlags + [("--subsample", subsample != nil),
                                            ("--validation", validation != nil), ("--augment", augment != nil),
                                            ("--backprop", backprop != nil), ("--seed", seed != nil)],
                        "cannot change a resumed run: the checkpoint's configuration is used (only --epochs may extend it)")
@@ -138,12 +112,7 @@ struct Train: ParsableCommand {
             let spec = try DatasetSpec(parsing: data ?? "synthetic:shapes")
             configuration = TrainingConfiguration(architecture: try shape.architecture(), data: spec, epochs: epochs ?? 10,
                                                   augment: augment.map { $0 == .on } ?? spec.augmentsByDefault)
-            if let batchSize { configuration.batchSize = batchSize }
-            if let lr { configuration.learningRate = Float(lr) }
-            if let momentum { configuration.momentum = Float(momentum) }
-            if let weightDecay { configuration.weightDecay = Float(weightDecay) }
-            if let smoothness { configuration.smoothness = Float(smoothness) }
-            if let regularize { configuration.regularization = regularize }
+            optimizer.apply(to: &configuration)
             configuration.subsample = subsample
             configuration.validation = validation
             if let seed { configuration.seed = seed }
@@ -178,7 +147,7 @@ struct Train: ParsableCommand {
             let folder = checkpoint ?? resume
             let next = folder.map { "the checkpoint after epoch \(stop.completedEpochs) is in \($0); continue with: dynamics train --resume \($0)" }
                 ?? "no checkpoint was written (give --checkpoint DIR to be able to resume)"
-            FileHandle.standardError.write(Data("Error: interrupted during epoch \(stop.completedEpochs + 1); \(next)\n".utf8))
+            StandardStreams.printError("Error: interrupted during epoch \(stop.completedEpochs + 1); \(next)")
             throw ExitCode(130)
         }
         let last = trainer.history.last
@@ -275,5 +244,3 @@ final class ProgressBar {
         lastTenth = -1
     }
 }
-
-extension Regularization: ExpressibleByArgument {}

@@ -93,16 +93,12 @@ struct CheckpointTests {
 
     @Test("each family's parameter count, computed without building, is the built network's")
     func parameterCounts() throws {
-        for block in Block.allCases {
-            for normalization in block.normalizable ? Normalization.allCases : [.none] {
-              for transitions in block.stridedTransitions ? TransitionStyle.allCases : [.poolAndPad] {
-                let a = try Architecture(block: block, units: [2, 1, 3], filters: [4, 4, 8, 12], normalization: normalization,
-                                         transitions: transitions)
-                let network = TrainableNetwork.make(a, inputChannels: 3, classes: 7, seed: 1)
-                #expect(a.parameterCount(inputChannels: 3, classes: 7) == network.parameterCount, "\(block) \(normalization)")
-                #expect(a.statisticsCount == network.snapshot().runningMean.count, "\(block) \(normalization)")
-              }
-            }
+        for (block, normalization, transitions) in Tiny.variants {
+            let a = try Architecture(block: block, units: [2, 1, 3], filters: [4, 4, 8, 12], normalization: normalization,
+                                     transitions: transitions)
+            let network = TrainableNetwork.make(a, inputChannels: 3, classes: 7, seed: 1)
+            #expect(a.parameterCount(inputChannels: 3, classes: 7) == network.parameterCount, "\(block) \(normalization) \(transitions)")
+            #expect(a.statisticsCount == network.snapshot().runningMean.count, "\(block) \(normalization) \(transitions)")
         }
     }
 }

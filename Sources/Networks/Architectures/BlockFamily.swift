@@ -71,11 +71,12 @@ func convolutionParameters(_ inputs: Int, _ outputs: Int, count: Int) -> Int? {
     }
 }
 
-/// The parameters of `count` residual functions on c channels: a `HiddenLayer` each, and
-/// another convolution (K₂, with its bias unless normalised) where `second`.
-func residualParameters(_ c: Int, count: Int, second: Bool, _ normalization: Normalization) -> Int? {
+/// The parameters of `count` residual functions on c channels (from `inputs` channels to c, if
+/// given): a `HiddenLayer` each, and another convolution c → c (K₂, with its bias unless
+/// normalised) where `second`.
+func residualParameters(_ c: Int, from inputs: Int? = nil, count: Int, second: Bool, _ normalization: Normalization) -> Int? {
     let k2 = second ? SafeSize.product([9, c, c]).flatMap { SafeSize.sum([$0, normalization == .none ? c : 0]) } : 0
-    return SafeSize.sum([HiddenLayer<Double>.parameterCount(inputs: c, outputs: c, normalization: normalization), k2])
+    return SafeSize.sum([HiddenLayer<Double>.parameterCount(inputs: inputs ?? c, outputs: c, normalization: normalization), k2])
         .flatMap { SafeSize.product([count, $0]) }
 }
 

@@ -41,32 +41,28 @@ public struct DownsamplingUnit<Scalar: BLASScalar>: Sendable, Equatable {
     /// The parameters of such a unit (nil on overflow), counted without building it.
     public static func parameterCount(inputChannels: Int, outputChannels: Int, coupled: Bool, normalization: Normalization) -> Int? {
         let (cin, cout) = coupled ? (inputChannels / 2, outputChannels / 2) : (inputChannels, outputChannels)
-        let second = SafeSize.product([9, cout, cout]).flatMap { SafeSize.sum([$0, normalization == .none ? cout : 0]) }
-        let f = SafeSize.sum([HiddenLayer<Double>.parameterCount(inputs: cin, outputs: cout, normalization: normalization), second])
+        let f = residualParameters(cout, from: cin, count: 1, second: true, normalization)
         return coupled ? SafeSize.sum([f, residualParameters(cout, count: 1, second: true, normalization)]) : f
     }
 
     var coupled: Bool { residuals.count == 2 }
 
+    /// P(shortcut) + r(x): a residual function beside the pooled, padded shortcut.
+    private static func shortcutSum(_ r: ResidualLayer<Scalar>, of x: Tensor<Scalar>, shortcut: Tensor<Scalar>,
+                                    scratch: Scratch<Scalar>) -> Tensor<Scalar> {
+        var y = Downsampling.apply(shortcut, channels: r.second.conv.outputChannels)
+        var rx = y
+        r.evaluate(x, into: &rx, scratch: scratch)
+        y.add(rx)
+        return y
+    }
+
     /// The output feature map for input `x`.
     public func forward(_ x: Tensor<Scalar>, scratch: Scratch<Scalar>) -> Tensor<Scalar> {
-        let f = residuals[0]
-        guard coupled else {
-            var y = Downsampling.apply(x, channels: f.second.conv.outputChannels)
-            var fx = y
-            f.evaluate(x, into: &fx, scratch: scratch)
-            y.add(fx)
-            return y
-        }
-        let halves = Halves.split(x), c = f.second.conv.outputChannels
-        var y1 = Downsampling.apply(halves.q, channels: c)
-        var fx = y1
-        f.evaluate(halves.p, into: &fx, scratch: scratch)
-        y1.add(fx)
-        var y2 = Downsampling.apply(halves.p, channels: c)
-        var gy = y2
-        residuals[1].evaluate(y1, into: &gy, scratch: scratch)
-        y2.add(gy)
+        guard coupled else { return Self.shortcutSum(residuals[0], of: x, shortcut: x, scratch: scratch) }
+        let halves = Halves.split(x)
+        let y1 = Self.shortcutSum(residuals[0], of: halves.p, shortcut: halves.q, scratch: scratch)
+        let y2 = Self.shortcutSum(residuals[1], of: y1, shortcut: halves.p, scratch: scratch)
         return Halves.join(PartitionedState(q: y1, p: y2))
     }
 
@@ -79,12 +75,9 @@ public struct DownsamplingUnit<Scalar: BLASScalar>: Sendable, Equatable {
             f.pullback(at: x, cotangent: dy, scale: 1, input: &dx, gradient: &g.residuals[0], scratch: scratch)
             return dx
         }
-        let halves = Halves.split(x), d = Halves.split(dy), c = f.second.conv.outputChannels
+        let halves = Halves.split(x), d = Halves.split(dy)
         // y₁ again (G is linearised there).
-        var y1 = Downsampling.apply(halves.q, channels: c)
-        var fx = y1
-        f.evaluate(halves.p, into: &fx, scratch: scratch)
-        y1.add(fx)
+        let y1 = Self.shortcutSum(f, of: halves.p, shortcut: halves.q, scratch: scratch)
         // ∂L/∂y₁ in full: its own cotangent plus G's pullback of ∂L/∂y₂.
         var dy1 = d.q
         residuals[1].pullback(at: y1, cotangent: d.p, scale: 1, input: &dy1, gradient: &g.residuals[1], scratch: scratch)

@@ -33,22 +33,6 @@ public enum Elementwise {
         }
     }
 
-    /// s ← σ(a).
-    public static func activate<T: BLASScalar>(_ a: Tensor<T>, _ sigma: Activation, into s: inout Tensor<T>) {
-        precondition(a.hasSameShape(as: s), "activate: shapes differ")
-        a.data.withUnsafeBufferPointer { a in
-            s.data.withUnsafeMutableBufferPointer { s in
-                let (a, s) = (Shared(UnsafeMutableBufferPointer(mutating: a)), Shared(s))
-                Workers.forEach(s.buffer.count) { r in
-                    switch sigma {
-                    case .relu: for i in r { s.buffer[i] = max(a.buffer[i], 0) }
-                    case .tanh: for i in r { s.buffer[i] = T.tanh(a.buffer[i]) }
-                    }
-                }
-            }
-        }
-    }
-
     /// v ← v ⊙ σ'(a), read off the activated values s = σ(a): relu' = [s > 0], tanh' = 1 − s².
     /// So a layer keeps σ(a) only, for its value and its pullback alike.
     public static func multiplyByDerivative<T: BLASScalar>(_ v: inout Tensor<T>, _ sigma: Activation, activated s: Tensor<T>) {
