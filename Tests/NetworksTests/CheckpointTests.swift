@@ -11,7 +11,7 @@ struct CheckpointTests {
         var c = TrainingConfiguration(architecture: try Architecture(block: .midpoint, units: [1, 1, 1], filters: [2, 2, 4, 4]),
                                       data: try DatasetSpec(parsing: "synthetic:shapes"), epochs: 1, augment: false)
         c.subsample = 0.05
-        let trainer = try Trainer(c, train: train, test: test)
+        let trainer = try Trainer(c, train: train, test: test, context: Tiny.trainingContext)
         try trainer.run()
         let checkpoint = Checkpoint(configuration: c, epoch: 1, inputChannels: train.channels, height: train.height, width: train.width,
                                     classes: train.classes, mean: trainer.mean, std: trainer.std, history: trainer.history, threads: 2,

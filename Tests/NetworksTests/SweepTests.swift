@@ -22,22 +22,22 @@ struct SweepTests {
         let sweep = try Self.sweep(folder: folder)
         let (train, test) = try sweep.base.data.load()
         var started = 0
-        let first = try sweep.run(train: train, test: test, context: ComputeContext(threads: 1)) { _, _, _ in started += 1 }
+        let first = try sweep.run(train: train, test: test, context: Tiny.trainingContext) { _, _, _ in started += 1 }
         #expect(first.count == 4 && started == 4)
         #expect(first.map(\.architecture) == ["hamiltonian", "hamiltonian", "resnet", "resnet"] && first.map(\.seed) == [1, 2, 1, 2])
         // The same seed draws the same training subset for both architectures.
         #expect(first[0].trainingImages == first[2].trainingImages)
         started = 0
-        let again = try sweep.run(train: train, test: test, context: ComputeContext(threads: 1)) { _, _, _ in started += 1 }
+        let again = try sweep.run(train: train, test: test, context: Tiny.trainingContext) { _, _, _ in started += 1 }
         #expect(again == first && started == 0)
         try FileManager.default.removeItem(atPath: "\(sweep.runFolder(sweep.cells[3]))/result.json")
         var resumed: [Bool] = []
-        let third = try sweep.run(train: train, test: test, context: ComputeContext(threads: 1)) { _, _, r in resumed.append(r) }
+        let third = try sweep.run(train: train, test: test, context: Tiny.trainingContext) { _, _, r in resumed.append(r) }
         #expect(resumed == [true] && third.map(\.testAccuracy) == first.map(\.testAccuracy))
         // A result of another configuration in the folder is refused, not reused.
         var other = sweep
         other.base.learningRate = 0.01
-        #expect(throws: DatasetError.self) { try other.run(train: train, test: test, context: ComputeContext(threads: 1)) }
+        #expect(throws: DatasetError.self) { try other.run(train: train, test: test, context: Tiny.trainingContext) }
         let summary = SweepSummary(third)
         #expect(summary.cells.count == 2 && summary.comparisons.count == 1)
         let paired = try #require(summary.comparisons.first)

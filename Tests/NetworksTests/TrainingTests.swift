@@ -24,15 +24,21 @@ struct TrainingTests {
 
     /// With batch norm the checkpoint also carries the running statistics of the stem's and
     /// every unit's batch norms; a resumed run then matches bit for bit only if they round-trip.
+    ///
+    /// The first two runs take the tests' shared context (`Tiny.trainingContext`); the resumed
+    /// run takes the checkpoint's threads.
     @Test("a resumed run ends with the same weights as an uninterrupted one; evaluation reads the checkpoint",
           arguments: Normalization.allCases)
     func resume(normalization: Normalization) throws {
         let (train, test) = try SyntheticData.load("shapes")
-        let straight = try Trainer(try Self.configuration(epochs: 3, normalization: normalization), train: train, test: test)
+        let context = Tiny.trainingContext
+        let straight = try Trainer(try Self.configuration(epochs: 3, normalization: normalization), train: train, test: test,
+                                   context: context)
         try straight.run()
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dynamics-ckpt-\(getpid())-\(normalization)").path
         try? FileManager.default.removeItem(atPath: folder)
-        let first = try Trainer(try Self.configuration(epochs: 3, normalization: normalization), train: train, test: test)
+        let first = try Trainer(try Self.configuration(epochs: 3, normalization: normalization), train: train, test: test,
+                                context: context)
         try first.run(checkpointFolder: folder, stoppingAfter: 1)
         let saved = try Checkpoint(folder: folder)
         #expect(saved.header.epoch == 1)
@@ -51,7 +57,7 @@ struct TrainingTests {
         let (train, test) = try SyntheticData.load("shapes")
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dynamics-div-\(getpid())").path
         try? FileManager.default.removeItem(atPath: folder)
-        let ok = try Trainer(try Self.configuration(epochs: 1), train: train, test: test)
+        let ok = try Trainer(try Self.configuration(epochs: 1), train: train, test: test, context: Tiny.trainingContext)
         try ok.run(checkpointFolder: folder)
         let before = try Data(contentsOf: URL(fileURLWithPath: Checkpoint.file(in: folder)))
         var c = try Self.configuration(epochs: 3)

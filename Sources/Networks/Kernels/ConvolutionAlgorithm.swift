@@ -16,8 +16,13 @@ public enum ConvolutionAlgorithm: String, CaseIterable, Codable, Sendable {
 /// `Scratch`: no process-wide switch decides it, so two networks in one process may differ.
 ///
 /// `threads` fixes how a batch is cut into image chunks (`Network.imageChunks`) and how the
-/// direct kernels split images, so it fixes the order of floating-point sums: the same context
-/// gives the same rounding whatever BLAS's own thread count is.
+/// direct kernels split images, so it fixes the order of floating-point sums. BLAS's own
+/// thread count, which is process-wide, changes rounding too: OpenBLAS splits a GEMM among its
+/// threads and the pieces' edges go to other kernels (measured: one epoch of a small network at
+/// BLAS threads 1 and 2 ends with different weights). `Trainer.run` therefore sets BLAS's
+/// thread count to `threads`; the same context then gives the same rounding, and a resumed run
+/// matches an uninterrupted one bit for bit, unless something else in the process changes
+/// BLAS's thread count while it runs.
 public struct ComputeContext: Sendable, Equatable {
     /// The algorithm of the AVX-512 3×3 convolutions.
     public var convolution: ConvolutionAlgorithm

@@ -132,15 +132,19 @@ public final class Trainer {
 
     /// Prepares the data (subsample, validation split, per-channel standardisation from the
     /// training images) and a fresh network, or the state of `checkpoint` to resume from.
+    ///
+    /// Without a `context`, a resumed run takes the checkpoint's worker threads (which fixed how
+    /// batches were cut, and so the rounding: a resumed run then matches an uninterrupted one bit
+    /// for bit), a fresh one BLAS's thread count at the time of the call.
     /// - Throws: `TrainingConfiguration.Invalid` or `ArchitectureError` for a configuration out of
     ///   range (`TrainingConfiguration.validate`) or too large for memory; `DatasetError` for
     ///   images the network cannot take.
     public init(_ configuration: TrainingConfiguration, train fullTrain: Dataset, test: Dataset, resumeFrom checkpoint: Checkpoint? = nil,
-                context: ComputeContext = ComputeContext()) throws {
+                context: ComputeContext? = nil) throws {
         try configuration.validate()
         try configuration.architecture.checkMemory(inputChannels: fullTrain.channels, classes: fullTrain.classes)
         self.configuration = configuration
-        self.context = context
+        self.context = context ?? ComputeContext(threads: checkpoint?.header.threads)
         var trainSet = fullTrain
         if let f = configuration.subsample { trainSet = trainSet.stratifiedSample(fraction: f, seed: configuration.seed) }
         var evaluation = test
@@ -164,7 +168,7 @@ public final class Trainer {
             throw DatasetError("\(configuration.data): images are \(fullTrain.height)×\(fullTrain.width); the networks downsample twice by 2, so both sides must be multiples of 4")
         }
         network = TrainableNetwork.make(configuration.architecture, inputChannels: fullTrain.channels, classes: fullTrain.classes,
-                                        seed: configuration.seed, context: context)
+                                        seed: configuration.seed, context: self.context)
         if let checkpoint {
             try network.restore(checkpoint.snapshot)
             epoch = checkpoint.header.epoch
@@ -176,7 +180,9 @@ public final class Trainer {
 
     /// Runs the remaining epochs. After each: evaluation, one JSON line appended to `log`, and an
     /// atomic checkpoint in `checkpointFolder`. A non-finite loss stops the run with an error
-    /// before anything of that epoch is written, so the last checkpoint stays intact.
+    /// before anything of that epoch is written, so the last checkpoint stays intact. Sets
+    /// BLAS's (process-wide) thread count to the context's, which fixes the rounding
+    /// (`ComputeContext`).
     /// - Parameters:
     ///   - checkpointFolder: where the checkpoint is written after each epoch (nil: none).
     ///   - log: a file to which one JSON line per epoch is appended (nil: none).
@@ -193,6 +199,7 @@ public final class Trainer {
                     shouldStop: (() -> Bool)? = nil) throws {
         let lock = try checkpointFolder.map { try RunLock(folder: $0) }
         defer { withExtendedLifetime(lock) {} }
+        if BLASConfiguration.threads != context.threads { BLASConfiguration.threads = context.threads }
         if let log {
             try TrainingLog.checkWritable(log)
             try TrainingLog.sync(log, with: history)
