@@ -4,8 +4,8 @@ import PackageDescription
 /// Dynamics: numerical dynamical systems and the reversible deep networks that discretise them
 /// (Chang et al., "Reversible Architectures for Arbitrarily Deep Residual Neural Networks", AAAI 2018).
 ///
-/// Dependencies point one way: DynamicsCLI → Networks → Stability → Integrators → LinearAlgebra → CLAPACK.
-/// `CLAPACK` is an implementation detail: only `LinearAlgebra` (and the benchmark's C reference) import it.
+/// Dependencies point one way: DynamicsCLI → Networks → Stability → Integrators → LinearAlgebra → CLAPACK, CARPACK.
+/// `CLAPACK` and `CARPACK` are implementation details: only `LinearAlgebra` (and the benchmark's C reference) import them.
 let package = Package(
     name: "Dynamics",
     products: [
@@ -25,12 +25,13 @@ let package = Package(
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CARPACK", providers: [.apt(["libarpack2-dev"])]),
         .target(name: "CKernels"),
         .target(name: "CStreams"),
         .target(
             name: "LinearAlgebra",
             dependencies: [
-                "CLAPACK",
+                "CLAPACK", "CARPACK",
                 .product(name: "RealModule", package: "swift-numerics"),
                 .product(name: "ComplexModule", package: "swift-numerics"),
             ]
