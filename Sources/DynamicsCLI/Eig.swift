@@ -2,15 +2,21 @@ import ArgumentParser
 import Dynamics
 import Foundation
 
-/// `dynamics eig FILE`: the spectrum of a square matrix and its stability verdict.
+/// `dynamics eig FILE | --block NAME | --checkpoint DIR`: spectra and stability verdicts.
 struct Eig: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Eigenvalues of a square matrix (.npy or .csv), with spectral abscissa, radius and a stability verdict.",
+        abstract: "Eigenvalues of a matrix, a random block, or every unit of a trained network, with stability verdicts.",
         discussion: """
-            The matrix is read as float64 (float32 files are widened exactly) and its eigenvalues \
-            are computed by LAPACK dgeev. In continuous time (default) the verdict compares the \
-            spectral abscissa max Re λ with ±T·max(1, ρ); with --discrete it compares the \
-            spectral radius ρ with 1 ± T.
+            FILE (.npy or .csv) is read as float64 and its eigenvalues computed by LAPACK dgeev; \
+            in continuous time (default) the verdict compares the spectral abscissa max Re λ \
+            with ±T·max(1, ρ), with --discrete the spectral radius ρ with 1 ± T. \
+            --block NAME linearises a random block's field and one step at a random input. \
+            --checkpoint DIR linearises each unit of a trained network at the feature maps its \
+            first --images test images produce there (batch norm with its running statistics), \
+            and places hλ against the stability region of the unit's method. \
+            --top K computes the K eigenvalues of largest real part and of largest modulus \
+            (--which picks one end): densely up to \(Eigensolver.denseLimit) dimensions, above \
+            by ARPACK's Arnoldi method on Jacobian–vector products (--eigensolver forces one).
             """)
 
     @Argument(help: "A square matrix: .npy (float32/float64, C or Fortran order) or .csv.")
@@ -19,9 +25,23 @@ struct Eig: ParsableCommand {
     @Option(help: "Instead of a file: a network block (\(Block.allCases.map(\.rawValue).joined(separator: ", "))) at a random input.")
     var block: Block?
 
+    @Option(help: "Instead of a file: a trained network's checkpoint folder; every unit is analysed at real feature maps.")
+    var checkpoint: String?
+
     @OptionGroup var blockOptions: BlockOptions
 
     @OptionGroup var stepSize: StepSizeOption
+
+    @OptionGroup var spectrumOptions: LeadingEigenvalueOptions
+
+    @Option(help: "With --checkpoint: the units to analyse, separated by commas (default: all).", transform: Arguments.integers)
+    var units: [Int]?
+
+    @Option(help: "With --checkpoint: linearise at this many test images (default 4).")
+    var images: Int?
+
+    @Option(help: "With --checkpoint: the data set whose test images are used (default: the checkpoint's).")
+    var data: String?
 
     @Flag(help: "Read the matrix as a map x ↦ A x (verdict by spectral radius) instead of a flow x' = A x.")
     var discrete = false
@@ -35,20 +55,29 @@ struct Eig: ParsableCommand {
         guard tolerance.isFinite, tolerance >= 0 else {
             throw ValidationError("--tolerance must be a finite number ≥ 0, got \(tolerance)")
         }
-        guard (file == nil) != (block == nil) else {
-            throw ValidationError("give either a matrix FILE or --block NAME, not both or neither")
+        guard [file != nil, block != nil, checkpoint != nil].filter({ $0 }).count == 1 else {
+            throw ValidationError("give one of a matrix FILE, --block NAME or --checkpoint DIR")
         }
+        try spectrumOptions.validate()
         if block == nil {
             try reject(blockOptions.blockOnlyFlags + [("--dt", stepSize.isGiven)], "applies to --block only")
         } else {
             try reject([("--discrete", discrete)], "applies to a matrix FILE only (a block's step is read in discrete time already)")
         }
+        if checkpoint == nil {
+            try reject([("--units", units != nil), ("--images", images != nil), ("--data", data != nil)], "applies to --checkpoint only")
+        } else {
+            try reject([("--discrete", discrete)], "applies to a matrix FILE only")
+            if let images, !(1...4096).contains(images) { throw ValidationError("--images must be from 1 to 4096, got \(images)") }
+        }
     }
 
     func run() throws {
         if let block { return try analyseBlock(block) }
+        if let checkpoint { return try analyseCheckpoint(checkpoint) }
         guard let file else { return }
         let matrix: Matrix<Double> = try MatrixFile.read(file)
+        if spectrumOptions.top != nil { return try leadingEigenvalues(of: matrix, file: file) }
         let spectrum: Spectrum<Double>
         do {
             spectrum = try Spectrum(of: matrix, tolerance: tolerance)
@@ -61,33 +90,125 @@ struct Eig: ParsableCommand {
     }
 }
 
+/// `--top`, `--which` and `--eigensolver`: which eigenvalues, and how.
+struct LeadingEigenvalueOptions: ParsableArguments {
+    @Option(help: "Compute only the K leading eigenvalues at each end (largest real part, largest modulus; default 10 for --block and --checkpoint, all for a FILE).")
+    var top: Int?
+
+    @Option(help: "With --top: one end only, LR (largest real part: the abscissa, for flows) or LM (largest modulus: the radius, for maps).")
+    var which: EigenvalueSelection?
+
+    @Option(help: "auto (dense up to \(Eigensolver.denseLimit) dimensions, Arnoldi above), dense (dgeev) or arnoldi (ARPACK).")
+    var eigensolver: Eigensolver = .auto
+
+    func validate() throws {
+        if let top, !(1...10_000).contains(top) { throw ValidationError("--top must be from 1 to 10000, got \(top)") }
+    }
+
+    var count: Int { top ?? 10 }
+    var ends: [EigenvalueSelection] { which.map { [$0] } ?? EigenvalueSelection.allCases }
+}
+
+extension EigenvalueSelection: ExpressibleByArgument {}
+extension Eigensolver: ExpressibleByArgument {}
+
 extension Eig {
+    /// `FILE --top K`: the leading eigenvalues of a matrix, by dgeev or by Arnoldi on A·x.
+    func leadingEigenvalues(of matrix: Matrix<Double>, file: String) throws {
+        guard matrix.rows == matrix.columns, matrix.rows > 0 else {
+            throw CLIError("\(file): needs a square matrix, got \(matrix.rows)×\(matrix.columns)")
+        }
+        let n = matrix.rows
+        let leading: LeadingEigenvalues
+        do {
+            leading = try LeadingEigenvalues(dimension: n, count: min(spectrumOptions.count, n), ends: spectrumOptions.ends,
+                                             solver: spectrumOptions.eigensolver, matrix: { matrix }) { x, y in
+                matrix.elements.withUnsafeBufferPointer { a in
+                    Double.gemv(transpose: false, m: Int32(n), n: Int32(n), alpha: 1, a: a.baseAddress!, lda: Int32(n),
+                                x: x, incx: 1, beta: 0, y: y, incy: 1)
+                }
+            }
+        } catch let error as LinearAlgebraError {
+            throw CLIError("\(file): \(error)")
+        }
+        let time: TimeKind = discrete ? .discrete : .continuous
+        if output.json { return try Output.printJSON(LeadingReport(leading, time: time, tolerance: tolerance)) }
+        print(LeadingTable.render(leading, title: "\(file): \(n)×\(n)", time: time, tolerance: tolerance))
+    }
+
     struct BlockReport: Codable {
         var block: Block
         var channels: Int
         var size: String
         var stepSize: Double
         var activation: Activation
-        var field: SpectrumReport
-        var step: SpectrumReport
+        var field: LeadingReport
+        var step: LeadingReport
     }
 
-    /// The spectra of a block's field (continuous time) and of one block step (discrete time:
-    /// `StepJacobian`, the experiment `stability --method` runs on systems).
+    /// The leading eigenvalues of a block's field (continuous time) and of one block step
+    /// (discrete time), at a random input.
     func analyseBlock(_ block: Block) throws {
-        let setup = try blockOptions.setup(Double.self, block: block, stepSize: stepSize.value, units: 1, denseMatrices: true)
-        let (field, h) = try block.run(BlockFieldJacobian(setup))
-        let step = try block.run(BlockExperiment(setup, units: 1) { x0, h in StepJacobian(at: x0, stepSize: h) })
-        let size = "\(setup.height)x\(setup.width)"
-        let report = BlockReport(block: block, channels: setup.channels, size: size, stepSize: h,
-                                 activation: setup.activation,
-                                 field: SpectrumReport(try Spectrum(of: field, tolerance: tolerance), time: .continuous),
-                                 step: SpectrumReport(try Spectrum(of: step, tolerance: tolerance), time: .discrete))
+        let size = blockOptions.size ?? ImageSize(height: 8, width: 8)
+        let dense = spectrumOptions.eigensolver.isDense(dimension: (blockOptions.channels ?? 4) * size.height * size.width,
+                                                        count: spectrumOptions.count)
+        let setup = try blockOptions.setup(Double.self, block: block, stepSize: stepSize.value, units: 1, denseMatrices: dense)
+        let (field, step, h) = try mappingLibraryErrors {
+            try block.run(BlockSpectra(setup, count: spectrumOptions.count, ends: spectrumOptions.ends, solver: spectrumOptions.eigensolver))
+        }
+        let shape = "\(setup.height)x\(setup.width)"
+        let report = BlockReport(block: block, channels: setup.channels, size: shape, stepSize: h, activation: setup.activation,
+                                 field: LeadingReport(field, time: .continuous, tolerance: tolerance),
+                                 step: LeadingReport(step, time: .discrete, tolerance: tolerance))
         if output.json { return try Output.printJSON(report) }
-        print(SpectrumTable.render(report.field, title: "\(block.rawValue) block field Jacobian, \(setup.channels) channels, \(size), σ = \(setup.activation.rawValue)"
-                                   + (setup.normalization == .batch ? ", batch norm (running statistics)" : "")))
+        print(LeadingTable.render(field, title: "\(block.rawValue) block field Jacobian, \(setup.channels) channels, \(shape), σ = \(setup.activation.rawValue)"
+                                  + (setup.normalization == .batch ? ", batch norm (running statistics)" : ""), time: .continuous, tolerance: tolerance))
         print("")
-        print(SpectrumTable.render(report.step, title: "\(block.rawValue) block step Jacobian, h = \(h)"))
+        print(LeadingTable.render(step, title: "\(block.rawValue) block step Jacobian, h = \(h)", time: .discrete, tolerance: tolerance))
+    }
+}
+
+/// Leading eigenvalues with their verdict, as JSON.
+struct LeadingReport: Codable {
+    var eigenvalues: LeadingEigenvalues
+    var spectralAbscissa: Double?
+    var spectralRadius: Double?
+    var verdict: StabilityVerdict?
+    var time: TimeKind
+
+    init(_ e: LeadingEigenvalues, time: TimeKind, tolerance: Double) {
+        eigenvalues = e
+        spectralAbscissa = e.spectralAbscissa
+        spectralRadius = e.spectralRadius
+        verdict = e.verdict(time, tolerance: tolerance)
+        self.time = time
+    }
+}
+
+/// The readable form of `LeadingEigenvalues`.
+enum LeadingTable {
+    static func render(_ e: LeadingEigenvalues, title: String, time: TimeKind, tolerance: Double) -> String {
+        var lines = [title + " (\(e.solver.rawValue)" + (e.solver == .arnoldi ? ", \(e.products) products)" : ")")]
+        for (name, values) in [("largest real part", e.byRealPart), ("largest modulus", e.byModulus)] {
+            guard let values else { continue }
+            lines.append("  \(values.count) of \(e.dimension) by \(name):")
+            lines.append("     k            Re λ            Im λ             |λ|")
+            for (k, v) in values.enumerated() {
+                lines.append(Output.pad("\(k + 1)", 6) + "  " + Output.sci(v[0]) + "  " + Output.sci(v[1]) + "  "
+                             + Output.sci((v[0] * v[0] + v[1] * v[1]).squareRoot()))
+            }
+        }
+        for end in e.unconverged {
+            lines.append("  by \(end == .largestRealPart ? "largest real part" : "largest modulus"): the Arnoldi method did not converge "
+                         + "(a spectrum clustered on a vertical line, as a Hamiltonian block's, has no rightmost eigenvalues to find; "
+                         + "use --eigensolver dense at this size)")
+        }
+        if let a = e.spectralAbscissa { lines.append("spectral abscissa  \(Output.sci(a))") }
+        if let r = e.spectralRadius { lines.append("spectral radius    \(Output.sci(r))") }
+        if let v = e.verdict(time, tolerance: tolerance) {
+            lines.append("verdict            \(v.rawValue) (\(time.rawValue) time, tolerance \(String(format: "%.2g", tolerance)) relative)")
+        }
+        return lines.joined(separator: "\n")
     }
 }
 
@@ -104,5 +225,54 @@ enum SpectrumTable {
         lines.append("purely imaginary   \(r.purelyImaginary ? "yes" : "no") (tolerance \(String(format: "%.2g", r.tolerance)) relative)")
         lines.append("verdict            \(r.verdict.rawValue) (\(r.time.rawValue) time)")
         return lines.joined(separator: "\n")
+    }
+}
+
+extension Eig {
+    /// `--checkpoint DIR`: every unit (or `--units`) of a trained network, linearised at the
+    /// feature maps of the first `--images` test images.
+    func analyseCheckpoint(_ folder: String) throws {
+        let saved = try Checkpoint(folder: folder)
+        let h = saved.header
+        let spec = try data.map(DatasetSpec.init(parsing:)) ?? h.configuration.data
+        let (_, test) = try spec.load()
+        let architecture = h.configuration.architecture
+        let images = try TrainedSpectra.images(test, count: images ?? 4, checkpoint: saved)
+        let analysis = TrainedSpectra(checkpoint: saved, images: images, units: units, count: spectrumOptions.count,
+                                      solver: spectrumOptions.eigensolver, tolerance: tolerance)
+        let report = CheckpointReport(block: architecture.block, activation: architecture.activation, normalization: architecture.normalization,
+                                      data: spec.description, images: images.batch,
+                                      units: try mappingLibraryErrors { try architecture.run(analysis) })
+        if output.json { return try Output.printJSON(report) }
+        print("\(folder): \(architecture.block.rawValue) network, σ = \(architecture.activation.rawValue), batch norm \(architecture.normalization.rawValue), "
+              + "linearised at \(images.batch) test image\(images.batch == 1 ? "" : "s") of \(spec)")
+        print(" unit stage  feature map   method   field abscissa (median, worst)   step radius (median, worst)   region margin (worst)")
+        for u in report.units {
+            var line = Output.pad("\(u.unit)", 5) + Output.pad("\(u.stage + 1)", 6) + "  " + Output.pad("\(u.channels)×\(u.height)×\(u.width)", 11)
+                + "  " + Output.pad(u.method, 12)
+            guard let a = u.abscissa, let r = u.stepRadius else {
+                print(line + "  (not a step of a field)")
+                continue
+            }
+            line += "  " + Output.sci(a.median, digits: 3) + " " + Output.sci(a.worst, digits: 3)
+                + "       " + Output.sci(r.median, digits: 3) + " " + Output.sci(r.worst, digits: 3)
+            if let m = u.margin, let worst = u.images.compactMap(\.region).min(by: { $0.margin < $1.margin }) {
+                line += "     " + Output.sci(m.worst, digits: 3) + " " + worst.placement.rawValue
+            }
+            print(line)
+        }
+        if architecture.activation == .relu {
+            print("σ = ReLU: its kinks make a central difference see an average slope, so even the Hamiltonian blocks' "
+                  + "spectra are imaginary only to about 1e-6 relative; train with --activation tanh for smooth fields.")
+        }
+    }
+
+    struct CheckpointReport: Codable {
+        var block: Block
+        var activation: Activation
+        var normalization: Normalization
+        var data: String
+        var images: Int
+        var units: [UnitSpectra]
     }
 }

@@ -11,7 +11,7 @@ public enum EigenvalueSelection: String, CaseIterable, Codable, Sendable {
     case largestMagnitude = "LM"
 
     /// Whether `a` comes before `b` in this selection's order.
-    func precedes(_ a: Complex<Double>, _ b: Complex<Double>) -> Bool {
+    public func precedes(_ a: Complex<Double>, _ b: Complex<Double>) -> Bool {
         switch self {
         case .largestRealPart: a.real != b.real ? a.real > b.real : a.imaginary > b.imaginary
         case .largestMagnitude: a.length != b.length ? a.length > b.length : a.imaginary > b.imaginary
@@ -53,7 +53,7 @@ public enum Arnoldi {
     /// - Throws: `LinearAlgebraError` for sizes ARPACK cannot take, an operator that returns a
     ///   non-finite value, or no eigenvalue converged.
     public static func eigenvalues(dimension n: Int, count: Int, which: EigenvalueSelection, tolerance: Double = 0,
-                                   subspace: Int? = nil, maximumRestarts: Int = 3000, seed: UInt64 = 1,
+                                   subspace: Int? = nil, maximumRestarts: Int = 300, seed: UInt64 = 1,
                                    apply: (UnsafePointer<Double>, UnsafeMutablePointer<Double>) -> Void) throws -> Result {
         let routine = "dnaupd"
         guard count >= 1, n >= count + 2, n <= Int(Int32.max) else {
@@ -99,8 +99,7 @@ public enum Arnoldi {
                 ? "no shifts could be applied; use a larger subspace" : "ARPACK reported an error (see dnaupd's documentation)")
         }
         guard iparam[4] > 0 else {
-            throw LinearAlgebraError.failed(routine: routine, info: Int(info),
-                                            reason: "no eigenvalue converged in \(maximumRestarts) restarts; use a larger subspace or a looser tolerance")
+            throw LinearAlgebraError.failed(routine: routine, info: Int(info), reason: Arnoldi.unconvergedReason(maximumRestarts))
         }
         var dr = [Double](repeating: 0, count: count + 1), di = dr
         var z = [Double](repeating: 0, count: 1)
@@ -115,6 +114,10 @@ public enum Arnoldi {
         let converged = min(Int(iparam[4]), count + 1)
         let values = (0..<converged).map { Complex(dr[$0], di[$0]) }.sorted(by: which.precedes)
         return Result(eigenvalues: Array(values.prefix(count)), restarts: Int(iparam[2]), products: products)
+    }
+
+    static func unconvergedReason(_ restarts: Int) -> String {
+        "no eigenvalue converged in \(restarts) restarts; use a larger subspace or a looser tolerance"
     }
 
     /// A deterministic starting vector with no special structure (SplitMix64 in (−1, 1)):
@@ -136,4 +139,12 @@ public enum Arnoldi {
         precondition(pthread_mutex_init(m, nil) == 0, "Arnoldi: no mutex")
         return m
     }()
+}
+
+extension LinearAlgebraError {
+    /// Whether this is the Arnoldi method's "no eigenvalue converged" (the operator was fine).
+    public var isUnconverged: Bool {
+        if case let .failed("dnaupd", _, reason) = self { return reason.hasPrefix("no eigenvalue converged") }
+        return false
+    }
 }

@@ -38,10 +38,12 @@ public protocol BlockFamily {
     static func stateCotangent(from dx: Tensor<Scalar>, like s: Method.State) -> Method.State
     /// The adjoint of `state(from:)`.
     static func tensorCotangent(from ds: Method.State) -> Tensor<Scalar>
-    /// The Jacobian of the first-order vector field the block discretises, at feature map x, in
-    /// the coordinates of its first-order state: (Y, Z) for partitioned blocks, (Y, Y') for
-    /// leapfrog, x for ResNet. By central differences of the actual convolution operators.
-    static func fieldJacobian(_ field: Field, at x: Tensor<Scalar>) -> Matrix<Scalar>
+    /// The state of the first-order vector field the block discretises: (Y, Z) for partitioned
+    /// blocks and the midpoint blocks' halves, (Y, Y') for leapfrog, x for ResNet.
+    associatedtype FirstOrderState: CoordinateState where FirstOrderState.Scalar == Scalar
+    /// The first-order vector field the block discretises, at feature map x, to be linearised
+    /// (densely or by products): the actual convolution operators, with the field's weights.
+    static func firstOrderField(_ field: Field, at x: Tensor<Scalar>) -> Linearization<FirstOrderState>
 }
 
 /// A family whose method has an exact inverse step (`ReversibleDifferentiableIntegrator`):
@@ -49,6 +51,22 @@ public protocol BlockFamily {
 public protocol ReversibleBlockFamily: BlockFamily where Method: ReversibleDifferentiableIntegrator {}
 
 extension BlockFamily {
+    /// The Jacobian of the first-order field at feature map x, by central differences.
+    public static func fieldJacobian(_ field: Field, at x: Tensor<Scalar>) -> Matrix<Scalar> {
+        firstOrderField(field, at: x).jacobian()
+    }
+
+    /// One step of the block (the method with `field`, from time t with step h) as a map on
+    /// the method's state, to be linearised at `state`: for two-step methods the pair
+    /// (y_{j−1}, y_j), whose eigenvalues include the parasitic roots.
+    public static func step(_ field: Field, at state: Method.State, time t: Scalar, stepSize h: Scalar) -> Linearization<Method.State> {
+        Linearization(at: state) { s in
+            var method = makeMethod(), s = s
+            method.step(field, &s, time: t, stepSize: h)
+            return s
+        }
+    }
+
     public static var convolutionsPerUnit: Int { 4 }
     public static var normalizable: Bool { true }
     public static var stridedTransitions: Bool { false }
@@ -86,10 +104,10 @@ extension BlockFamily where Method == StormerVerlet<Field> {
     public static func makeMethod() -> Method { StormerVerlet(scheme: .staggered) }
 }
 
-/// The Jacobian of (q, p) ↦ (velocity(p), force(q)) by central differences.
-func partitionedJacobian<F: PartitionedVectorField>(_ field: F, at x: PartitionedState<F.State>) -> Matrix<F.Scalar>
+/// (q, p) ↦ (velocity(p), force(q)) at x.
+func partitionedField<F: PartitionedVectorField>(_ field: F, at x: PartitionedState<F.State>) -> Linearization<PartitionedState<F.State>>
 where F.State: CoordinateState, F.Scalar: BLASScalar {
-    FiniteDifference.jacobian(at: x) { s in
+    Linearization(at: x) { s in
         var d = s
         field.velocity(s.p, time: 0, into: &d.q)
         field.force(s.q, time: 0, into: &d.p)
@@ -105,8 +123,8 @@ extension BlockFamily where Method.State == PartitionedState<Tensor<Scalar>>, Fi
     public static func stateCotangent(from dx: Tensor<Scalar>, like s: Method.State) -> Method.State { Halves.split(dx) }
     public static func tensorCotangent(from ds: Method.State) -> Tensor<Scalar> { Halves.join(ds) }
     public static var splitsChannels: Bool { true }
-    public static func fieldJacobian(_ field: Field, at x: Tensor<Scalar>) -> Matrix<Scalar> {
-        partitionedJacobian(field, at: Halves.split(x))
+    public static func firstOrderField(_ field: Field, at x: Tensor<Scalar>) -> Linearization<PartitionedState<Tensor<Scalar>>> {
+        partitionedField(field, at: Halves.split(x))
     }
 }
 
@@ -172,8 +190,8 @@ public enum MidpointFamily<Scalar: BLASScalar>: ReversibleBlockFamily {
         sum.add(ds.previous)
         return Halves.join(sum)
     }
-    public static func fieldJacobian(_ field: Field, at x: Tensor<Scalar>) -> Matrix<Scalar> {
-        FiniteDifference.jacobian(at: Halves.split(x)) { field($0) }
+    public static func firstOrderField(_ field: Field, at x: Tensor<Scalar>) -> Linearization<PartitionedState<Tensor<Scalar>>> {
+        Linearization(at: Halves.split(x)) { field($0) }
     }
 }
 
@@ -202,10 +220,10 @@ public enum LeapfrogFamily<Scalar: BLASScalar>: ReversibleBlockFamily {
         return sum
     }
     /// (Y, V) ↦ (V, F(Y)): the first-order form of Y'' = F(Y), velocity V starting at 0.
-    public static func fieldJacobian(_ field: Field, at x: Tensor<Scalar>) -> Matrix<Scalar> {
+    public static func firstOrderField(_ field: Field, at x: Tensor<Scalar>) -> Linearization<PartitionedState<Tensor<Scalar>>> {
         var v = x
         v.scale(by: 0)
-        return partitionedJacobian(field, at: PartitionedState(q: x, p: v))
+        return partitionedField(field, at: PartitionedState(q: x, p: v))
     }
 }
 
@@ -226,7 +244,7 @@ public enum ResNetFamily<Scalar: BLASScalar>: BlockFamily {
     public static func tensor(from s: Tensor<Scalar>) -> Tensor<Scalar> { s }
     public static func stateCotangent(from dx: Tensor<Scalar>, like s: Tensor<Scalar>) -> Tensor<Scalar> { dx }
     public static func tensorCotangent(from ds: Tensor<Scalar>) -> Tensor<Scalar> { ds }
-    public static func fieldJacobian(_ field: Field, at x: Tensor<Scalar>) -> Matrix<Scalar> {
-        FiniteDifference.jacobian(at: x) { field($0) }
+    public static func firstOrderField(_ field: Field, at x: Tensor<Scalar>) -> Linearization<Tensor<Scalar>> {
+        Linearization(at: x) { field($0) }
     }
 }

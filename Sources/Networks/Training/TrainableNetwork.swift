@@ -127,26 +127,11 @@ public final class TrainableNetwork {
             return NetworkSnapshot(parameters: parameters, runningMean: mean, runningVariance: variance, velocity: velocity)
         }
         restoreClosure = { snapshot in
-            var expected: [Int] = []
-            box.network.visitParameters { if !$0.isEmpty { expected.append($0.count) } }
-            guard snapshot.parameters.map(\.count) == expected,
-                  snapshot.runningMean.count == box.network.architecture.statisticsCount,
-                  snapshot.runningVariance.count == snapshot.runningMean.count,
-                  snapshot.velocity.isEmpty || snapshot.velocity.map(\.count) == expected else {
-                throw ArchitectureError(.filters, "the saved parameter shapes do not match this architecture")
+            guard snapshot.velocity.isEmpty || snapshot.velocity.map(\.count) == snapshot.parameters.map(\.count) else {
+                throw ArchitectureError(.filters, "the saved momentum's shapes do not match the saved parameters'")
             }
+            try box.network.restore(snapshot)
             var k = 0
-            box.network.visitParameters { if !$0.isEmpty { $0 = snapshot.parameters[k]; k += 1 } }
-            var offset = box.network.norm.runningMean.count
-            box.network.norm.runningMean = Array(snapshot.runningMean[0..<offset])
-            box.network.norm.runningVariance = Array(snapshot.runningVariance[0..<offset])
-            box.network.visitNormalizations { layer in
-                let range = offset..<(offset + layer.runningMean.count)
-                layer.runningMean = Array(snapshot.runningMean[range])
-                layer.runningVariance = Array(snapshot.runningVariance[range])
-                offset = range.upperBound
-            }
-            k = 0
             box.velocity.visitParameters { v in
                 guard !v.isEmpty else { return }
                 v = snapshot.velocity.isEmpty ? [Float](repeating: 0, count: v.count) : snapshot.velocity[k]
@@ -190,5 +175,33 @@ public struct NetworkSnapshot: Codable, Sendable, Equatable {
         if !runningVariance.allSatisfy(\.isFinite) { return "the batch-norm running variance" }
         if !velocity.allSatisfy({ $0.allSatisfy(\.isFinite) }) { return "the momentum" }
         return nil
+    }
+}
+
+extension Network {
+    /// Sets the weights and running statistics to a snapshot's (its momentum is the
+    /// optimiser's, not the network's), converting from Float: a Double network restored from a
+    /// checkpoint computes with exactly the trained weights.
+    /// - Throws: `ArchitectureError` when the snapshot's shapes are not this architecture's.
+    public mutating func restore(_ snapshot: NetworkSnapshot) throws {
+        var expected: [Int] = []
+        visitParameters { if !$0.isEmpty { expected.append($0.count) } }
+        guard snapshot.parameters.map(\.count) == expected,
+              snapshot.runningMean.count == architecture.statisticsCount,
+              snapshot.runningVariance.count == snapshot.runningMean.count else {
+            throw ArchitectureError(.filters, "the saved parameter shapes do not match this architecture")
+        }
+        func converted<S: Collection<Float>>(_ a: S) -> [Scalar] { a.map { Scalar($0) } }
+        var k = 0
+        visitParameters { if !$0.isEmpty { $0 = converted(snapshot.parameters[k]); k += 1 } }
+        var offset = norm.runningMean.count
+        norm.runningMean = converted(snapshot.runningMean[0..<offset])
+        norm.runningVariance = converted(snapshot.runningVariance[0..<offset])
+        visitNormalizations { layer in
+            let range = offset..<(offset + layer.runningMean.count)
+            layer.runningMean = converted(snapshot.runningMean[range])
+            layer.runningVariance = converted(snapshot.runningVariance[range])
+            offset = range.upperBound
+        }
     }
 }

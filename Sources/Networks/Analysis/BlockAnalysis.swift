@@ -1,5 +1,6 @@
 import Integrators
 import LinearAlgebra
+import Stability
 
 /// Random blocks of one kind on a random feature map: the objects of `dynamics eig --block`,
 /// `reverse --arch` and `lyapunov --arch`.
@@ -165,15 +166,32 @@ public struct BlockExperiment<E: BindingExperiment>: NetworkExperiment {
     }
 }
 
-/// The dense Jacobian of a block's vector field at a random input (`BlockFamily.fieldJacobian`:
-/// in the coordinates of its first-order state), and the step size the block would use.
-public struct BlockFieldJacobian<Scalar: BLASScalar>: NetworkExperiment {
-    public var setup: BlockSetup<Scalar>
+/// The leading eigenvalues of a random block's vector field (in the coordinates of its
+/// first-order state, `BlockFamily.firstOrderField`) and of one block step (on the method's
+/// state, `BlockFamily.step`), at a random input, with the step size the block uses.
+public struct BlockSpectra: NetworkExperiment {
+    public typealias Scalar = Double
+    public var setup: BlockSetup<Double>
+    /// Eigenvalues per end of the spectrum (k).
+    public var count: Int
+    /// The ends of the spectra (default both).
+    public var ends: [EigenvalueSelection]
+    public var solver: Eigensolver
 
-    public init(_ setup: BlockSetup<Scalar>) { self.setup = setup }
+    public init(_ setup: BlockSetup<Double>, count: Int, ends: [EigenvalueSelection] = EigenvalueSelection.allCases, solver: Eigensolver = .auto) {
+        self.setup = setup
+        self.count = count
+        self.ends = ends
+        self.solver = solver
+    }
 
-    public func run<F: BlockFamily>(_ family: F.Type) throws -> (jacobian: Matrix<Scalar>, stepSize: Double) where F.Scalar == Scalar {
+    public func run<F: BlockFamily>(_ family: F.Type) throws -> (field: LeadingEigenvalues, step: LeadingEigenvalues, stepSize: Double)
+    where F.Scalar == Double {
         let (fields, input) = setup.draw(family, units: 1)
-        return (F.fieldJacobian(fields[0], at: input), setup.stepSize ?? F.defaultStepSize)
+        let h = setup.stepSize ?? F.defaultStepSize
+        let field = try LeadingEigenvalues(of: F.firstOrderField(fields[0], at: input), count: count, ends: ends, solver: solver)
+        let step = try LeadingEigenvalues(of: F.step(fields[0], at: F.state(from: input), time: 0, stepSize: h), count: count, ends: ends,
+                                          solver: solver)
+        return (field, step, h)
     }
 }
