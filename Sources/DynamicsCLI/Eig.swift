@@ -150,8 +150,8 @@ extension Eig {
     /// (discrete time), at a random input.
     func analyseBlock(_ block: Block) throws {
         let size = blockOptions.size ?? ImageSize(height: 8, width: 8)
-        let dense = spectrumOptions.eigensolver.isDense(dimension: (blockOptions.channels ?? 4) * size.height * size.width,
-                                                        count: spectrumOptions.count)
+        let dimension = SafeSize.product([blockOptions.channels ?? 4, size.height, size.width]) ?? .max
+        let dense = spectrumOptions.eigensolver.isDense(dimension: dimension, count: spectrumOptions.count)
         let setup = try blockOptions.setup(Double.self, block: block, stepSize: stepSize.value, units: 1, denseMatrices: dense)
         let (field, step, h) = try mappingLibraryErrors {
             try block.run(BlockSpectra(setup, count: spectrumOptions.count, ends: spectrumOptions.ends, solver: spectrumOptions.eigensolver))
