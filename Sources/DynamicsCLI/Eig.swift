@@ -188,7 +188,8 @@ struct LeadingReport: Codable {
 /// The readable form of `LeadingEigenvalues`.
 enum LeadingTable {
     static func render(_ e: LeadingEigenvalues, title: String, time: TimeKind, tolerance: Double) -> String {
-        var lines = [title + " (\(e.solver.rawValue)" + (e.solver == .arnoldi ? ", \(e.products) products)" : ")")]
+        var lines = [title + " (\(e.solver.rawValue)" + (e.solver == .arnoldi ? ", \(e.products) products" : "")
+                     + String(format: ", %.2f s)", e.seconds)]
         for (name, values) in [("largest real part", e.byRealPart), ("largest modulus", e.byModulus)] {
             guard let values else { continue }
             lines.append("  \(values.count) of \(e.dimension) by \(name):")
@@ -199,9 +200,11 @@ enum LeadingTable {
             }
         }
         for end in e.unconverged {
-            lines.append("  by \(end == .largestRealPart ? "largest real part" : "largest modulus"): the Arnoldi method did not converge "
-                         + "(a spectrum clustered on a vertical line, as a Hamiltonian block's, has no rightmost eigenvalues to find; "
-                         + "use --eigensolver dense at this size)")
+            lines.append(end == .largestRealPart
+                ? "  by largest real part: the Arnoldi method did not converge (a spectrum clustered on a vertical line, as a "
+                    + "Hamiltonian field's imaginary one, has no rightmost eigenvalues to find; --eigensolver dense takes them all)"
+                : "  by largest modulus: the Arnoldi method did not converge (a spectrum clustered on a circle, as a symplectic "
+                    + "step's on the unit circle, has no largest eigenvalues to find; --eigensolver dense takes them all)")
         }
         if let a = e.spectralAbscissa { lines.append("spectral abscissa  \(Output.sci(a))") }
         if let r = e.spectralRadius { lines.append("spectral radius    \(Output.sci(r))") }

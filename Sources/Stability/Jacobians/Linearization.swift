@@ -87,6 +87,8 @@ public struct LeadingEigenvalues: Sendable, Codable, Equatable {
     public var solver: Eigensolver
     /// Operator products the Arnoldi method used (0 for the dense solver).
     public var products: Int
+    /// Wall-clock seconds the computation took.
+    public var seconds: Double = 0
     /// The ends at which the Arnoldi method converged on no eigenvalue (their lists are nil).
     /// This happens to "largest real part" when the spectrum clusters on a vertical line, as
     /// the imaginary spectrum of a Hamiltonian block does: no eigenvalue stands apart to the
@@ -103,6 +105,7 @@ public struct LeadingEigenvalues: Sendable, Codable, Equatable {
     /// - Throws: `LinearAlgebraError` when `dgeev` or ARPACK fails.
     public init(dimension n: Int, count k: Int, ends: [EigenvalueSelection] = EigenvalueSelection.allCases, solver: Eigensolver = .auto,
                 matrix: () -> Matrix<Double>, product: (UnsafePointer<Double>, UnsafeMutablePointer<Double>) -> Void) throws {
+        let clock = ContinuousClock(), start = clock.now
         var found: [EigenvalueSelection: [Complex<Double>]] = [:], products = 0
         if solver.isDense(dimension: n, count: k) {
             let all = try matrix().eigenvalues()
@@ -112,7 +115,7 @@ public struct LeadingEigenvalues: Sendable, Codable, Equatable {
             for end in ends {
                 do {
                     let r = try Arnoldi.eigenvalues(dimension: n, count: k, which: end, tolerance: Self.arnoldiTolerance,
-                                                    subspace: max(3 * k, 30), apply: product)
+                                                    subspace: max(5 * k, 50), maximumRestarts: Self.arnoldiRestarts, apply: product)
                     products += r.products
                     found[end] = r.eigenvalues
                 } catch let error as LinearAlgebraError where error.isUnconverged {
@@ -125,6 +128,7 @@ public struct LeadingEigenvalues: Sendable, Codable, Equatable {
         byRealPart = found[.largestRealPart]?.map { [$0.real, $0.imaginary] }
         byModulus = found[.largestMagnitude]?.map { [$0.real, $0.imaginary] }
         self.products = products
+        seconds = Integrators.seconds(since: start, clock)
     }
 
     /// The residual the Arnoldi method accepts, relative to |θ|: above the noise of the
@@ -132,6 +136,14 @@ public struct LeadingEigenvalues: Sendable, Codable, Equatable {
     /// tolerance would chase for thousands of products, and below the 1e-8 to which its
     /// eigenvalues are to agree with the dense ones.
     public static let arnoldiTolerance = 1e-9
+
+    /// Restarts before an end is reported unconverged. The subspace is max(5k, 50) vectors: on a
+    /// random 16-channel 32×32 ResNet block (16,384 dimensions, k = 10) the top 10 by real part
+    /// took 1,543 products (39 restarts) in 8 to 11 s, a 30- or 80-vector subspace 2,030 and 1,211
+    /// products and no less time. 80 restarts is twice what converging cases needed, and bounds
+    /// the time lost on an end that cannot converge (a Hamiltonian field's by real part, a
+    /// symplectic step's by modulus).
+    public static let arnoldiRestarts = 80
 
     /// The leading eigenvalues of a Double linearisation's Jacobian.
     public init<S: CoordinateState>(of linearization: Linearization<S>, count k: Int, ends: [EigenvalueSelection] = EigenvalueSelection.allCases,
