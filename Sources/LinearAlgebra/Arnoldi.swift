@@ -46,10 +46,14 @@ public enum Arnoldi {
     /// The `count` eigenvalues of the n×n operator `apply` (y ← A x on n values) at the
     /// `which` end of the spectrum.
     /// - Parameters:
-    ///   - dimension: n, at least `count + 2` (ARPACK's limit; use dense `eigenvalues()` below it).
+    ///   - n: the dimension, at least `count + 2` (ARPACK's limit; use dense `eigenvalues()` below it).
+    ///   - count: how many eigenvalues (k).
+    ///   - which: the end of the spectrum.
+    ///   - tolerance: the accepted residual relative to |θ| (0: ε).
     ///   - subspace: Krylov vectors kept per restart (default max(2·count + 1, 20), at most n).
     ///   - maximumRestarts: restarts before giving up (then the eigenvalues converged so far).
     ///   - seed: fixes the starting vector, so a computation repeats bit for bit.
+    ///   - apply: y ← A x, on n values each.
     /// - Throws: `LinearAlgebraError` for sizes ARPACK cannot take, an operator that returns a
     ///   non-finite value, or no eigenvalue converged.
     public static func eigenvalues(dimension n: Int, count: Int, which: EigenvalueSelection, tolerance: Double = 0,
