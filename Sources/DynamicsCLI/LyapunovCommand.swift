@@ -26,6 +26,18 @@ struct LyapunovCommand: ParsableCommand {
     @Flag(help: "With --arch: the same weights in every block (an autonomous ODE) instead of independent ones.")
     var sharedWeights = false
 
+    @Option(help: "Instead of a system: a trained network's checkpoint folder: finite-depth exponents of each segment (units at one width) at real images, and its float reconstruction error.")
+    var checkpoint: String?
+
+    @Option(help: "With --checkpoint: linearise at this many test images (default 2).")
+    var images: Int?
+
+    @Option(help: "With --checkpoint: the data set whose test images are used (default: the checkpoint's).")
+    var data: String?
+
+    @Option(help: "With --checkpoint: leading exponents per segment (default 4).")
+    var exponents: Int?
+
     @OptionGroup var blockOptions: BlockOptions
 
     @OptionGroup var stepSize: StepSizeOption
@@ -66,16 +78,29 @@ struct LyapunovCommand: ParsableCommand {
         if let transient, !(0...maximumSteps).contains(transient) { throw ValidationError("--transient must be from 0 to \(maximumSteps), got \(transient)") }
         guard renormalizeEvery > 0 else { throw ValidationError("--renormalize-every must be positive, got \(renormalizeEvery)") }
         if let depth, !(1...maximumSteps).contains(depth) { throw ValidationError("--depth must be from 1 to \(maximumSteps), got \(depth)") }
-        guard (options.system == nil) != (arch == nil) else { throw ValidationError("give either --system or --arch") }
+        guard [options.system != nil, arch != nil, checkpoint != nil].filter({ $0 }).count == 1 else {
+            throw ValidationError("give one of --system, --arch or --checkpoint")
+        }
+        if checkpoint != nil {
+            try reject(options.systemOnlyFlags + blockOptions.blockOnlyFlags
+                       + [("--steps", steps != nil), ("--transient", transient != nil), ("--depth", depth != nil), ("--dt", stepSize.isGiven),
+                          ("--shared-weights", sharedWeights), ("--largest-only", largestOnly), ("--history", history)],
+                       "does not apply to --checkpoint (the trained network fixes its units, widths and h)")
+            if let images, !(1...4096).contains(images) { throw ValidationError("--images must be from 1 to 4096, got \(images)") }
+            if let exponents, !(1...10_000).contains(exponents) { throw ValidationError("--exponents must be from 1 to 10000, got \(exponents)") }
+        } else {
+            try reject([("--images", images != nil), ("--data", data != nil), ("--exponents", exponents != nil)], "applies to --checkpoint only")
+        }
         if arch != nil {
             try reject(options.systemOnlyFlags + [("--steps", steps != nil), ("--transient", transient != nil)],
                        "does not apply to --arch (blocks run --depth steps from a random feature map)")
-        } else {
+        } else if options.system != nil {
             try reject(blockOptions.blockOnlyFlags + [("--depth", depth != nil), ("--shared-weights", sharedWeights)], "applies to --arch only")
         }
     }
 
     func run() throws {
+        if let checkpoint { return try analyseCheckpoint(checkpoint) }
         let r = options.precision == .double ? try measure(Double.self) : try measure(Float.self)
         if output.json { return try Output.printJSON(r) }
         print("\(r.system) with \(r.method)\(r.method == "map" ? "" : ", h = \(r.dt)"), \(r.steps) steps after \(r.transient)")
@@ -147,5 +172,45 @@ struct LyapunovCommand: ParsableCommand {
 
     func spectrum<T: BLASScalar>(_ system: BuiltinSystem<T>, _ method: MethodName, _ settings: LyapunovSettings<T>) throws -> LyapunovResult<T> {
         try system.run(method, options: options.methodOptions, LyapunovSpectrum(settings))
+    }
+}
+
+extension LyapunovCommand {
+    struct CheckpointReport: Codable {
+        var block: Block
+        var activation: Activation
+        var data: String
+        var images: Int
+        var segments: [SegmentGrowth]
+    }
+
+    /// `--checkpoint DIR`: each segment's finite-depth exponents at real feature maps (double),
+    /// and its float reconstruction error by the exact inverse steps.
+    func analyseCheckpoint(_ folder: String) throws {
+        let saved = try Checkpoint(folder: folder)
+        let spec = try data.map(DatasetSpec.init(parsing:)) ?? saved.header.configuration.data
+        let (_, test) = try spec.load()
+        let architecture = saved.header.configuration.architecture
+        let count = images ?? 2
+        let double = try TrainedSpectra.images(test, count: count, checkpoint: saved, as: Double.self)
+        let float = try TrainedSpectra.images(test, count: count, checkpoint: saved, as: Float.self)
+        var segments = try mappingLibraryErrors {
+            try architecture.run(TrainedLyapunov(checkpoint: saved, images: double, count: exponents ?? 4))
+        }
+        let errors = try mappingLibraryErrors { try architecture.run(TrainedReconstruction(checkpoint: saved, images: float)) }
+        for (k, e) in errors.enumerated() where k < segments.count { segments[k].reconstructionError = e }
+        let report = CheckpointReport(block: architecture.block, activation: architecture.activation, data: spec.description, images: count,
+                                      segments: segments)
+        if output.json { return try Output.printJSON(report) }
+        print("\(folder): \(architecture.block.rawValue) network, σ = \(architecture.activation.rawValue), \(count) test image\(count == 1 ? "" : "s") of \(spec)")
+        print(" units   stage  feature map  λ1 (median, worst) per unit time   growth e^(λ1·h·n)   float reconstruction")
+        for s in segments {
+            let n = Double(s.units[1] - s.units[0] + 1)
+            let leading = s.exponents.first ?? .nan
+            print(Output.pad("\(s.units[0])–\(s.units[1])", 7) + Output.pad("\(s.stage + 1)", 6) + "  " + Output.pad("\(s.channels)×\(s.height)×\(s.width)", 11)
+                  + "  " + Output.sci(leading, digits: 3) + " " + Output.sci(s.worstLeading, digits: 3)
+                  + "            " + Output.sci(Double.exp(leading * s.stepSize * n), digits: 3)
+                  + "          " + (s.reconstructionError.map { Output.sci($0, digits: 2) } ?? "no exact inverse"))
+        }
     }
 }

@@ -21,6 +21,7 @@ struct FlagExtremesTests {
         (["region", "--method", "rk4"], ["--grid"]),
         (["eig", "--block", "hamiltonian", "--channels", "2", "--size", "2x2"], ["--channels", "--seed", "--dt", "--tolerance", "--top"]),
         (["eig", "--checkpoint", "/nonexistent"], ["--images", "--units", "--top"]),
+        (["lyapunov", "--checkpoint", "/nonexistent"], ["--images", "--exponents"]),
         (["gradcheck", "--arch", "hamiltonian", "--depth", "3", "--samples", "2"], ["--depth", "--samples", "--seed"]),
         (["bench", "--arch", "hamiltonian", "--units", "1,1,1", "--filters", "8,8,8,8", "--batch", "2", "--size", "8", "--steps", "1"],
          ["--batch", "--steps", "--dt"]),

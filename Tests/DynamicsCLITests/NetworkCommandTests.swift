@@ -39,7 +39,7 @@ struct NetworkCommandTests {
     /// A small tanh Hamiltonian network trained for two epochs: every unit is reported, with
     /// its field imaginary to 1e-8 at the trained weights (the check) and its Verlet
     /// step on the unit circle wherever hλ stays inside [−2i, 2i].
-    @Test("eig --checkpoint: every unit of a trained network, at real feature maps")
+    @Test("eig --checkpoint and lyapunov --checkpoint: every unit and segment of a trained network, at real feature maps")
     func checkpoint() throws {
         let folder = CLIRunner.temporaryPath("eig-ckpt-\(UInt32.random(in: 0...UInt32.max))")
         let t = try CLIRunner.run(["train", "--data", "synthetic:circles", "--arch", "hamiltonian", "--units", "1,1,1", "--filters", "4,4,8,8",
@@ -66,6 +66,14 @@ struct NetworkCommandTests {
         #expect(text.status == 0 && text.stdout.contains("verlet") && text.stdout.split(separator: "\n").count == 4, "\(text.stdout)")
         let bad = try CLIRunner.run(["eig", "--checkpoint", folder, "--units", "9"])
         #expect(bad.status != 0 && bad.stderr.contains("unit 9 does not exist"), "\(bad.stderr)")
+        // The same checkpoint through lyapunov: finite-depth exponents per segment, float reconstruction.
+        let l = try CLIRunner.run(["lyapunov", "--checkpoint", folder, "--images", "1", "--exponents", "2", "--json"])
+        #expect(l.status == 0, "\(l.stderr)")
+        let segments = try #require(l.json?["segments"] as? [[String: Any]])
+        #expect(segments.count == 2 && segments.allSatisfy { ($0["exponents"] as? [Double])?.count == 2 && ($0["reconstructionError"] as? Double ?? 1) < 1e-5 },
+                "\(segments)")
+        let misuse = try CLIRunner.run(["lyapunov", "--checkpoint", folder, "--steps", "10"])
+        #expect(misuse.status != 0 && misuse.stderr.contains("--steps does not apply to --checkpoint"), "\(misuse.stderr)")
     }
 
     @Test("reverse --arch: Hamiltonian and leapfrog blocks at depth 1000 in double below 1e-8")

@@ -126,7 +126,7 @@ public struct TrainedSpectra: NetworkExperiment {
     }
 
     /// The first `count` test images of `data`, standardised as the checkpoint's training was.
-    public static func images(_ data: Dataset, count: Int, checkpoint: Checkpoint) throws -> Tensor<Double> {
+    public static func images<T: BLASScalar>(_ data: Dataset, count: Int, checkpoint: Checkpoint, as _: T.Type = Double.self) throws -> Tensor<T> {
         let h = checkpoint.header
         guard data.channels == h.inputChannels, data.height == h.height, data.width == h.width else {
             throw DatasetError("the images are \(data.channels)×\(data.height)×\(data.width); the network was trained on "
@@ -139,7 +139,7 @@ public struct TrainedSpectra: NetworkExperiment {
         standardized.standardize(mean: h.mean, std: h.std)
         var g = SeededGenerator(seed: 0)
         let t = Batches.tensor(standardized, indices: Array(0..<count)[...], augment: false, using: &g)
-        return Tensor(channels: t.channels, batch: t.batch, height: t.height, width: t.width, data: t.data.map(Double.init))
+        return Tensor(channels: t.channels, batch: t.batch, height: t.height, width: t.width, data: t.data.map { T($0) })
     }
 
     public func run<F: BlockFamily>(_ family: F.Type) throws -> [UnitSpectra] where F.Scalar == Double {

@@ -1,0 +1,160 @@
+import Integrators
+import RealModule
+import LinearAlgebra
+import Stability
+
+/// Finite-depth Lyapunov exponents of a trained network and the float reconstruction error
+/// its reversible backpropagation will see, per *segment*: a run of consecutive units at one
+/// width with no transition inside (a transition changes the dimension, so tangent vectors do
+/// not carry across it; each segment is reported on its own).
+///
+/// The exponents are the finite-time Lyapunov exponents of the segment's propagator
+/// D = DΦ_n ⋯ DΦ_1 (its units' actual steps, composed, at each image's state): λᵢ =
+/// log σᵢ(D)/(n·h), σᵢ the singular values (Shadden, Lekien & Marsden, Physica D 212, 2005, for
+/// the definition). Over a few units QR iteration from arbitrary tangent vectors (what
+/// `lyapunov --system` runs for thousands of steps) has not aligned with the expanding
+/// directions yet; the singular values are exact at any depth. D is the dense central-difference
+/// Jacobian of the composed map (`Linearization`) and σ come from LAPACK `?gesdd`, so a segment
+/// is limited to `maximumDimension` coordinates. λ > 0: perturbations of that image's feature
+/// map grow through the segment; e^{λ₁·n·h} is the largest growth factor.
+public struct SegmentGrowth: Codable, Sendable {
+    /// The segment's units, first and last.
+    public var units: [Int]
+    public var stage: Int
+    public var channels: Int, height: Int, width: Int
+    public var stepSize: Double
+    /// The leading exponents per unit time, the median over the images.
+    public var exponents: [Double]
+    /// The largest leading exponent over the images.
+    public var worstLeading: Double
+    /// Forward through the segment in Float and back by the method's exact inverse steps:
+    /// ‖x̃₀ − x₀‖/‖x₀‖, the worst over the images (nil: the method has no exact inverse).
+    public var reconstructionError: Double?
+}
+
+extension Network {
+    /// Runs of consecutive units at one width with no transition inside: a segment ends after a
+    /// unit followed by a transition, and a downsampling unit is in none.
+    var segments: [Range<Int>] {
+        var result: [Range<Int>] = [], start: Int?
+        for j in units.indices {
+            if downsamplers[j] != nil {
+                if let s = start { result.append(s..<j) }
+                start = nil
+                continue
+            }
+            if start == nil { start = j }
+            if transitions.contains(j), let s = start {
+                result.append(s..<(j + 1))
+                start = nil
+            }
+        }
+        if let s = start { result.append(s..<units.count) }
+        return result
+    }
+
+    /// The trained units' inputs on `images` (running statistics), one stored state each.
+    mutating func unitInputs(_ images: Tensor<Scalar>, checkpoint: Checkpoint) throws -> [Int: State] {
+        try restore(checkpoint.snapshot)
+        return forward(images, training: false, keep: .stored).unitInputs.compactMapValues(\.first)
+    }
+
+    /// Segment `range` as one system: its units under `UnitSequence`, started at `state` (the
+    /// stored pair for two-step methods, not a feature map's (y, y)), with `unstep` if given.
+    func segmentBinding(_ range: Range<Int>, from state: State,
+                        unstep: ((inout UnitSequence<Family>, [Family.Field], inout State, Scalar, Scalar) -> Void)? = nil)
+        -> MethodBinding<UnitSequence<Family>> {
+        MethodBinding(integrator: UnitSequence<Family>(Family.makeMethod()), field: Array(units[range]),
+                      start: { _, _ in state }, point: { s, _ in s.coordinates }, unstep: unstep)
+    }
+}
+
+/// The exponents of every segment of a trained network (Double; see `SegmentGrowth`).
+public struct TrainedLyapunov: NetworkExperiment {
+    public typealias Scalar = Double
+    /// The largest segment state treated (its dense n×n propagator: 128 MB, 2n runs of the
+    /// segment, and `?gesdd`, at 4,096).
+    public static let maximumDimension = 4096
+    public var checkpoint: Checkpoint
+    public var images: Tensor<Double>
+    /// Exponents per segment (k, at most the segment's dimension).
+    public var count: Int
+
+    public init(checkpoint: Checkpoint, images: Tensor<Double>, count: Int) {
+        self.checkpoint = checkpoint
+        self.images = images
+        self.count = count
+    }
+
+    public func run<F: BlockFamily>(_ family: F.Type) throws -> [SegmentGrowth] where F.Scalar == Double {
+        let h = checkpoint.header
+        var network = Network<F>(h.configuration.architecture, inputChannels: h.inputChannels, classes: h.classes, seed: 0,
+                                 context: ComputeContext(threads: 1, chunkImages: images.batch))
+        let inputs = try network.unitInputs(images, checkpoint: checkpoint)
+        let stepSize = network.stepSize
+        return try network.segments.map { range in
+            guard let state = inputs[range.lowerBound] else { preconditionFailure("TrainedLyapunov: a stored pass keeps every unit's input") }
+            let dimension = state.coordinateCount / images.batch
+            guard dimension <= Self.maximumDimension else {
+                throw ArchitectureError(.imageSize, "units \(range.lowerBound)–\(range.upperBound - 1) act on \(dimension) coordinates; the dense "
+                                        + "finite-time spectrum takes at most \(Self.maximumDimension) (use smaller images or narrower stages)")
+            }
+            let fields = Array(network.units[range]), time = Double(range.count) * stepSize
+            var perImage: [[Double]] = []
+            for i in 0..<images.batch {
+                let one = state.mapTensors { $0.images(i..<(i + 1)) }
+                let propagator = Linearization(at: one) { s in
+                    var method = UnitSequence<F>(F.makeMethod()), s = s
+                    for k in 0..<fields.count { method.step(fields, &s, time: Double(k) * stepSize, stepSize: stepSize) }
+                    return s
+                }
+                let sigma = try propagator.jacobian().singularValues()
+                perImage.append(sigma.prefix(count).map { Double.log($0) / time })
+            }
+            let map = F.tensor(from: state)
+            let k = perImage.map(\.count).min() ?? 0
+            let median = (0..<k).map { e in
+                let v = perImage.map { $0[e] }.sorted()
+                return (v[(v.count - 1) / 2] + v[v.count / 2]) / 2
+            }
+            return SegmentGrowth(units: [range.lowerBound, range.upperBound - 1], stage: network.stages[range.lowerBound], channels: map.channels,
+                                 height: map.height, width: map.width, stepSize: Double(stepSize), exponents: median,
+                                 worstLeading: perImage.compactMap(\.first).max() ?? .nan, reconstructionError: nil)
+        }
+    }
+}
+
+/// The float reconstruction error of every segment of a trained network: forward through the
+/// segment from each image's state, back by exact inverse steps (`Reversibility`), worst over
+/// the images; what reversible backpropagation on these weights rebuilds its inputs with.
+public struct TrainedReconstruction: NetworkExperiment {
+    public typealias Scalar = Float
+    public var checkpoint: Checkpoint
+    public var images: Tensor<Float>
+
+    public init(checkpoint: Checkpoint, images: Tensor<Float>) {
+        self.checkpoint = checkpoint
+        self.images = images
+    }
+
+    /// Without an exact inverse step there is nothing to reconstruct with.
+    public func run<F: BlockFamily>(_ family: F.Type) throws -> [Double?] where F.Scalar == Float { [] }
+
+    public func run<F: ReversibleBlockFamily>(reversible family: F.Type) throws -> [Double?] where F.Scalar == Float {
+        let h = checkpoint.header
+        var network = Network<F>(h.configuration.architecture, inputChannels: h.inputChannels, classes: h.classes, seed: 0,
+                                 context: ComputeContext(threads: 1, chunkImages: images.batch))
+        let inputs = try network.unitInputs(images, checkpoint: checkpoint)
+        return try network.segments.map { range in
+            guard let state = inputs[range.lowerBound] else { preconditionFailure("TrainedReconstruction: a stored pass keeps every unit's input") }
+            var worst = 0.0
+            for i in 0..<images.batch {
+                let one = state.mapTensors { $0.images(i..<(i + 1)) }
+                let binding = network.segmentBinding(range, from: one) { m, f, s, t, h in m.unstep(f, &s, time: t, stepSize: h) }
+                let r = try Reversibility(initialPoint: F.tensor(from: one).data, stepSize: network.stepSize, steps: range.count).run(binding)
+                worst = max(worst, Double(r.reconstructionError))
+            }
+            return worst
+        }
+    }
+}
