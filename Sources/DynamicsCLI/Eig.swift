@@ -265,8 +265,9 @@ extension Eig {
             print(line)
         }
         if architecture.activation == .relu {
-            print("σ = ReLU: its kinks make a central difference see an average slope, so even the Hamiltonian blocks' "
-                  + "spectra are imaginary only to about 1e-6 relative; train with --activation tanh for smooth fields.")
+            print("σ = ReLU: σ' = 0 on inactive units makes the Jacobian singular with defective zero eigenvalues, which the "
+                  + "differences split to real parts of about 1e-6 relative, even in Hamiltonian blocks; train with --activation tanh "
+                  + "for fields whose spectra are imaginary to rounding.")
         }
     }
 

@@ -95,10 +95,12 @@ public struct MedianAndWorst: Codable, Sendable, Equatable {
 /// (`Linearization`); eigenvalues come from `dgeev` or, above `Eigensolver.denseLimit`
 /// dimensions, from ARPACK on Jacobian–vector products.
 ///
-/// ReLU's kinks: σ is piecewise linear, and a central difference that straddles a kink sees
-/// the average slope; at the trained weights of a ReLU Hamiltonian block the spectrum is then
-/// imaginary only to about the difference step (1e-6 relative), not to 1e-8. tanh blocks
-/// (`--activation tanh` in training) are smooth and come out imaginary to rounding.
+/// ReLU: σ' = 0 on every inactive pre-activation makes the field's Jacobian singular, with
+/// defective (Jordan-block) zero eigenvalues; the differences' error (about 1e-11) splits such a
+/// block into eigenvalues of modulus about its square root, so a trained ReLU Hamiltonian
+/// block's abscissa comes out at 1e-6 to 4e-6 relative to its radius (measured on the digits),
+/// at eigenvalues of modulus ~1e-5, not at its oscillatory modes. tanh blocks (`--activation
+/// tanh` in training) have σ' > 0 and come out imaginary to 1e-8 or better.
 public struct TrainedSpectra: NetworkExperiment {
     public typealias Scalar = Double
     public var checkpoint: Checkpoint

@@ -14,10 +14,13 @@ public struct Linearization<State: CoordinateState> where State.Scalar: BLASScal
     public typealias Scalar = State.Scalar
     public let point: State
     public let map: (State) -> State
+    /// ‖x‖∞, which scales the difference step.
+    let pointScale: Scalar
 
     public init(at point: State, _ map: @escaping (State) -> State) {
         self.point = point
         self.map = map
+        pointScale = point.coordinates.reduce(0) { max($0, abs($1)) }
     }
 
     /// n, the number of coordinates of the state.
@@ -30,14 +33,13 @@ public struct Linearization<State: CoordinateState> where State.Scalar: BLASScal
     /// ε^{1/3}·max(1, ‖x‖∞), the dense Jacobian's step for the largest coordinate.
     public func product(_ v: UnsafePointer<Scalar>, into y: UnsafeMutablePointer<Scalar>) {
         let n = dimension
-        var largestV: Scalar = 0, largestX: Scalar = 0
+        var largestV: Scalar = 0
         for i in 0..<n { largestV = max(largestV, abs(v[i])) }
         guard largestV > 0 else {
             y.update(repeating: 0, count: n)
             return
         }
-        for c in point.coordinates { largestX = max(largestX, abs(c)) }
-        let delta = FiniteDifference.step(for: largestX) / largestV
+        let delta = FiniteDifference.step(for: pointScale) / largestV
         var direction = point
         direction.setCoordinates(from: v)
         var plus = point, minus = point
@@ -59,8 +61,9 @@ public enum Eigensolver: String, CaseIterable, Codable, Sendable {
     /// ARPACK's Arnoldi method on Jacobian–vector products: a few eigenvalues at any size.
     case arnoldi
 
-    /// The largest dimension `auto` treats densely: at 1,024 `dgeev` takes about 1 s, and the
-    /// 2n differences of the dense Jacobian about as long as the Arnoldi method's products.
+    /// The largest dimension `auto` treats densely (an 8 MB Jacobian): below it every
+    /// eigenvalue is affordable and the Arnoldi method's limits (ends that do not stand apart)
+    /// do not arise.
     public static let denseLimit = 1024
 
     /// Whether a linearisation of dimension n (asking for k eigenvalues) is treated densely.
@@ -90,9 +93,9 @@ public struct LeadingEigenvalues: Sendable, Codable, Equatable {
     /// Wall-clock seconds the computation took.
     public var seconds: Double = 0
     /// The ends at which the Arnoldi method converged on no eigenvalue (their lists are nil).
-    /// This happens to "largest real part" when the spectrum clusters on a vertical line, as
-    /// the imaginary spectrum of a Hamiltonian block does: no eigenvalue stands apart to the
-    /// right, so the wanted set never settles. Their moduli (the other end) are well separated.
+    /// This happens when the wanted end does not stand apart: "largest real part" of a spectrum
+    /// on a vertical line (a Hamiltonian field's, on the imaginary axis), "largest modulus" of
+    /// one on a circle (a symplectic step's, on the unit circle); the wanted set never settles.
     public var unconverged: [EigenvalueSelection] = []
 
     /// max Re λ, when the eigenvalues by real part were computed.
