@@ -127,7 +127,7 @@ struct Train: ParsableCommand {
         if !output.json {
             print("\(configuration.data): \(train.count) training, \(test.count) test images, \(train.channels)×\(train.height)×\(train.width), \(train.classes) classes")
             let a = configuration.architecture
-            print("\(a.block.rawValue) network, depth \(a.depth), \(trainer.network.parameterCount) parameters, h = \(a.resolvedStepSize), "
+            print("\(a.block.rawValue) network, depth \(a.depth), \(trainer.network.parameterCount) parameters, h = \(a.resolvedStepSize), σ = \(a.activation.rawValue), "
                   + (a.normalization == .batch ? "batch norm, " : "")
                   + "\(configuration.backprop.rawValue) backprop, decay on \(configuration.resolvedRegularization == .weights ? "weights" : "all parameters")"
                   + (resumed.map { ", resuming after epoch \($0.header.epoch)" } ?? ""))
