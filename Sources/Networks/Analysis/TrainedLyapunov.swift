@@ -113,10 +113,7 @@ public struct TrainedLyapunov: NetworkExperiment {
             }
             let map = F.tensor(from: state)
             let k = perImage.map(\.count).min() ?? 0
-            let median = (0..<k).map { e in
-                let v = perImage.map { $0[e] }.sorted()
-                return (v[(v.count - 1) / 2] + v[v.count / 2]) / 2
-            }
+            let median = (0..<k).map { e in MedianAndWorst(perImage.map { $0[e] }, worstIsLargest: true)?.median ?? .nan }
             return SegmentGrowth(units: [range.lowerBound, range.upperBound - 1], stage: network.stages[range.lowerBound], channels: map.channels,
                                  height: map.height, width: map.width, stepSize: Double(stepSize), exponents: median,
                                  worstLeading: perImage.compactMap(\.first).max() ?? .nan, reconstructionError: nil)
