@@ -182,6 +182,11 @@ extension LyapunovCommand {
         var data: String
         var images: Int
         var segments: [SegmentGrowth]
+        /// The whole network's largest singular values (growth factors), per image; nil with
+        /// the reason in `networkNote` when its first feature map is too large.
+        var network: [[Double]]?
+        var networkGrowth: MedianAndWorst?
+        var networkNote: String?
     }
 
     /// `--checkpoint DIR`: each segment's finite-depth exponents at real feature maps (double),
@@ -199,8 +204,15 @@ extension LyapunovCommand {
         }
         let errors = try mappingLibraryErrors { try architecture.run(TrainedReconstruction(checkpoint: saved, images: float)) }
         for (k, e) in errors.enumerated() where k < segments.count { segments[k].reconstructionError = e }
-        let report = CheckpointReport(block: architecture.block, activation: architecture.activation, data: spec.description, images: count,
+        var report = CheckpointReport(block: architecture.block, activation: architecture.activation, data: spec.description, images: count,
                                       segments: segments)
+        do {
+            let network = try architecture.run(TrainedNetworkGrowth(checkpoint: saved, images: double, count: exponents ?? 4))
+            report.network = network
+            report.networkGrowth = MedianAndWorst(network.compactMap(\.first), worstIsLargest: true)
+        } catch let error as ArchitectureError {
+            report.networkNote = error.description
+        }
         if output.json { return try Output.printJSON(report) }
         print("\(folder): \(architecture.block.rawValue) network, σ = \(architecture.activation.rawValue), \(count) test image\(count == 1 ? "" : "s") of \(spec)")
         print(" units   stage  feature map  λ1 (median, worst) per unit time   growth e^(λ1·h·n)   float reconstruction")
@@ -211,6 +223,11 @@ extension LyapunovCommand {
                   + "  " + Output.sci(leading, digits: 3) + " " + Output.sci(s.worstLeading, digits: 3)
                   + "            " + Output.sci(Double.exp(leading * s.stepSize * n), digits: 3)
                   + "          " + (s.reconstructionError.map { Output.sci($0, digits: 2) } ?? "no exact inverse"))
+        }
+        if let g = report.networkGrowth {
+            print("whole network, transitions included: largest growth σ1 \(Output.sci(g.median, digits: 3)) (median), \(Output.sci(g.worst, digits: 3)) (worst)")
+        } else if let note = report.networkNote {
+            print("whole network: not computed (\(note))")
         }
     }
 }

@@ -70,6 +70,7 @@ struct NetworkCommandTests {
         let l = try CLIRunner.run(["lyapunov", "--checkpoint", folder, "--images", "1", "--exponents", "2", "--json"])
         #expect(l.status == 0, "\(l.stderr)")
         let segments = try #require(l.json?["segments"] as? [[String: Any]])
+        #expect((l.json?["network"] as? [[Double]])?.count == 1 && l.json?["networkGrowth"] is [String: Any])
         #expect(segments.count == 2 && segments.allSatisfy { ($0["exponents"] as? [Double])?.count == 2 && ($0["reconstructionError"] as? Double ?? 1) < 1e-5 },
                 "\(segments)")
         let misuse = try CLIRunner.run(["lyapunov", "--checkpoint", folder, "--steps", "10"])

@@ -59,6 +59,21 @@ extension Network {
         return forward(images, training: false, keep: .stored).unitInputs.compactMapValues(\.first)
     }
 
+    /// The feature map after every unit (and transition) from `x`, the stem's output for one
+    /// image: the forward pass's units on one state, with running statistics.
+    func features(from x: Tensor<Scalar>) -> Tensor<Scalar> {
+        var s = Family.state(from: x), method = Family.makeMethod()
+        for j in units.indices {
+            if let d = downsamplers[j] {
+                s = Family.state(from: d.forward(Family.tensor(from: s), scratch: scratch))
+                continue
+            }
+            method.step(units[j], &s, time: Scalar(j) * stepSize, stepSize: stepSize)
+            if transitions.contains(j) { s = transition(s, after: j) }
+        }
+        return Family.tensor(from: s)
+    }
+
     /// Segment `range` as one system: its units under `UnitSequence`, started at `state` (the
     /// stored pair for two-step methods, not a feature map's (y, y)), with `unstep` if given.
     func segmentBinding(_ range: Range<Int>, from state: State,
@@ -152,6 +167,47 @@ public struct TrainedReconstruction: NetworkExperiment {
                 worst = max(worst, Double(r.reconstructionError))
             }
             return worst
+        }
+    }
+}
+
+/// How much a perturbation of the stem's output can grow through the whole trained network,
+/// transitions included: the largest singular values of the Jacobian of the map from the first
+/// unit's feature map to the last one's (rectangular when the stages widen and shrink), per
+/// image; the dense central-difference Jacobian, so the first feature map may have at most
+/// `TrainedLyapunov.maximumDimension` coordinates.
+public struct TrainedNetworkGrowth: NetworkExperiment {
+    public typealias Scalar = Double
+    public var checkpoint: Checkpoint
+    public var images: Tensor<Double>
+    /// Singular values per image (k).
+    public var count: Int
+
+    public init(checkpoint: Checkpoint, images: Tensor<Double>, count: Int) {
+        self.checkpoint = checkpoint
+        self.images = images
+        self.count = count
+    }
+
+    /// The k largest singular values of the whole network's Jacobian, per image.
+    public func run<F: BlockFamily>(_ family: F.Type) throws -> [[Double]] where F.Scalar == Double {
+        let h = checkpoint.header
+        var network = Network<F>(h.configuration.architecture, inputChannels: h.inputChannels, classes: h.classes, seed: 0,
+                                 context: ComputeContext(threads: 1, chunkImages: images.batch))
+        let inputs = try network.unitInputs(images, checkpoint: checkpoint)
+        guard let first = inputs[0].map(F.tensor(from:)) else { preconditionFailure("TrainedNetworkGrowth: no input to unit 0") }
+        let dimension = first.data.count / images.batch
+        guard dimension <= TrainedLyapunov.maximumDimension else {
+            throw ArchitectureError(.imageSize, "the first feature map has \(dimension) coordinates; the whole network's dense Jacobian "
+                                    + "takes at most \(TrainedLyapunov.maximumDimension) (use smaller images or a narrower stem)")
+        }
+        let net = network
+        return try (0..<images.batch).map { i in
+            let x = first.images(i..<(i + 1))
+            let jacobian = FiniteDifference.jacobian(at: x.data) { c in
+                net.features(from: Tensor(channels: x.channels, batch: 1, height: x.height, width: x.width, data: c)).data
+            }
+            return Array(try jacobian.singularValues().prefix(count))
         }
     }
 }

@@ -76,7 +76,7 @@ public struct MedianAndWorst: Codable, Sendable, Equatable {
     public var median: Double
     public var worst: Double
 
-    init?(_ values: [Double], worstIsLargest: Bool) {
+    public init?(_ values: [Double], worstIsLargest: Bool) {
         guard !values.isEmpty else { return nil }
         let sorted = values.sorted(), n = sorted.count
         median = (sorted[(n - 1) / 2] + sorted[n / 2]) / 2
