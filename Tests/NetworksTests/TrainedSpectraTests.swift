@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import LinearAlgebra
 import Stability
 @testable import Networks
 
@@ -108,5 +109,9 @@ struct TrainedSpectraTests {
             #expect(throws: DatasetError.self) { try TrainedSpectra.images(spirals, count: 1, checkpoint: checkpoint) }
         }
         #expect(throws: DatasetError.self) { try TrainedSpectra.images(test, count: test.count + 1, checkpoint: checkpoint) }
+        // A dense Jacobian too large for memory is refused before it is built.
+        #expect(throws: LinearAlgebraError.self) {
+            try LeadingEigenvalues(dimension: 1 << 31, count: 2, solver: .dense, matrix: { preconditionFailure("built") }) { _, _ in }
+        }
     }
 }

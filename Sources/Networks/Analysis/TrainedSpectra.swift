@@ -135,7 +135,7 @@ public struct TrainedSpectra: NetworkExperiment {
                                + "\(h.inputChannels)×\(h.height)×\(h.width)")
         }
         guard (1...data.count).contains(count) else {
-            throw DatasetError("--images must be from 1 to \(data.count) (the test images there are), got \(count)")
+            throw DatasetError("\(count) images asked for; the test set has \(data.count)")
         }
         var standardized = data
         standardized.standardize(mean: h.mean, std: h.std)
@@ -149,19 +149,18 @@ public struct TrainedSpectra: NetworkExperiment {
         // One chunk, one thread: the forward pass's unit inputs are then one state per unit.
         var network = Network<F>(architecture, inputChannels: h.inputChannels, classes: h.classes, seed: 0,
                                  context: ComputeContext(threads: 1, chunkImages: images.batch))
-        try network.restore(checkpoint.snapshot)
-        let tape = network.forward(images, training: false, keep: .stored)
-        let method = F.Method.name, stepSize = Double(network.stepSize)
         let chosen = units ?? Array(network.units.indices)
         if let bad = chosen.first(where: { !network.units.indices.contains($0) }) {
             throw ArchitectureError(.depth, "unit \(bad) does not exist; the network has units 0 to \(network.units.count - 1)")
         }
-        return try chosen.map { j in try unit(j, of: network, tape: tape, method: method, stepSize: stepSize) }
+        let inputs = try network.unitInputs(images, checkpoint: checkpoint)
+        let method = F.Method.name, stepSize = Double(network.stepSize)
+        return try chosen.map { j in try unit(j, of: network, inputs: inputs, method: method, stepSize: stepSize) }
     }
 
-    func unit<F: BlockFamily>(_ j: Int, of network: Network<F>, tape: Network<F>.Tape, method: String, stepSize: Double) throws -> UnitSpectra
+    func unit<F: BlockFamily>(_ j: Int, of network: Network<F>, inputs: [Int: Network<F>.State], method: String, stepSize: Double) throws -> UnitSpectra
     where F.Scalar == Double {
-        guard let state = tape.unitInputs[j]?.first else { preconditionFailure("TrainedSpectra: a stored forward pass keeps every unit's input") }
+        guard let state = inputs[j] else { preconditionFailure("TrainedSpectra: a stored forward pass keeps every unit's input") }
         let map = F.tensor(from: state)
         var report = UnitSpectra(unit: j, stage: network.stages[j], channels: map.channels, height: map.height, width: map.width,
                                  method: network.downsamplers[j] == nil ? method : "downsampling", stepSize: stepSize, images: [])

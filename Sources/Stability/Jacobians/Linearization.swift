@@ -105,12 +105,16 @@ public struct LeadingEigenvalues: Sendable, Codable, Equatable {
 
     /// The k leading eigenvalues at the `ends` asked for (default both) of an n×n operator
     /// given densely (`matrix`, called only by the dense solver) and by products y ← A x.
-    /// - Throws: `LinearAlgebraError` when `dgeev` or ARPACK fails.
+    /// - Throws: `LinearAlgebraError` when `dgeev` or ARPACK fails, or the dense solver's n×n
+    ///   matrix would not fit in memory (checked before it is built).
     public init(dimension n: Int, count k: Int, ends: [EigenvalueSelection] = EigenvalueSelection.allCases, solver: Eigensolver = .auto,
                 matrix: () -> Matrix<Double>, product: (UnsafePointer<Double>, UnsafeMutablePointer<Double>) -> Void) throws {
         let clock = ContinuousClock(), start = clock.now
         var found: [EigenvalueSelection: [Complex<Double>]] = [:], products = 0
         if solver.isDense(dimension: n, count: k) {
+            guard SafeSize.fitsInMemory(SafeSize.product([n, n]), width: 8) else {
+                throw LinearAlgebraError.failed(routine: "dgeev", info: 0, reason: "a dense \(n)×\(n) Jacobian would not fit in memory; use the Arnoldi method")
+            }
             let all = try matrix().eigenvalues()
             for end in ends { found[end] = Array(all.sorted(by: end.precedes).prefix(k)) }
             self.solver = .dense
