@@ -68,7 +68,7 @@ struct Eig: ParsableCommand {
             try reject([("--units", units != nil), ("--images", images != nil), ("--data", data != nil)], "applies to --checkpoint only")
         } else {
             try reject([("--discrete", discrete)], "applies to a matrix FILE only")
-            if let images, !(1...4096).contains(images) { throw ValidationError("--images must be from 1 to 4096, got \(images)") }
+            try CheckpointAnalysis.checkImages(images)
         }
     }
 
@@ -235,11 +235,8 @@ extension Eig {
     /// `--checkpoint DIR`: every unit (or `--units`) of a trained network, linearised at the
     /// feature maps of the first `--images` test images.
     func analyseCheckpoint(_ folder: String) throws {
-        let saved = try Checkpoint(folder: folder)
-        let h = saved.header
-        let spec = try data.map(DatasetSpec.init(parsing:)) ?? h.configuration.data
-        let (_, test) = try spec.load()
-        let architecture = h.configuration.architecture
+        let (saved, spec, test) = try CheckpointAnalysis.load(folder, data: data)
+        let architecture = saved.header.configuration.architecture
         let images = try TrainedSpectra.images(test, count: images ?? 4, checkpoint: saved)
         let analysis = TrainedSpectra(checkpoint: saved, images: images, units: units, count: spectrumOptions.count,
                                       solver: spectrumOptions.eigensolver, tolerance: tolerance)

@@ -86,7 +86,7 @@ struct LyapunovCommand: ParsableCommand {
                        + [("--steps", steps != nil), ("--transient", transient != nil), ("--depth", depth != nil), ("--dt", stepSize.isGiven),
                           ("--shared-weights", sharedWeights), ("--largest-only", largestOnly), ("--history", history)],
                        "does not apply to --checkpoint (the trained network fixes its units, widths and h)")
-            if let images, !(1...4096).contains(images) { throw ValidationError("--images must be from 1 to 4096, got \(images)") }
+            try CheckpointAnalysis.checkImages(images)
             if let exponents, !(1...10_000).contains(exponents) { throw ValidationError("--exponents must be from 1 to 10000, got \(exponents)") }
         } else {
             try reject([("--images", images != nil), ("--data", data != nil), ("--exponents", exponents != nil)], "applies to --checkpoint only")
@@ -192,9 +192,7 @@ extension LyapunovCommand {
     /// `--checkpoint DIR`: each segment's finite-depth exponents at real feature maps (double),
     /// and its float reconstruction error by the exact inverse steps.
     func analyseCheckpoint(_ folder: String) throws {
-        let saved = try Checkpoint(folder: folder)
-        let spec = try data.map(DatasetSpec.init(parsing:)) ?? saved.header.configuration.data
-        let (_, test) = try spec.load()
+        let (saved, spec, test) = try CheckpointAnalysis.load(folder, data: data)
         let architecture = saved.header.configuration.architecture
         let count = images ?? 2
         let double = try TrainedSpectra.images(test, count: count, checkpoint: saved, as: Double.self)

@@ -53,10 +53,16 @@ extension Network {
         return result
     }
 
-    /// The trained units' inputs on `images` (running statistics), one stored state each.
-    mutating func unitInputs(_ images: Tensor<Scalar>, checkpoint: Checkpoint) throws -> [Int: State] {
-        try restore(checkpoint.snapshot)
-        return forward(images, training: false, keep: .stored).unitInputs.compactMapValues(\.first)
+    /// The checkpoint's network with its trained weights, and its units' inputs on `images`
+    /// (running statistics), one stored state each: one chunk on one thread, so each input is
+    /// one state holding every image.
+    static func trained(_ checkpoint: Checkpoint, on images: Tensor<Scalar>) throws -> (network: Network, inputs: [Int: State]) {
+        let h = checkpoint.header
+        var network = Network(h.configuration.architecture, inputChannels: h.inputChannels, classes: h.classes, seed: 0,
+                              context: ComputeContext(threads: 1, chunkImages: images.batch))
+        try network.restore(checkpoint.snapshot)
+        let inputs = network.forward(images, training: false, keep: .stored).unitInputs.compactMapValues(\.first)
+        return (network, inputs)
     }
 
     /// The feature map after every unit (and transition) from `x`, the stem's output for one
@@ -102,10 +108,7 @@ public struct TrainedLyapunov: NetworkExperiment {
     }
 
     public func run<F: BlockFamily>(_ family: F.Type) throws -> [SegmentGrowth] where F.Scalar == Double {
-        let h = checkpoint.header
-        var network = Network<F>(h.configuration.architecture, inputChannels: h.inputChannels, classes: h.classes, seed: 0,
-                                 context: ComputeContext(threads: 1, chunkImages: images.batch))
-        let inputs = try network.unitInputs(images, checkpoint: checkpoint)
+        let (network, inputs) = try Network<F>.trained(checkpoint, on: images)
         let stepSize = network.stepSize
         return try network.segments.map { range in
             guard let state = inputs[range.lowerBound] else { preconditionFailure("TrainedLyapunov: a stored pass keeps every unit's input") }
@@ -153,10 +156,7 @@ public struct TrainedReconstruction: NetworkExperiment {
     public func run<F: BlockFamily>(_ family: F.Type) throws -> [Double?] where F.Scalar == Float { [] }
 
     public func run<F: ReversibleBlockFamily>(reversible family: F.Type) throws -> [Double?] where F.Scalar == Float {
-        let h = checkpoint.header
-        var network = Network<F>(h.configuration.architecture, inputChannels: h.inputChannels, classes: h.classes, seed: 0,
-                                 context: ComputeContext(threads: 1, chunkImages: images.batch))
-        let inputs = try network.unitInputs(images, checkpoint: checkpoint)
+        let (network, inputs) = try Network<F>.trained(checkpoint, on: images)
         return try network.segments.map { range in
             guard let state = inputs[range.lowerBound] else { preconditionFailure("TrainedReconstruction: a stored pass keeps every unit's input") }
             var worst = 0.0
@@ -191,21 +191,17 @@ public struct TrainedNetworkGrowth: NetworkExperiment {
 
     /// The k largest singular values of the whole network's Jacobian, per image.
     public func run<F: BlockFamily>(_ family: F.Type) throws -> [[Double]] where F.Scalar == Double {
-        let h = checkpoint.header
-        var network = Network<F>(h.configuration.architecture, inputChannels: h.inputChannels, classes: h.classes, seed: 0,
-                                 context: ComputeContext(threads: 1, chunkImages: images.batch))
-        let inputs = try network.unitInputs(images, checkpoint: checkpoint)
+        let (network, inputs) = try Network<F>.trained(checkpoint, on: images)
         guard let first = inputs[0].map(F.tensor(from:)) else { preconditionFailure("TrainedNetworkGrowth: no input to unit 0") }
         let dimension = first.data.count / images.batch
         guard dimension <= TrainedLyapunov.maximumDimension else {
             throw ArchitectureError(.imageSize, "the first feature map has \(dimension) coordinates; the whole network's dense Jacobian "
                                     + "takes at most \(TrainedLyapunov.maximumDimension) (use smaller images or a narrower stem)")
         }
-        let net = network
         return try (0..<images.batch).map { i in
             let x = first.images(i..<(i + 1))
             let jacobian = FiniteDifference.jacobian(at: x.data) { c in
-                net.features(from: Tensor(channels: x.channels, batch: 1, height: x.height, width: x.width, data: c)).data
+                network.features(from: Tensor(channels: x.channels, batch: 1, height: x.height, width: x.width, data: c)).data
             }
             return Array(try jacobian.singularValues().prefix(count))
         }

@@ -145,15 +145,11 @@ public struct TrainedSpectra: NetworkExperiment {
     }
 
     public func run<F: BlockFamily>(_ family: F.Type) throws -> [UnitSpectra] where F.Scalar == Double {
-        let h = checkpoint.header, architecture = h.configuration.architecture
-        // One chunk, one thread: the forward pass's unit inputs are then one state per unit.
-        var network = Network<F>(architecture, inputChannels: h.inputChannels, classes: h.classes, seed: 0,
-                                 context: ComputeContext(threads: 1, chunkImages: images.batch))
+        let (network, inputs) = try Network<F>.trained(checkpoint, on: images)
         let chosen = units ?? Array(network.units.indices)
         if let bad = chosen.first(where: { !network.units.indices.contains($0) }) {
             throw ArchitectureError(.depth, "unit \(bad) does not exist; the network has units 0 to \(network.units.count - 1)")
         }
-        let inputs = try network.unitInputs(images, checkpoint: checkpoint)
         let method = F.Method.name, stepSize = Double(network.stepSize)
         return try chosen.map { j in try unit(j, of: network, inputs: inputs, method: method, stepSize: stepSize) }
     }
