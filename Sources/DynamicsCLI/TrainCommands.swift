@@ -36,6 +36,8 @@ struct Train: ParsableCommand {
     @Option(help: "Backpropagation: reversible (memory flat in depth) or stored.")
     var backprop: Backprop?
 
+    @OptionGroup(title: "Reversible-training guard") var reconstruction: ReconstructionOptions
+
     @Option(help: "Seed of weights, shuffling and augmentation (default 1).")
     var seed: UInt64?
 
@@ -86,7 +88,7 @@ struct Train: ParsableCommand {
         if resume != nil {
             try reject(shape.givenFlags + [("--data", data != nil)] + optimizer.givenFlags + [("--subsample", subsample != nil),
                                            ("--validation", validation != nil), ("--augment", augment != nil),
-                                           ("--backprop", backprop != nil), ("--seed", seed != nil)],
+                                           ("--backprop", backprop != nil), ("--seed", seed != nil)] + reconstruction.givenFlags,
                        "cannot change a resumed run: the checkpoint's configuration is used (only --epochs may extend it)")
         }
     }
@@ -117,6 +119,10 @@ struct Train: ParsableCommand {
             configuration.validation = validation
             if let seed { configuration.seed = seed }
             if let backprop { configuration.backprop = backprop }
+            if configuration.backprop == .stored, let flag = reconstruction.givenFlags.first(where: \.given) {
+                throw CLIError("\(flag.name) applies to reversible backprop only, and this run stores every unit's input (--backprop stored, or a block without an exact inverse)")
+            }
+            reconstruction.apply(to: &configuration)
         }
         if let folder = checkpoint, resume == nil, !overwrite, FileManager.default.fileExists(atPath: Checkpoint.file(in: folder)) {
             throw CLIError("--checkpoint \(folder) holds another run's checkpoint; continue it with --resume \(folder), or replace it with --overwrite")
@@ -129,7 +135,7 @@ struct Train: ParsableCommand {
             let a = configuration.architecture
             print("\(a.block.rawValue) network, depth \(a.depth), \(trainer.network.parameterCount) parameters, h = \(a.resolvedStepSize), σ = \(a.activation.rawValue), "
                   + (a.normalization == .batch ? "batch norm, " : "")
-                  + "\(configuration.backprop.rawValue) backprop, decay on \(configuration.resolvedRegularization == .weights ? "weights" : "all parameters")"
+                  + "\(configuration.backprop.rawValue) backprop\(Self.guardSummary(configuration)), decay on \(configuration.resolvedRegularization == .weights ? "weights" : "all parameters")"
                   + (resumed.map { ", resuming after epoch \($0.header.epoch)" } ?? ""))
             trainer.history.forEach { Self.printEpoch($0) }
         }
@@ -140,6 +146,9 @@ struct Train: ParsableCommand {
                                 epochEnded: { record in
                                     bar.finish()
                                     if !output.json { Self.printEpoch(record) }
+                                }, reconstructionWarning: { warning in
+                                    bar.finish()
+                                    StandardStreams.printError(Self.message(warning))
                                 }, shouldStop: { interrupt.isSet })
             }
         } catch let stop as TrainingInterrupted {
@@ -166,9 +175,32 @@ struct Train: ParsableCommand {
 extension Train {
     /// One epoch's line on stdout, flushed so that a pipe sees it as the epoch ends.
     static func printEpoch(_ r: EpochRecord) {
+        let rebuilt = r.reconstruction.map { record in
+            let stored = record.segments.filter(\.stored).map { "\($0.units[0])–\($0.units[1])" }
+            return (record.worst.map { String(format: "  rebuild error %.1e", $0) } ?? "")
+                + (stored.isEmpty ? "" : "  stored units \(stored.joined(separator: ", "))")
+        } ?? ""
         print(String(format: "epoch %3d  loss %.4f  train %.2f%%  %@ %.2f%%  lr %.4g  %.0f images/s",
-                     r.epoch, r.trainLoss, 100 * r.trainAccuracy, r.evaluatedOn, 100 * r.evaluationAccuracy, r.learningRate, r.imagesPerSecond))
+                     r.epoch, r.trainLoss, 100 * r.trainAccuracy, r.evaluatedOn, 100 * r.evaluationAccuracy, r.learningRate, r.imagesPerSecond)
+              + rebuilt)
         fflush(nil)
+    }
+
+    /// The reconstruction check of a reversible run, for the header line.
+    static func guardSummary(_ c: TrainingConfiguration) -> String {
+        let check = c.resolvedReconstructionCheck
+        guard c.backprop == .reversible else { return "" }
+        guard check.every > 0 else { return " (rebuilt inputs unchecked)" }
+        return String(format: " (rebuilt inputs checked every %d steps against %.0e%@)", check.every, check.threshold,
+                      check.fallback ? ", stored on failure" : "")
+    }
+
+    /// A failed reconstruction check, with what it means and what to do.
+    static func message(_ w: ReconstructionWarning) -> String {
+        String(format: "Warning: epoch %d, batch %d: units %d–%d rebuilt their inputs with relative error %.1e (over %.0e); ",
+               w.epoch, w.batch, w.units.lowerBound, w.units.upperBound, w.error, w.threshold)
+            + (w.stored ? "they keep their inputs from now on (stored backprop there)"
+                        : "the gradients of these and earlier units carry that error: try a smaller --dt, or --reconstruction-fallback to store them")
     }
 }
 

@@ -27,7 +27,7 @@ struct FlagExtremesTests {
          ["--batch", "--steps", "--dt"]),
         (["train", "--units", "1,1,1", "--filters", "2,2,2,2", "--subsample", "0.05", "--epochs", "1"],
          ["--epochs", "--batch-size", "--lr", "--momentum", "--weight-decay", "--smoothness", "--subsample", "--validation",
-          "--threads", "--seed", "--dt"]),
+          "--threads", "--seed", "--dt", "--check-reconstruction-every", "--reconstruction-threshold"]),
     ]
 
     /// Runs the tool; a run still going after `seconds` is stopped with SIGKILL (children of a

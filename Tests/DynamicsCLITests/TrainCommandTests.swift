@@ -46,6 +46,37 @@ struct TrainCommandTests {
         #expect(bad.status != 0 && bad.stderr.hasPrefix("Error: --norm: midpoint blocks have no batch-norm variant"), "\(bad.stderr)")
     }
 
+    /// A threshold no rounding meets makes every segment fail at the first step; the
+    /// warning names the units, the epoch line and the log say they are stored. Units 1,1,1:
+    /// a stage's first unit runs at the previous width and then downsamples, so the segments
+    /// are units 0–1 and 2.
+    @Test("the reversible-training guard: warns on stderr, stores with --reconstruction-fallback, logs per epoch; refused for stored backprop")
+    func reconstructionGuard() throws {
+        let log = CLIRunner.temporaryPath("guard-\(UInt32.random(in: 0...UInt32.max)).jsonl")
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        let r = try CLIRunner.run(["train", "--data", "synthetic:circles", "--arch", "hamiltonian", "--units", "1,1,1", "--filters", "4,4,8,8",
+                                   "--epochs", "2", "--batch-size", "50", "--subsample", "0.2", "--threads", "1", "--log", log,
+                                   "--reconstruction-threshold", "1e-30", "--reconstruction-fallback", "--check-reconstruction-every", "3"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("Warning: epoch 1, batch 1: units 0–1 rebuilt their inputs with relative error"), "\(r.stderr)")
+        #expect(r.stderr.contains("they keep their inputs from now on"))
+        #expect(r.stdout.contains("stored units 0–1, 2–2"), "\(r.stdout)")
+        let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+        let lastLine = try #require(lines.last)
+        let last = try #require(try JSONSerialization.jsonObject(with: Data(lastLine.utf8)) as? [String: Any])
+        let segments = try #require((last["reconstruction"] as? [String: Any])?["segments"] as? [[String: Any]])
+        #expect(segments.count == 2 && segments.allSatisfy { $0["stored"] as? Bool == true })
+
+        let healthy = try CLIRunner.run(["train", "--data", "synthetic:circles", "--arch", "hamiltonian", "--units", "1,1,1", "--filters", "4,4,8,8",
+                                         "--epochs", "1", "--batch-size", "50", "--subsample", "0.2", "--threads", "1"])
+        #expect(healthy.status == 0 && !healthy.stderr.contains("Warning") && healthy.stdout.contains("rebuild error"), "\(healthy.stderr)")
+        for (arguments, flag) in [(["--arch", "resnet", "--reconstruction-fallback"], "--reconstruction-fallback"),
+                                  (["--arch", "hamiltonian", "--backprop", "stored", "--check-reconstruction-every", "5"], "--check-reconstruction-every")] {
+            let bad = try CLIRunner.run(["train", "--epochs", "1"] + arguments)
+            #expect(bad.status != 0 && bad.stderr.hasPrefix("Error: \(flag) applies to reversible backprop only"), "\(bad.stderr)")
+        }
+    }
+
     @Test("dynamics presets: every preset with its depth, size and source; the Hamiltonian ones within 2% of the published sizes")
     func presets() throws {
         let r = try CLIRunner.run(["presets", "--json"])

@@ -33,26 +33,6 @@ public struct SegmentGrowth: Codable, Sendable {
 }
 
 extension Network {
-    /// Runs of consecutive units at one width with no transition inside: a segment ends after a
-    /// unit followed by a transition, and a downsampling unit is in none.
-    var segments: [Range<Int>] {
-        var result: [Range<Int>] = [], start: Int?
-        for j in units.indices {
-            if downsamplers[j] != nil {
-                if let s = start { result.append(s..<j) }
-                start = nil
-                continue
-            }
-            if start == nil { start = j }
-            if transitions.contains(j), let s = start {
-                result.append(s..<(j + 1))
-                start = nil
-            }
-        }
-        if let s = start { result.append(s..<units.count) }
-        return result
-    }
-
     /// The checkpoint's network with its trained weights, and its units' inputs on `images`
     /// (running statistics), one stored state each: one chunk on one thread, so each input is
     /// one state holding every image.

@@ -122,6 +122,27 @@ public struct Network<Family: BlockFamily> {
         return ds.mapTensors { Downsampling.adjoint($0, channels: $0.channels * from / to, height: height, width: width) }
     }
 
+    /// Runs of consecutive units at one width with no transition inside: a segment ends after a
+    /// unit followed by a transition, and a downsampling unit is in none. What reversible
+    /// backpropagation rebuilds between kept states, and what `SegmentGrowth` reports on.
+    public var segments: [Range<Int>] {
+        var result: [Range<Int>] = [], start: Int?
+        for j in units.indices {
+            if downsamplers[j] != nil {
+                if let s = start { result.append(s..<j) }
+                start = nil
+                continue
+            }
+            if start == nil { start = j }
+            if transitions.contains(j), let s = start {
+                result.append(s..<(j + 1))
+                start = nil
+            }
+        }
+        if let s = start { result.append(s..<units.count) }
+        return result
+    }
+
     // MARK: Forward
 
     /// What a forward pass keeps for the backward pass.
@@ -143,8 +164,10 @@ public struct Network<Family: BlockFamily> {
     }
 
     /// The forward pass on channel-major images; `training` selects batch statistics (and
-    /// updates the running ones once). The units run on `imageChunks`, in parallel.
-    public mutating func forward(_ images: Tensor<Scalar>, training: Bool, keep backprop: Backprop?) -> Tape {
+    /// updates the running ones once). The units run on `imageChunks`, in parallel. With
+    /// `.reversible`, the inputs of the units in `storing` are kept too (a segment that falls
+    /// back to stored activations: `RebuildPlan`).
+    public mutating func forward(_ images: Tensor<Scalar>, training: Bool, keep backprop: Backprop?, storing: Set<Int> = []) -> Tape {
         scratch.setNormalization(training ? .recordingBatch : .running)
         var x = Tensor<Scalar>(channels: stem.hiddenChannels, batch: images.batch, height: images.height, width: images.width)
         stem.activations(images, into: &x, scratch: scratch)
@@ -153,7 +176,7 @@ public struct Network<Family: BlockFamily> {
         var methods = chunks.map { _ in Family.makeMethod() }
         var inputs: [Int: [State]] = [:], outputs: [Int: [State]] = [:]
         for j in units.indices {
-            if backprop == .stored { inputs[j] = states }
+            if backprop == .stored || (backprop != nil && storing.contains(j)) { inputs[j] = states }
             if let d = downsamplers[j] {
                 // Not invertible: its input is kept in both modes.
                 if backprop != nil { inputs[j] = states }
@@ -235,11 +258,19 @@ public struct Network<Family: BlockFamily> {
     public mutating func accumulateGradient(images: Tensor<Scalar>, labels: [Int], into g: inout NetworkGradient<Family>)
         -> (loss: Double, correct: Int) {
         let tape = forward(images, training: true, keep: .stored)
-        return backward(tape, labels: labels, into: &g) { method, field, y, time, h, cotangent, gradient, input in
+        let (loss, correct, _) = backward(tape, labels: labels, into: &g) { method, field, y, time, h, cotangent, gradient, input in
             guard let input else { preconditionFailure("Network: a stored forward pass keeps every unit's input") }
-            method.pullback(field, from: input, to: y, time: time, stepSize: h, cotangent: &cotangent, parameters: &gradient)
-            y = input
+            Self.storedBackward(&method, field, &y, time, h, &cotangent, &gradient, input)
         }
+        return (loss, correct)
+    }
+
+    /// A unit's backward step from its stored input: the pullback linearised there; the
+    /// output becomes the input.
+    static func storedBackward(_ method: inout Family.Method, _ field: Family.Field, _ y: inout State, _ time: Scalar, _ h: Scalar,
+                               _ cotangent: inout State, _ gradient: inout Family.Method.Parameters, _ input: State) {
+        method.pullback(field, from: input, to: y, time: time, stepSize: h, cotangent: &cotangent, parameters: &gradient)
+        y = input
     }
 
     /// One unit's backward step on one chunk: (method, field, the unit's output (to become its
@@ -248,9 +279,13 @@ public struct Network<Family: BlockFamily> {
                               inout Family.Method.Parameters, State?) -> Void
 
     /// The backward pass from a tape: head, then the units last to first with `unitBackward`,
-    /// then the stem. Returns loss and correct predictions.
-    mutating func backward(_ tape: Tape, labels: [Int], into g: inout NetworkGradient<Family>,
-                           unitBackward: UnitBackward) -> (loss: Double, correct: Int) {
+    /// then the stem. Returns loss and correct predictions and, when `measuring`, the relative
+    /// reconstruction error of every segment whose inputs were rebuilt (by its first unit,
+    /// `reconstructionError(_:truth:)`): where the pass leaves a segment, the state it rebuilt
+    /// is compared with the one known there (the stem's output, a transition of a kept output,
+    /// or a downsampling unit's output recomputed from its kept input).
+    mutating func backward(_ tape: Tape, labels: [Int], into g: inout NetworkGradient<Family>, measuring: Bool = false,
+                           unitBackward: UnitBackward) -> (loss: Double, correct: Int, reconstruction: [Int: Double]) {
         // The backward pass differentiates through the batch's statistics; rebuilding a unit's
         // activations (stored inputs, or inputs reconstructed by the inverse step) recomputes
         // them, without recording them again.
@@ -276,10 +311,18 @@ public struct Network<Family: BlockFamily> {
         var ys = tape.final
         var cotangents = chunks.indices.map { c in Family.stateCotangent(from: dFeature.images(chunks[c]), like: ys[c]) }
         var methods = chunks.map { _ in Family.makeMethod() }
+        var reconstruction: [Int: Double] = [:]
+        /// Whether unit k's input was rebuilt (not kept), so that `ys` holds a reconstruction.
+        func rebuilt(_ k: Int) -> Bool { measuring && k < units.count && downsamplers[k] == nil && tape.unitInputs[k] == nil }
         for j in units.indices.reversed() {
             if let d = downsamplers[j] {
                 guard let inputs = tape.unitInputs[j], g.downsamplers[j] != nil else {
                     preconditionFailure("Network: a downsampling unit's input is kept by every forward pass that backpropagates")
+                }
+                if rebuilt(j + 1) {
+                    reconstruction[j + 1] = Self.reconstructionError(ys, truth: chunks.indices.map { c in
+                        Family.state(from: d.forward(Family.tensor(from: inputs[c]), scratch: scratch.chunk(c)))
+                    })
                 }
                 for c in chunks.indices {
                     let dx = d.pullback(at: Family.tensor(from: inputs[c]), cotangent: Family.tensorCotangent(from: cotangents[c]),
@@ -290,6 +333,7 @@ public struct Network<Family: BlockFamily> {
                 continue
             }
             if let before = tape.unitOutputs[j] {
+                if rebuilt(j + 1) { reconstruction[j + 1] = Self.reconstructionError(ys, truth: before.map { transition($0, after: j) }) }
                 for c in chunks.indices {
                     let shape = Family.tensor(from: before[c])
                     cotangents[c] = transitionAdjoint(cotangents[c], after: j, height: shape.height, width: shape.width)
@@ -311,6 +355,7 @@ public struct Network<Family: BlockFamily> {
             }
             for p in partial { g.units[j].add(p) }
         }
+        if rebuilt(0) { reconstruction[0] = Self.reconstructionError(ys, truth: chunks.map { Family.state(from: tape.stemActivated.images($0)) }) }
         // Stem.
         // The stem's forward evaluation is the last on the network's own scratch (the units ran
         // on the chunks'), so what it kept for its pullback is still there.
@@ -318,7 +363,21 @@ public struct Network<Family: BlockFamily> {
         var unused = Tensor<Scalar>(channels: 0, batch: 0, height: 0, width: 0)
         stem.pullback(at: tape.images, activated: tape.stemActivated, hiddenCotangent: &dStem, scale: 1, input: &unused,
                       inputGradient: false, gradient: &g.stem, scratch: scratch)
-        return (loss, correct)
+        return (loss, correct, reconstruction)
+    }
+
+    /// ‖x̃ − x‖₂/‖x‖₂ over all chunks' coordinates: a rebuilt state x̃ against the true x
+    /// (the absolute difference if x = 0). Accumulated in Double.
+    static func reconstructionError(_ rebuilt: [State], truth: [State]) -> Double {
+        var difference = 0.0, norm = 0.0
+        for (a, b) in zip(rebuilt, truth) {
+            for (u, v) in zip(a.coordinates, b.coordinates) {
+                let d = Double(u) - Double(v)
+                difference += d * d
+                norm += Double(v) * Double(v)
+            }
+        }
+        return norm > 0 ? (difference / norm).squareRoot() : difference.squareRoot()
     }
 
     /// Predicted classes (evaluation mode: running batch-norm statistics).
@@ -343,8 +402,21 @@ extension Network where Family: ReversibleBlockFamily {
     public mutating func accumulateGradient(images: Tensor<Scalar>, labels: [Int], backprop: Backprop,
                                             into g: inout NetworkGradient<Family>) -> (loss: Double, correct: Int) {
         guard backprop == .reversible else { return accumulateGradient(images: images, labels: labels, into: &g) }
-        let tape = forward(images, training: true, keep: .reversible)
-        return backward(tape, labels: labels, into: &g) { method, field, y, time, h, cotangent, gradient, _ in
+        let (loss, correct, _) = accumulateGradient(images: images, labels: labels, rebuilding: RebuildPlan(), into: &g)
+        return (loss, correct)
+    }
+
+    /// Reversible backpropagation as `plan` says: the segments it lists keep their units'
+    /// inputs (stored backpropagation there), the others rebuild them by inverse steps; when
+    /// it says to measure, also the relative reconstruction error of each rebuilt segment at
+    /// its first unit (`ReconstructionCheck`). Measuring reads the pass, never changes it: the
+    /// gradient is the same bit for bit.
+    public mutating func accumulateGradient(images: Tensor<Scalar>, labels: [Int], rebuilding plan: RebuildPlan,
+                                            into g: inout NetworkGradient<Family>) -> (loss: Double, correct: Int, reconstruction: [Int: Double]) {
+        let storing = Set(segments.filter { plan.storedSegments.contains($0.lowerBound) }.joined())
+        let tape = forward(images, training: true, keep: .reversible, storing: storing)
+        return backward(tape, labels: labels, into: &g, measuring: plan.measure) { method, field, y, time, h, cotangent, gradient, input in
+            if let input { return Self.storedBackward(&method, field, &y, time, h, &cotangent, &gradient, input) }
             method.unstepWithPullback(field, &y, time: time + h, stepSize: h, cotangent: &cotangent, parameters: &gradient)
         }
     }

@@ -28,6 +28,9 @@ public struct Checkpoint: Sendable {
         /// The worker threads that cut each batch into chunks (and so fixed the rounding);
         /// absent in version 1.
         public var threads: Int?
+        /// Segments (by first unit) that kept their inputs after failing the reconstruction
+        /// check (`ReconstructionCheck.fallback`); absent before the check existed.
+        public var storedSegments: [Int]?
         var parameterLengths: [Int]
         var statisticsLength: Int
         var velocityLengths: [Int]
@@ -40,9 +43,10 @@ public struct Checkpoint: Sendable {
     static let magicVersion1 = Array("DYNCKPT1".utf8)
 
     public init(configuration: TrainingConfiguration, epoch: Int, inputChannels: Int, height: Int, width: Int, classes: Int,
-                mean: [Float], std: [Float], history: [EpochRecord], threads: Int, snapshot: NetworkSnapshot) {
+                mean: [Float], std: [Float], history: [EpochRecord], threads: Int, storedSegments: [Int] = [], snapshot: NetworkSnapshot) {
         header = Header(configuration: configuration, epoch: epoch, inputChannels: inputChannels, height: height, width: width,
                         classes: classes, mean: mean, std: std, history: history, threads: threads,
+                        storedSegments: storedSegments.isEmpty ? nil : storedSegments,
                         parameterLengths: snapshot.parameters.map(\.count), statisticsLength: snapshot.runningMean.count,
                         velocityLengths: snapshot.velocity.map(\.count))
         self.snapshot = snapshot

@@ -14,6 +14,8 @@ public final class TrainableNetwork {
     public let inputChannels: Int
     public let classes: Int
     public let parameterCount: Int
+    /// The runs of units reversible backpropagation rebuilds between kept states (`Network.segments`).
+    public let segments: [Range<Int>]
     private let stepClosure: (Tensor<Float>, [Int], TrainingStep) throws -> StepResult
     private let predictClosure: (Tensor<Float>) -> [Int]
     private let flopsClosure: (Tensor<Float>) -> Double
@@ -29,22 +31,28 @@ public final class TrainableNetwork {
         /// What weight decay and smoothness apply to.
         public var regularization: Regularization
         public var backprop: Backprop
+        /// With reversible backpropagation: segments kept instead of rebuilt, and whether to
+        /// measure the others' reconstruction errors.
+        public var rebuild: RebuildPlan
 
         public init(rate: Float, momentum: Float = 0.9, weightDecay: Float = 2e-4, smoothness: Float = 2e-4,
-                    regularization: Regularization = .weights, backprop: Backprop = .reversible) {
+                    regularization: Regularization = .weights, backprop: Backprop = .reversible, rebuild: RebuildPlan = RebuildPlan()) {
             self.rate = rate
             self.momentum = momentum
             self.weightDecay = weightDecay
             self.smoothness = smoothness
             self.regularization = regularization
             self.backprop = backprop
+            self.rebuild = rebuild
         }
     }
 
-    /// Loss and correct predictions on the step's batch (before the update).
+    /// Loss and correct predictions on the step's batch (before the update), and the relative
+    /// reconstruction error of each rebuilt segment by first unit, if the step measured them.
     public struct StepResult: Sendable {
         public var loss: Double
         public var correct: Int
+        public var reconstruction: [Int: Double] = [:]
     }
 
     /// A fresh network with seeded weights, computing with `context`.
@@ -67,15 +75,21 @@ public final class TrainableNetwork {
 
         func run<F: BlockFamily>(_ family: F.Type) -> TrainableNetwork where F.Scalar == Float {
             let block = architecture.block
-            return TrainableNetwork(network(family)) { network, images, labels, backprop, g in
-                try ArchitectureError.check(backprop, for: block)
-                return network.accumulateGradient(images: images, labels: labels, into: &g)
+            return TrainableNetwork(network(family)) { network, images, labels, step, g in
+                try ArchitectureError.check(step.backprop, for: block)
+                let (loss, correct) = network.accumulateGradient(images: images, labels: labels, into: &g)
+                return StepResult(loss: loss, correct: correct)
             }
         }
 
         func run<F: ReversibleBlockFamily>(reversible family: F.Type) -> TrainableNetwork where F.Scalar == Float {
-            TrainableNetwork(network(family)) { network, images, labels, backprop, g in
-                network.accumulateGradient(images: images, labels: labels, backprop: backprop, into: &g)
+            TrainableNetwork(network(family)) { network, images, labels, step, g in
+                guard step.backprop == .reversible else {
+                    let (loss, correct) = network.accumulateGradient(images: images, labels: labels, into: &g)
+                    return StepResult(loss: loss, correct: correct)
+                }
+                let (loss, correct, reconstruction) = network.accumulateGradient(images: images, labels: labels, rebuilding: step.rebuild, into: &g)
+                return StepResult(loss: loss, correct: correct, reconstruction: reconstruction)
             }
         }
     }
@@ -91,20 +105,21 @@ public final class TrainableNetwork {
     }
 
     private init<F: BlockFamily>(_ network: Network<F>,
-                                 accumulate: @escaping (inout Network<F>, Tensor<Float>, [Int], Backprop, inout NetworkGradient<F>) throws
-                                     -> (loss: Double, correct: Int)) where F.Scalar == Float {
+                                 accumulate: @escaping (inout Network<F>, Tensor<Float>, [Int], TrainingStep, inout NetworkGradient<F>) throws
+                                     -> StepResult) where F.Scalar == Float {
         let box = Box(network)
         architecture = network.architecture
         inputChannels = network.inputChannels
         classes = network.classes
         parameterCount = network.parameterCount
+        segments = network.segments
         stepClosure = { images, labels, s in
             let sgd = SGD(momentum: s.momentum, weightDecay: s.weightDecay, regularization: s.regularization)
             sgd.beginStep(&box.velocity)
-            var (loss, correct) = try accumulate(&box.network, images, labels, s.backprop, &box.velocity)
-            loss += box.network.addSmoothness(s.smoothness, to: &box.velocity, regularization: s.regularization)
+            var result = try accumulate(&box.network, images, labels, s, &box.velocity)
+            result.loss += box.network.addSmoothness(s.smoothness, to: &box.velocity, regularization: s.regularization)
             sgd.finishStep(&box.network, velocity: &box.velocity, rate: s.rate)
-            return StepResult(loss: loss, correct: correct)
+            return result
         }
         predictClosure = { box.network.predict($0) }
         flopsClosure = { images in
@@ -140,7 +155,8 @@ public final class TrainableNetwork {
         }
     }
 
-    /// One optimisation step on a batch: gradient (stored or reversible), smoothness, SGD update.
+    /// One optimisation step on a batch: gradient (stored or reversible, as `s.rebuild` plans),
+    /// smoothness, SGD update.
     public func step(images: Tensor<Float>, labels: [Int], _ s: TrainingStep) throws -> StepResult {
         try stepClosure(images, labels, s)
     }

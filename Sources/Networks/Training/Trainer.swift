@@ -22,6 +22,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var augment: Bool
     /// Reversible where the block allows it (`Backprop.default(for:)`).
     public var backprop: Backprop
+    /// The guard of reversible backpropagation; nil in checkpoints written before it existed
+    /// (`resolvedReconstructionCheck`).
+    public var reconstructionCheck: ReconstructionCheck? = ReconstructionCheck()
     public var seed: UInt64 = 1
 
     public init(architecture: Architecture, data: DatasetSpec, epochs: Int, augment: Bool) {
@@ -34,6 +37,10 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
 
     /// What weight decay and smoothness apply to (`.allParameters` for runs from before the option).
     public var resolvedRegularization: Regularization { regularization ?? .allParameters }
+
+    /// The reconstruction check (the default one for runs from before it existed: measuring
+    /// never changes a step, so their resumed runs compute as before).
+    public var resolvedReconstructionCheck: ReconstructionCheck { reconstructionCheck ?? ReconstructionCheck() }
 
     /// Epochs of a run, at most.
     public static let maximumEpochs = 1_000_000
@@ -58,6 +65,11 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         try check(smoothness.isFinite && smoothness >= 0, "the smoothness decay must be finite and ≥ 0, got \(smoothness)")
         try check(subsample.map { $0 > 0 && $0 <= 1 } ?? true, "the subsample fraction must be in (0, 1], got \(subsample ?? 0)")
         try check(validation.map { $0 > 0 && $0 < 1 } ?? true, "the validation fraction must be in (0, 1), got \(validation ?? 0)")
+        let guardCheck = resolvedReconstructionCheck
+        try check((0...ReconstructionCheck.maximumEvery).contains(guardCheck.every),
+                  "the reconstruction check's interval must be from 0 (never) to \(ReconstructionCheck.maximumEvery) steps, got \(guardCheck.every)")
+        try check(guardCheck.threshold.isFinite && guardCheck.threshold > 0,
+                  "the reconstruction threshold must be a positive number, got \(guardCheck.threshold)")
         try ArchitectureError.check(backprop, for: architecture.block)
     }
 
@@ -80,6 +92,8 @@ public struct EpochRecord: Codable, Sendable, Equatable {
     public var learningRate: Float
     public var seconds: Double
     public var imagesPerSecond: Double
+    /// What the reversible-training guard measured (nil: nothing measured or stored).
+    public var reconstruction: ReconstructionRecord? = nil
 }
 
 /// A training run that diverged, with what to try (in the library's terms; a front end names
@@ -116,6 +130,11 @@ public final class Trainer {
     public private(set) var epoch = 0
     /// What the network computes with; its thread count is saved in checkpoints.
     public let context: ComputeContext
+    /// The reconstruction check's state: segments stored after failing it (saved in checkpoints,
+    /// so a resumed run stores the same ones).
+    private var monitor: ReconstructionMonitor
+    /// Segments (by first unit) that keep their inputs after failing the reconstruction check.
+    public var storedSegments: Set<Int> { monitor.storedSegments }
 
     /// Progress within an epoch, for a progress bar.
     public struct Progress: Sendable {
@@ -169,6 +188,11 @@ public final class Trainer {
         }
         network = TrainableNetwork.make(configuration.architecture, inputChannels: fullTrain.channels, classes: fullTrain.classes,
                                         seed: configuration.seed, context: self.context)
+        let stored = Set(checkpoint?.header.storedSegments ?? [])
+        guard stored.isSubset(of: network.segments.map(\.lowerBound)) else {
+            throw ArchitectureError(.units, "the checkpoint stores segments starting at units \(stored.sorted()), but this architecture's segments start at \(network.segments.map(\.lowerBound))")
+        }
+        monitor = ReconstructionMonitor(check: configuration.resolvedReconstructionCheck, segments: network.segments, storedSegments: stored)
         if let checkpoint {
             try network.restore(checkpoint.snapshot)
             epoch = checkpoint.header.epoch
@@ -190,13 +214,15 @@ public final class Trainer {
     ///     `configuration.epochs`; the schedule still spans all configured epochs.
     ///   - progress: called after every batch, for a progress display.
     ///   - epochEnded: called with each epoch's record once its checkpoint and log line are written.
+    ///   - reconstructionWarning: called when a segment's rebuilt input fails the reconstruction
+    ///     check (once per segment and epoch; `ReconstructionCheck`).
     ///   - shouldStop: asked between batches; when it returns true the run stops there, before
     ///     anything of the unfinished epoch is written, and throws `TrainingInterrupted`.
     /// - Throws: `DatasetError` for an output that cannot be written (checked before any work),
     ///   `TrainingError` when the run diverges, `TrainingInterrupted` when stopped.
     public func run(checkpointFolder: String? = nil, log: String? = nil, stoppingAfter: Int? = nil,
                     progress: ((Progress) -> Void)? = nil, epochEnded: ((EpochRecord) -> Void)? = nil,
-                    shouldStop: (() -> Bool)? = nil) throws {
+                    reconstructionWarning: ((ReconstructionWarning) -> Void)? = nil, shouldStop: (() -> Bool)? = nil) throws {
         let lock = try checkpointFolder.map { try RunLock(folder: $0) }
         defer { withExtendedLifetime(lock) {} }
         if BLASConfiguration.threads != context.threads { BLASConfiguration.threads = context.threads }
@@ -217,14 +243,17 @@ public final class Trainer {
                 if shouldStop?() == true { throw TrainingInterrupted(completedEpochs: epoch) }
                 let indices = order[(b * configuration.batchSize)..<min(train.count, (b + 1) * configuration.batchSize)]
                 let images = Batches.tensor(train, indices: indices, augment: configuration.augment, using: &g)
-                rate = configuration.learningRate(step: epoch * batchesPerEpoch + b, totalSteps: total)
+                let stepIndex = epoch * batchesPerEpoch + b
+                rate = configuration.learningRate(step: stepIndex, totalSteps: total)
                 let step = TrainableNetwork.TrainingStep(rate: rate, momentum: configuration.momentum, weightDecay: configuration.weightDecay,
                                                          smoothness: configuration.smoothness,
-                                                         regularization: configuration.resolvedRegularization, backprop: configuration.backprop)
+                                                         regularization: configuration.resolvedRegularization, backprop: configuration.backprop,
+                                                         rebuild: monitor.plan(step: stepIndex))
                 let result = try network.step(images: images, labels: indices.map { train.labels[$0] }, step)
                 guard result.loss.isFinite else {
                     throw TrainingError(epoch: epoch + 1, what: "the loss is \(result.loss) in batch \(b + 1)", learningRate: rate)
                 }
+                monitor.record(result.reconstruction, epoch: epoch + 1, batch: b + 1).forEach { reconstructionWarning?($0) }
                 lossSum += result.loss * Double(indices.count)
                 correct += result.correct
                 seen += indices.count
@@ -242,7 +271,7 @@ public final class Trainer {
             }
             let record = EpochRecord(epoch: epoch + 1, trainLoss: lossSum / Double(seen), trainAccuracy: Double(correct) / Double(seen),
                                      evaluationAccuracy: accuracy(on: evaluation), evaluatedOn: evaluatedOn, learningRate: rate,
-                                     seconds: seconds, imagesPerSecond: Double(seen) / seconds)
+                                     seconds: seconds, imagesPerSecond: Double(seen) / seconds, reconstruction: monitor.finishEpoch())
             epoch += 1
             history.append(record)
             // Checkpoint first, then the log: a kill between the two leaves the log one epoch
@@ -250,7 +279,7 @@ public final class Trainer {
             if let checkpointFolder {
                 try Checkpoint(configuration: configuration, epoch: epoch, inputChannels: train.channels, height: train.height,
                                width: train.width, classes: train.classes, mean: mean, std: std, history: history,
-                               threads: context.threads, snapshot: snapshot).write(to: checkpointFolder)
+                               threads: context.threads, storedSegments: storedSegments.sorted(), snapshot: snapshot).write(to: checkpointFolder)
             }
             if let log { try TrainingLog.append([record], to: log) }
             epochEnded?(record)
