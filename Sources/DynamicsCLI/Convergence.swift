@@ -46,7 +46,7 @@ struct ConvergenceCommand: ParsableCommand {
     }
 
     func run() throws {
-        let report = options.precision == .double ? try converge(Double.self) : try converge(Float.self)
+        let report = options.arithmetic == .double ? try converge(Double.self) : try converge(Float.self)
         if output.json { return try Output.printJSON(report) }
         print("\(report.system) with \(report.method) on [0, \(report.tEnd)] (\(report.precision))")
         print("            h          error")
@@ -64,7 +64,7 @@ struct ConvergenceCommand: ParsableCommand {
             return try system.run(method, options: options.methodOptions,
                                   Convergence(initialPoint: x0, reference: reference, endTime: T(tEnd), stepCounts: counts))
         }
-        return Report(system: system.name, method: method.rawValue, precision: options.precision.rawValue, tEnd: tEnd,
+        return Report(system: system.name, method: method.rawValue, precision: options.arithmetic.rawValue, tEnd: tEnd,
                       order: r.order, expectedOrder: r.classicalOrder, symplectic: r.symplectic,
                       samples: r.samples.map { [Double($0.stepSize), Double($0.error)] })
     }

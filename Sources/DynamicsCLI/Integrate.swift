@@ -50,7 +50,7 @@ struct Integrate: ParsableCommand {
     }
 
     func run() throws {
-        let report = options.precision == .double ? try integrate(Double.self) : try integrate(Float.self)
+        let report = options.arithmetic == .double ? try integrate(Double.self) : try integrate(Float.self)
         if output.json { return try Output.printJSON(report) }
         let stepping = report.method == "map" ? "iterated" : "with \(report.method), h = \(report.dt),"
         print("\(report.system) \(stepping) \(report.steps) steps (\(report.precision))")
@@ -73,7 +73,7 @@ struct Integrate: ParsableCommand {
             throw CLIError("the solution left the finite numbers (overflow to Inf/NaN); try a smaller --dt or a stable method")
         }
         try writer?.finish()
-        return Report(system: system.name, method: method.rawValue, precision: options.precision.rawValue,
+        return Report(system: system.name, method: method.rawValue, precision: options.arithmetic.rawValue,
                       dt: dt, steps: steps, final: r.final.map(Double.init), energyError: r.energyError.map(Double.init),
                       seconds: r.seconds, trajectoryFile: out)
     }

@@ -48,8 +48,8 @@ struct LyapunovCommand: ParsableCommand {
     @Option(help: "With --system: steps run first and discarded, to reach the attractor (default 1000).")
     var transient: Int?
 
-    @Option(help: "Re-orthonormalise (or renormalise the neighbour) every k steps.")
-    var renormalizeEvery: Int = 1
+    @Option(help: "Re-orthonormalise (or renormalise the neighbour) every k steps (default 1).")
+    var renormalizeEvery: Int?
 
     @Flag(help: "Only the largest exponent, from two nearby trajectories.")
     var largestOnly = false
@@ -76,7 +76,9 @@ struct LyapunovCommand: ParsableCommand {
     func validate() throws {
         if let steps, !(1...maximumSteps).contains(steps) { throw ValidationError("--steps must be from 1 to \(maximumSteps), got \(steps)") }
         if let transient, !(0...maximumSteps).contains(transient) { throw ValidationError("--transient must be from 0 to \(maximumSteps), got \(transient)") }
-        guard renormalizeEvery > 0 else { throw ValidationError("--renormalize-every must be positive, got \(renormalizeEvery)") }
+        if let k = renormalizeEvery, !(1...maximumSteps).contains(k) {
+            throw ValidationError("--renormalize-every must be from 1 to \(maximumSteps), got \(k)")
+        }
         if let depth, !(1...maximumSteps).contains(depth) { throw ValidationError("--depth must be from 1 to \(maximumSteps), got \(depth)") }
         guard [options.system != nil, arch != nil, checkpoint != nil].filter({ $0 }).count == 1 else {
             throw ValidationError("give one of --system, --arch or --checkpoint")
@@ -84,8 +86,10 @@ struct LyapunovCommand: ParsableCommand {
         if checkpoint != nil {
             try reject(options.systemOnlyFlags + blockOptions.blockOnlyFlags
                        + [("--steps", steps != nil), ("--transient", transient != nil), ("--depth", depth != nil), ("--dt", stepSize.isGiven),
-                          ("--shared-weights", sharedWeights), ("--largest-only", largestOnly), ("--history", history)],
-                       "does not apply to --checkpoint (the trained network fixes its units, widths and h)")
+                          ("--shared-weights", sharedWeights), ("--largest-only", largestOnly), ("--history", history),
+                          ("--renormalize-every", renormalizeEvery != nil), ("--precision", options.precision != nil)],
+                       "does not apply to --checkpoint (the trained network fixes its units, widths and h; its exponents are "
+                           + "computed in double from exact singular values, its reconstruction in float)")
             try CheckpointAnalysis.checkImages(images)
             if let exponents, !(1...10_000).contains(exponents) { throw ValidationError("--exponents must be from 1 to 10000, got \(exponents)") }
         } else {
@@ -101,7 +105,7 @@ struct LyapunovCommand: ParsableCommand {
 
     func run() throws {
         if let checkpoint { return try analyseCheckpoint(checkpoint) }
-        let r = options.precision == .double ? try measure(Double.self) : try measure(Float.self)
+        let r = options.arithmetic == .double ? try measure(Double.self) : try measure(Float.self)
         if output.json { return try Output.printJSON(r) }
         print("\(r.system) with \(r.method)\(r.method == "map" ? "" : ", h = \(r.dt)"), \(r.steps) steps after \(r.transient)")
         if r.exponents.count == 1 {
@@ -122,7 +126,7 @@ struct LyapunovCommand: ParsableCommand {
         let result: LyapunovResult<T>
         do {
             let settings = LyapunovSettings(initialPoint: x0, stepSize: T(dt), steps: steps, transient: transient,
-                                            renormalizeEvery: renormalizeEvery, timePerStep: timePerStep)
+                                            renormalizeEvery: renormalizeEvery ?? 1, timePerStep: timePerStep)
             result = try mappingLibraryErrors {
                 largestOnly ? try largest(system, method, settings) : try spectrum(system, method, settings)
             }
@@ -146,11 +150,11 @@ struct LyapunovCommand: ParsableCommand {
             result = try mappingLibraryErrors {
                 if largestOnly {
                     try arch.run(BlockExperiment(setup, units: units) { x0, h in
-                        LargestLyapunovExponent(LyapunovSettings(initialPoint: x0, stepSize: h, steps: depth, renormalizeEvery: renormalizeEvery))
+                        LargestLyapunovExponent(LyapunovSettings(initialPoint: x0, stepSize: h, steps: depth, renormalizeEvery: renormalizeEvery ?? 1))
                     })
                 } else {
                     try arch.run(BlockExperiment(setup, units: units) { x0, h in
-                        LyapunovSpectrum(LyapunovSettings(initialPoint: x0, stepSize: h, steps: depth, renormalizeEvery: renormalizeEvery))
+                        LyapunovSpectrum(LyapunovSettings(initialPoint: x0, stepSize: h, steps: depth, renormalizeEvery: renormalizeEvery ?? 1))
                     })
                 }
             }

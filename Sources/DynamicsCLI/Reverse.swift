@@ -56,7 +56,7 @@ struct Reverse: ParsableCommand {
     var dt: Double { stepSize.value ?? 0.01 }
 
     func run() throws {
-        let double = options.precision == .double
+        let double = options.arithmetic == .double
         let report = try arch.map { double ? try reverseBlocks($0, Double.self) : try reverseBlocks($0, Float.self) }
             ?? (double ? try reverse(Double.self) : try reverse(Float.self))
         if output.json { return try Output.printJSON(report) }
@@ -67,7 +67,7 @@ struct Reverse: ParsableCommand {
     }
 
     func report<T>(_ r: ReversibilityResult<T>, system: String, method: String, dt: Double, steps: Int) -> Report {
-        Report(system: system, method: method, precision: options.precision.rawValue, dt: dt, steps: steps,
+        Report(system: system, method: method, precision: options.arithmetic.rawValue, dt: dt, steps: steps,
                exactInverse: r.exactInverse, reconstructionError: Double(r.reconstructionError),
                errors: r.errors.map { [Double($0.steps), Double($0.error)] })
     }

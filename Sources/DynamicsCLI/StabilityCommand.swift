@@ -39,7 +39,7 @@ struct StabilityCommand: ParsableCommand {
     }
 
     func run() throws {
-        let report = options.precision == .double ? try analyse(Double.self) : try analyse(Float.self)
+        let report = options.arithmetic == .double ? try analyse(Double.self) : try analyse(Float.self)
         if output.json { return try Output.printJSON(report) }
         print(SpectrumTable.render(report.field, title: "\(report.system): Jacobian of the field at \(report.point)"))
         if let step = report.step, let method = report.method {

@@ -13,14 +13,17 @@ enum Precision: String, ExpressibleByArgument, CaseIterable {
 
 /// The flags that name a system and a method, shared by integrate, reverse and convergence.
 struct SystemOptions: ParsableArguments {
-    @Option(help: "The system: harmonic, pendulum, kepler, lorenz, rossler, henon, or linear:FILE.npy (y' = A y).")
+    @Option(help: "The system: harmonic, pendulum, kepler, lorenz, rossler, duffing (forced, time-dependent), duffing-autonomous, henon, or linear:FILE.npy (y' = A y).")
     var system: String?
 
     @Option(help: "The method: \(MethodName.allCases.map(\.rawValue).joined(separator: ", ")).")
     var method: MethodName?
 
-    @Option(help: "Arithmetic: double or float.")
-    var precision: Precision = .double
+    @Option(help: "Arithmetic: double or float (default double).")
+    var precision: Precision?
+
+    /// The arithmetic of the run (double unless --precision says otherwise).
+    var arithmetic: Precision { precision ?? .double }
 
     @Option(parsing: .unconditional, help: "Initial point x1,x2,… (q then p for mechanical systems; default: the system's own).")
     var initial: String?

@@ -75,6 +75,10 @@ struct NetworkCommandTests {
                 "\(segments)")
         let misuse = try CLIRunner.run(["lyapunov", "--checkpoint", folder, "--steps", "10"])
         #expect(misuse.status != 0 && misuse.stderr.contains("--steps does not apply to --checkpoint"), "\(misuse.stderr)")
+        for flag in [["--precision", "float"], ["--renormalize-every", "5"]] {
+            let ignored = try CLIRunner.run(["lyapunov", "--checkpoint", folder] + flag)
+            #expect(ignored.status != 0 && ignored.stderr.contains("\(flag[0]) does not apply to --checkpoint"), "\(ignored.stderr)")
+        }
     }
 
     @Test("reverse --arch: Hamiltonian and leapfrog blocks at depth 1000 in double below 1e-8")

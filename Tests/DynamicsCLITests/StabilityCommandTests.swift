@@ -33,6 +33,17 @@ struct StabilityCommandTests {
         #expect((largest.json?["exponents"] as? [Double])?.count == 1)
     }
 
+    /// The forced Duffing oscillator depends on time; its exponents sum to the divergence −δ
+    /// = −0.3 (up to RK4's O(h⁴)), its autonomous form adds a zero for the phase.
+    @Test("lyapunov --system duffing and duffing-autonomous: chaotic, summing to −δ, the autonomous form with a zero exponent")
+    func duffing() throws {
+        let forced = try CLIRunner.run(["lyapunov", "--system", "duffing", "--steps", "50000", "--renormalize-every", "10", "--json"])
+        let autonomous = try CLIRunner.run(["lyapunov", "--system", "duffing-autonomous", "--steps", "50000", "--renormalize-every", "10", "--json"])
+        let a = try #require(forced.json?["exponents"] as? [Double]), b = try #require(autonomous.json?["exponents"] as? [Double])
+        #expect(a.count == 2 && a[0] > 0.05 && abs(a.reduce(0, +) + 0.3) < 1e-6, "\(a)")
+        #expect(b.count == 3 && b[0] > 0.05 && abs(b[1]) < 1e-6 && abs(b.reduce(0, +) + 0.3) < 1e-6, "\(b)")
+    }
+
     @Test("region: JSON grid and .npy output")
     func region() throws {
         let path = CLIRunner.temporaryPath("region.npy")

@@ -7,7 +7,8 @@ import Testing
 struct JacobianTests {
     static let points: [String: [Double]] = [
         "harmonic": [0.3, -0.7], "pendulum": [1.1, 0.4], "kepler": [0.5, 0.2, -0.3, 1.4],
-        "lorenz": [1, 2, 3], "rossler": [-1, 0.5, 2], "henon": [0.6, -0.2],
+        "lorenz": [1, 2, 3], "rossler": [-1, 0.5, 2], "henon": [0.6, -0.2], "duffing": [0.7, -0.4],
+        "duffing-autonomous": [0.7, -0.4, 2.1],
     ]
 
     /// Central differences are accurate to about ε^{2/3}·scale (Double: 1e-10·|J|; Float: 1e-4·|J|).

@@ -34,12 +34,14 @@ public struct BuiltinSystem<Scalar: BLASScalar> {
         case kepler(Kepler<Scalar>)
         case lorenz(Lorenz<Scalar>)
         case rossler(Rossler<Scalar>)
+        case duffing(ForcedDuffing<Scalar>)
+        case autonomousDuffing(AutonomousDuffing<Scalar>)
         case henon(HenonMap<Scalar>)
         case linear(LinearSystem<Scalar>)
     }
 
     /// The names `named(_:)` accepts.
-    public static var names: [String] { ["harmonic", "pendulum", "kepler", "lorenz", "rossler", "henon", "linear:FILE.npy"] }
+    public static var names: [String] { ["harmonic", "pendulum", "kepler", "lorenz", "rossler", "duffing", "duffing-autonomous", "henon", "linear:FILE.npy"] }
 
     public let name: String
     public let kind: Kind
@@ -57,6 +59,8 @@ public struct BuiltinSystem<Scalar: BLASScalar> {
             return .init(name: name, kind: .kepler(.init()), initialPoint: q.coordinates + p.coordinates)
         case "lorenz": return .init(name: name, kind: .lorenz(.init()), initialPoint: [1, 1, 1])
         case "rossler": return .init(name: name, kind: .rossler(.init()), initialPoint: [1, 1, 1])
+        case "duffing": return .init(name: name, kind: .duffing(.init()), initialPoint: [1, 0])
+        case "duffing-autonomous": return .init(name: name, kind: .autonomousDuffing(.init()), initialPoint: [1, 0, 0])
         case "henon": return .init(name: name, kind: .henon(.init()), initialPoint: [0, 0])
         default:
             guard name.hasPrefix("linear:") else {
@@ -97,7 +101,7 @@ public struct BuiltinSystem<Scalar: BLASScalar> {
         case .pendulum(let f): return Self.energy(of: f, at: point)
         case .kepler(let f): return Self.energy(of: f, at: point)
         case .linear(let f): return f.isAntiSymmetric ? point.squaredNorm / 2 : nil
-        case .lorenz, .rossler, .henon: return nil
+        case .lorenz, .rossler, .duffing, .autonomousDuffing, .henon: return nil
         }
     }
 
@@ -124,7 +128,7 @@ public struct BuiltinSystem<Scalar: BLASScalar> {
     public var methods: [MethodName] {
         switch kind {
         case .harmonic, .pendulum, .kepler: MethodName.integrators
-        case .lorenz, .rossler, .linear: [.euler, .midpoint, .rk2, .rk4]
+        case .lorenz, .rossler, .duffing, .autonomousDuffing, .linear: [.euler, .midpoint, .rk2, .rk4]
         case .henon: [.map]
         }
     }
@@ -140,6 +144,8 @@ public struct BuiltinSystem<Scalar: BLASScalar> {
         case .kepler(let f): return try Self.mechanical(f, method, options, experiment)
         case .lorenz(let f): return try Self.firstOrder(f, method, options, experiment, system: name)
         case .rossler(let f): return try Self.firstOrder(f, method, options, experiment, system: name)
+        case .duffing(let f): return try Self.firstOrder(f, method, options, experiment, system: name)
+        case .autonomousDuffing(let f): return try Self.firstOrder(f, method, options, experiment, system: name)
         case .linear(let f): return try Self.firstOrder(f, method, options, experiment, system: name)
         case .henon(let g):
             guard method == .map else {

@@ -64,6 +64,18 @@ extension Rossler: AnalyticJacobian {
     }
 }
 
+extension ForcedDuffing: AnalyticJacobian {
+    public func jacobian(at x: [Scalar], time: Scalar) -> Matrix<Scalar> {
+        Matrix([[0, 1], [1 - 3 * x[0] * x[0], -delta]])
+    }
+}
+
+extension AutonomousDuffing: AnalyticJacobian {
+    public func jacobian(at x: [Scalar], time: Scalar) -> Matrix<Scalar> {
+        Matrix([[0, 1, 0], [1 - 3 * x[0] * x[0], -forced.delta, -forced.gamma * Scalar.sin(x[2])], [0, 0, 0]])
+    }
+}
+
 extension HenonMap: AnalyticJacobian {
     public func jacobian(at x: [Scalar], time: Scalar) -> Matrix<Scalar> {
         Matrix([[-2 * a * x[0], 1], [b, 0]])

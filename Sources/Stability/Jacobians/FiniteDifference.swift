@@ -14,6 +14,30 @@ public enum FiniteDifference {
         T.root(T.ulpOfOne, 3) * max(1, abs(x))
     }
 
+    /// The multiple δ of a direction q for a directional difference at x: the largest that moves
+    /// no coordinate by more than its own step, δ = min_i `relative`·max(1, |x_i|)/|q_i|
+    /// (`relative` = ε^{1/3} for central differences). A step scaled by ‖x‖ instead moves every
+    /// coordinate on the scale of the largest, which leaves the linear regime when one
+    /// coordinate is large and the field varies on unit scale in the others (an unbounded phase
+    /// θ = ωt beside an oscillator's x and v: measured, ‖x‖-scaling turns the autonomous forced
+    /// Duffing oscillator's λ₁ = 0.10 into 0 by t = 2·10⁵). `workspace` holds 2n scalars, so
+    /// hot loops allocate nothing.
+    @inlinable
+    public static func directionalStep<S: CoordinateState>(at x: S, along q: S, relative: S.Scalar, workspace: inout [S.Scalar]) -> S.Scalar
+    where S.Scalar: BLASScalar {
+        let n = x.coordinateCount
+        if workspace.count < 2 * n { workspace = [S.Scalar](repeating: 0, count: 2 * n) }
+        return workspace.withUnsafeMutableBufferPointer { w in
+            x.copyCoordinates(to: w.baseAddress!)
+            q.copyCoordinates(to: w.baseAddress! + n)
+            var delta = S.Scalar.greatestFiniteMagnitude
+            for i in 0..<n where w[n + i] != 0 {
+                delta = min(delta, relative * max(1, abs(w[i])) / abs(w[n + i]))
+            }
+            return delta
+        }
+    }
+
     /// The m×n Jacobian of f: ℝⁿ → ℝᵐ at x, by central differences (2n evaluations of f).
     public static func jacobian<T: BLASScalar>(at x: [T], _ f: ([T]) -> [T]) -> Matrix<T> {
         var columns: [[T]] = []

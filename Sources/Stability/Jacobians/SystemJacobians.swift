@@ -7,7 +7,8 @@ extension BuiltinSystem {
     public var timeKind: TimeKind { isMap ? .discrete : .continuous }
 
     /// The Jacobian of the system's right-hand side at a point (∂f/∂x for a flow in its first-order
-    /// form, ∂g/∂x for a map), in closed form.
+    /// form, ∂g/∂x for a map), in closed form. The forced Duffing field's Jacobian does not
+    /// depend on time (the forcing is additive).
     public func jacobian(at point: [Scalar]) -> Matrix<Scalar> {
         switch kind {
         case .harmonic(let f): FirstOrderForm(f).jacobian(at: point, time: 0)
@@ -15,6 +16,8 @@ extension BuiltinSystem {
         case .kepler(let f): FirstOrderForm(f).jacobian(at: point, time: 0)
         case .lorenz(let f): f.jacobian(at: point, time: 0)
         case .rossler(let f): f.jacobian(at: point, time: 0)
+        case .duffing(let f): f.jacobian(at: point, time: 0)
+        case .autonomousDuffing(let f): f.jacobian(at: point, time: 0)
         case .henon(let f): f.jacobian(at: point, time: 0)
         case .linear(let f): f.jacobian(at: point, time: 0)
         }
@@ -28,6 +31,8 @@ extension BuiltinSystem {
         case .kepler(let f): Self.differentiate(FirstOrderForm(f), at: point)
         case .lorenz(let f): Self.differentiate(f, at: point)
         case .rossler(let f): Self.differentiate(f, at: point)
+        case .duffing(let f): Self.differentiate(f, at: point)
+        case .autonomousDuffing(let f): Self.differentiate(f, at: point)
         case .linear(let f): Self.differentiate(f, at: point)
         case .henon(let g):
             FiniteDifference.jacobian(at: point) { x in

@@ -7,8 +7,9 @@ import RealModule
 /// to distance d₀ along the current separation (Benettin, Galgani & Strelcyn, Phys. Rev. A 14,
 /// 1976; Wolf et al., Physica D 16, 1985).
 ///
-/// d₀ = √ε·max(1, ‖x‖): small enough to stay in the linear regime for the renormalisation
-/// interval, large enough that rounding (ε‖x‖) is a small fraction of it.
+/// d₀ moves no coordinate of the first neighbour by more than √ε·max(1, |x_i|)
+/// (`FiniteDifference.directionalStep`): small enough to stay in the linear regime for the
+/// renormalisation interval, large enough that rounding (ε|x_i|) is a small fraction of it.
 public struct LargestLyapunovExponent<Scalar: BLASScalar>: BindingExperiment {
     public var settings: LyapunovSettings<Scalar>
 
@@ -20,11 +21,13 @@ public struct LargestLyapunovExponent<Scalar: BLASScalar>: BindingExperiment {
         try settings.measure(b) { integrator, x, history in
             let h = settings.stepSize
             var neighbourIntegrator = integrator
-            let d0 = Scalar.ulpOfOne.squareRoot() * max(1, x.norm)
-            // The first neighbour is displaced along (1, 1, …, 1)/√n.
+            // The first neighbour is displaced along (1, 1, …, 1).
             var y = x
             var offset = x
             [Scalar](repeating: 1, count: x.coordinateCount).withUnsafeBufferPointer { offset.setCoordinates(from: $0.baseAddress!) }
+            var workspace: [Scalar] = []
+            let d0 = FiniteDifference.directionalStep(at: x, along: offset, relative: Scalar.ulpOfOne.squareRoot(), workspace: &workspace)
+                * offset.norm
             y.axpy(d0 / offset.norm, offset)
             var sum = 0.0
             for n in 1...settings.steps {

@@ -74,13 +74,15 @@ public struct LyapunovSpectrum<Scalar: BLASScalar>: BindingExperiment {
             var q = [Scalar](repeating: 0, count: n * k)  // Q, n×k column-major, for LAPACK
             var workspace = QRWorkspace<Scalar>(rows: n, columns: k)
             var diagonal = [Scalar](repeating: 0, count: k)
+            var coordinates = [Scalar](repeating: 0, count: 2 * n)
             var sums = [Double](repeating: 0, count: k)
             for step in 1...settings.steps {
                 let t = settings.time(ofStep: settings.transient + step - 1)
-                // q_j ← DΦ_h(x)·q_j by central differences of the step map.
-                let delta = FiniteDifference.step(for: x.norm)
+                // q_j ← DΦ_h(x)·q_j by central differences of the step map, each coordinate
+                // moved by at most its own step (`FiniteDifference.directionalStep`).
                 for j in 0..<k {
-                    let d = delta / columns[j].norm
+                    let d = FiniteDifference.directionalStep(at: x, along: columns[j], relative: Scalar.root(Scalar.ulpOfOne, 3),
+                                                             workspace: &coordinates)
                     plus.assign(x)
                     plus.axpy(d, columns[j])
                     stepper.step(b.field, &plus, time: t, stepSize: h)
