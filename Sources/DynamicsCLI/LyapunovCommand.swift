@@ -35,6 +35,9 @@ struct LyapunovCommand: ParsableCommand {
     @Option(help: "With --checkpoint: the data set whose test images are used (default: the checkpoint's).")
     var data: String?
 
+    @Option(help: "With --checkpoint: singular values of each segment's propagator by dense ?gesdd (auto's choice up to \(Eigensolver.denseLimit) coordinates) or matrix-free, arnoldi (ARPACK on DᵀD; auto's above).")
+    var eigensolver: Eigensolver?
+
     @Option(help: "With --checkpoint: leading exponents per segment (default 4).")
     var exponents: Int?
 
@@ -93,7 +96,8 @@ struct LyapunovCommand: ParsableCommand {
             try CheckpointAnalysis.checkImages(images)
             if let exponents, !(1...10_000).contains(exponents) { throw ValidationError("--exponents must be from 1 to 10000, got \(exponents)") }
         } else {
-            try reject([("--images", images != nil), ("--data", data != nil), ("--exponents", exponents != nil)], "applies to --checkpoint only")
+            try reject([("--images", images != nil), ("--data", data != nil), ("--exponents", exponents != nil), ("--eigensolver", eigensolver != nil)],
+                       "applies to --checkpoint only")
         }
         if arch != nil {
             try reject(options.systemOnlyFlags + [("--steps", steps != nil), ("--transient", transient != nil)],
@@ -202,14 +206,15 @@ extension LyapunovCommand {
         let double = try TrainedSpectra.images(test, count: count, checkpoint: saved, as: Double.self)
         let float = try TrainedSpectra.images(test, count: count, checkpoint: saved, as: Float.self)
         var segments = try mappingLibraryErrors {
-            try architecture.run(TrainedLyapunov(checkpoint: saved, images: double, count: exponents ?? 4))
+            try architecture.run(TrainedLyapunov(checkpoint: saved, images: double, count: exponents ?? 4, solver: eigensolver ?? .auto))
         }
         let errors = try mappingLibraryErrors { try architecture.run(TrainedReconstruction(checkpoint: saved, images: float)) }
         for (k, e) in errors.enumerated() where k < segments.count { segments[k].reconstructionError = e }
         var report = CheckpointReport(block: architecture.block, activation: architecture.activation, data: spec.description, images: count,
                                       segments: segments)
         do {
-            let network = try architecture.run(TrainedNetworkGrowth(checkpoint: saved, images: double, count: exponents ?? 4))
+            let network = try architecture.run(TrainedNetworkGrowth(checkpoint: saved, images: double, count: exponents ?? 4,
+                                                                    solver: eigensolver ?? .auto))
             report.network = network
             report.networkGrowth = MedianAndWorst(network.compactMap(\.first), worstIsLargest: true)
         } catch let error as ArchitectureError {

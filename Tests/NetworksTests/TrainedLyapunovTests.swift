@@ -7,6 +7,36 @@ import Stability
 /// `TrainedReconstruction`).
 @Suite("Trained networks: finite-depth exponents and float reconstruction")
 struct TrainedLyapunovTests {
+    /// The matrix-free route (D·v by differences, Dᵀ·u by the pullbacks, ARPACK on DᵀD) against
+    /// dense `?gesdd` of the difference Jacobian: both exact up to the differences' ε^{2/3} ≈
+    /// 4e-11 relative, so the singular values agree to 1e-8 relative (λ = log σ/(n·h), n·h ≥ 0.1
+    /// here, so 1e-7 absolute on λ). With batch norm the pullbacks run in evaluation mode
+    /// (running statistics), as the forward steps do; leapfrog's state is the pair; the strided
+    /// ResNet's whole-network adjoint goes through its downsampling units.
+    @Test("matrix-free segment exponents and whole-network growth match the dense ones",
+          arguments: [(Block.hamiltonian, Normalization.none, TransitionStyle.poolAndPad), (.hamiltonian, .batch, .poolAndPad),
+                      (.resnet, .batch, .strided), (.leapfrog, .none, .poolAndPad)])
+    func matrixFreeMatchesDense(block: Block, normalization: Normalization, transitions: TransitionStyle) throws {
+        let (checkpoint, test) = try TrainedSpectraTests.trained(block, activation: .tanh, normalization: normalization, transitions: transitions)
+        let architecture = checkpoint.header.configuration.architecture
+        let images = try TrainedSpectra.images(test, count: 1, checkpoint: checkpoint)
+        let dense = try architecture.run(TrainedLyapunov(checkpoint: checkpoint, images: images, count: 4, solver: .dense))
+        let free = try architecture.run(TrainedLyapunov(checkpoint: checkpoint, images: images, count: 4, solver: .arnoldi))
+        #expect(dense.map(\.units) == free.map(\.units))
+        for (d, f) in zip(dense, free) {
+            #expect(d.exponents.count == 4 && f.exponents.count == 4)
+            for (a, b) in zip(d.exponents, f.exponents) {
+                #expect(abs(a - b) <= 1e-7, "\(block) \(normalization) units \(d.units): dense \(d.exponents), matrix-free \(f.exponents)")
+            }
+        }
+        let wholeDense = try architecture.run(TrainedNetworkGrowth(checkpoint: checkpoint, images: images, count: 3, solver: .dense))
+        let wholeFree = try architecture.run(TrainedNetworkGrowth(checkpoint: checkpoint, images: images, count: 3, solver: .arnoldi))
+        for (a, b) in zip(wholeDense[0], wholeFree[0]) {
+            #expect(abs(a - b) <= 1e-8 * wholeDense[0][0], "\(block) whole network: dense \(wholeDense), matrix-free \(wholeFree)")
+        }
+        #expect(wholeFree[0].count == 3)
+    }
+
     /// Verlet steps preserve volume, so the propagator of a Hamiltonian segment has det 1 and
     /// its exponents (all of them) sum to 0: to the differences' error, 1e-7 relative to the
     /// largest. A ResNet segment's do not. Each segment's largest exponent bounds the growth of

@@ -13,10 +13,12 @@ import Stability
 /// Jacobian has no such structure: its abscissa is a visible fraction of its radius.
 @Suite("Trained networks: unit spectra at real feature maps")
 struct TrainedSpectraTests {
-    static func trained(_ block: Block, activation: Activation, normalization: Normalization = .none) throws -> (Checkpoint, Dataset) {
+    static func trained(_ block: Block, activation: Activation, normalization: Normalization = .none,
+                        transitions: TransitionStyle = .poolAndPad) throws -> (Checkpoint, Dataset) {
         let (train, test) = try SyntheticData.load("circles")
         var c = TrainingConfiguration(architecture: try Architecture(block: block, units: [1, 1, 1], filters: [4, 4, 8, 8],
-                                                                     activation: activation, normalization: normalization),
+                                                                     activation: activation, normalization: normalization,
+                                                                     transitions: transitions),
                                       data: try DatasetSpec(parsing: "synthetic:circles"), epochs: 1, augment: false)
         c.subsample = 0.1
         c.batchSize = 50

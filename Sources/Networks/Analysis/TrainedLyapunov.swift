@@ -13,10 +13,13 @@ import Stability
 /// log σᵢ(D)/(n·h), σᵢ the singular values (Shadden, Lekien & Marsden, Physica D 212, 2005, for
 /// the definition). Over a few units QR iteration from arbitrary tangent vectors (what
 /// `lyapunov --system` runs for thousands of steps) has not aligned with the expanding
-/// directions yet; the singular values are exact at any depth. D is the dense central-difference
-/// Jacobian of the composed map (`Linearization`) and σ come from LAPACK `?gesdd`, so a segment
-/// is limited to `maximumDimension` coordinates. λ > 0: perturbations of that image's feature
-/// map grow through the segment; e^{λ₁·n·h} is the largest growth factor.
+/// directions yet; the singular values are exact at any depth. Up to `Eigensolver.denseLimit`
+/// coordinates D is the dense central-difference Jacobian of the composed map
+/// (`Linearization`) and σ come from LAPACK `?gesdd`; above, matrix-free from products with D
+/// and Dᵀ (`SegmentPropagator`): measured (release), a 4,096-coordinate segment of two units
+/// takes minutes and 1 GB densely, the matrix-free route seconds and tens of MB, to the same
+/// figures. λ > 0: perturbations of that image's feature map grow through
+/// the segment; e^{λ₁·n·h} is the largest growth factor.
 public struct SegmentGrowth: Codable, Sendable {
     /// The segment's units, first and last.
     public var units: [Int]
@@ -73,18 +76,22 @@ extension Network {
 /// The exponents of every segment of a trained network (Double; see `SegmentGrowth`).
 public struct TrainedLyapunov: NetworkExperiment {
     public typealias Scalar = Double
-    /// The largest segment state treated (its dense n×n propagator: 128 MB, 2n runs of the
-    /// segment, and `?gesdd`, at 4,096).
+    /// The largest feature map whose whole-network Jacobian is formed densely
+    /// (`TrainedNetworkGrowth`: 128 MB, 2n runs of the network, and `?gesdd`, at 4,096).
     public static let maximumDimension = 4096
     public var checkpoint: Checkpoint
     public var images: Tensor<Double>
     /// Exponents per segment (k, at most the segment's dimension).
     public var count: Int
+    /// Dense up to `Eigensolver.denseLimit` coordinates and matrix-free above (`.auto`), or
+    /// always one.
+    public var solver: Eigensolver
 
-    public init(checkpoint: Checkpoint, images: Tensor<Double>, count: Int) {
+    public init(checkpoint: Checkpoint, images: Tensor<Double>, count: Int, solver: Eigensolver = .auto) {
         self.checkpoint = checkpoint
         self.images = images
         self.count = count
+        self.solver = solver
     }
 
     public func run<F: BlockFamily>(_ family: F.Type) throws -> [SegmentGrowth] where F.Scalar == Double {
@@ -93,21 +100,18 @@ public struct TrainedLyapunov: NetworkExperiment {
         return try network.segments.map { range in
             guard let state = inputs[range.lowerBound] else { preconditionFailure("TrainedLyapunov: a stored pass keeps every unit's input") }
             let dimension = state.coordinateCount / images.batch
-            guard dimension <= Self.maximumDimension else {
-                throw ArchitectureError(.imageSize, "units \(range.lowerBound)–\(range.upperBound - 1) act on \(dimension) coordinates; the dense "
-                                        + "finite-time spectrum takes at most \(Self.maximumDimension) (use smaller images or narrower stages)")
+            let dense = solver.isDense(dimension: dimension, count: count)
+            if dense, !SafeSize.fitsInMemory(SafeSize.product([dimension, dimension]), width: 8) {
+                throw ArchitectureError(.imageSize, "units \(range.lowerBound)–\(range.upperBound - 1) act on \(dimension) coordinates, too many "
+                                        + "for a dense propagator in this machine's memory")
             }
             let fields = Array(network.units[range]), time = Double(range.count) * stepSize
             var perImage: [[Double]] = []
             for i in 0..<images.batch {
-                let one = state.mapTensors { $0.images(i..<(i + 1)) }
-                let propagator = Linearization(at: one) { s in
-                    var method = UnitSequence<F>(F.makeMethod()), s = s
-                    for k in 0..<fields.count { method.step(fields, &s, time: Double(k) * stepSize, stepSize: stepSize) }
-                    return s
-                }
-                let sigma = try propagator.jacobian().singularValues()
-                perImage.append(sigma.prefix(count).map { Double.log($0) / time })
+                var propagator = SegmentPropagator<F>(fields: fields, stepSize: stepSize, at: state.mapTensors { $0.images(i..<(i + 1)) })
+                let sigma = dense ? Array(try propagator.forward.jacobian().singularValues().prefix(count))
+                                  : try propagator.leadingSingularValues(min(count, dimension - 2))
+                perImage.append(sigma.map { Double.log($0) / time })
             }
             let map = F.tensor(from: state)
             let k = perImage.map(\.count).min() ?? 0
@@ -154,19 +158,22 @@ public struct TrainedReconstruction: NetworkExperiment {
 /// How much a perturbation of the stem's output can grow through the whole trained network,
 /// transitions included: the largest singular values of the Jacobian of the map from the first
 /// unit's feature map to the last one's (rectangular when the stages widen and shrink), per
-/// image; the dense central-difference Jacobian, so the first feature map may have at most
-/// `TrainedLyapunov.maximumDimension` coordinates.
+/// image: from the dense central-difference Jacobian up to `Eigensolver.denseLimit`
+/// coordinates (at most `TrainedLyapunov.maximumDimension` when forced), matrix-free above
+/// (`NetworkPropagator`).
 public struct TrainedNetworkGrowth: NetworkExperiment {
     public typealias Scalar = Double
     public var checkpoint: Checkpoint
     public var images: Tensor<Double>
     /// Singular values per image (k).
     public var count: Int
+    public var solver: Eigensolver
 
-    public init(checkpoint: Checkpoint, images: Tensor<Double>, count: Int) {
+    public init(checkpoint: Checkpoint, images: Tensor<Double>, count: Int, solver: Eigensolver = .auto) {
         self.checkpoint = checkpoint
         self.images = images
         self.count = count
+        self.solver = solver
     }
 
     /// The k largest singular values of the whole network's Jacobian, per image.
@@ -174,12 +181,17 @@ public struct TrainedNetworkGrowth: NetworkExperiment {
         let (network, inputs) = try Network<F>.trained(checkpoint, on: images)
         guard let first = inputs[0].map(F.tensor(from:)) else { preconditionFailure("TrainedNetworkGrowth: no input to unit 0") }
         let dimension = first.data.count / images.batch
-        guard dimension <= TrainedLyapunov.maximumDimension else {
+        let dense = solver.isDense(dimension: dimension, count: count)
+        guard !dense || dimension <= TrainedLyapunov.maximumDimension else {
             throw ArchitectureError(.imageSize, "the first feature map has \(dimension) coordinates; the whole network's dense Jacobian "
-                                    + "takes at most \(TrainedLyapunov.maximumDimension) (use smaller images or a narrower stem)")
+                                    + "takes at most \(TrainedLyapunov.maximumDimension) (the matrix-free route takes any size)")
         }
         return try (0..<images.batch).map { i in
             let x = first.images(i..<(i + 1))
+            guard dense else {
+                var propagator = NetworkPropagator(network, at: x)
+                return try propagator.leadingSingularValues(min(count, dimension - 2))
+            }
             let jacobian = FiniteDifference.jacobian(at: x.data) { c in
                 network.features(from: Tensor(channels: x.channels, batch: 1, height: x.height, width: x.width, data: c)).data
             }
