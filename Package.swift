@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "IntegratorsTests", dependencies: ["Integrators"]),
         .testTarget(name: "StabilityTests", dependencies: ["Stability", "Integrators"]),
         .testTarget(name: "NetworksTests", dependencies: ["Networks"]),
-        .testTarget(name: "DynamicsCLITests", dependencies: ["DynamicsCLI"]),
+        .testTarget(name: "DynamicsCLITests", dependencies: ["DynamicsCLI", "LinearAlgebra"]),
         .testTarget(name: "DynamicsTests", dependencies: ["Dynamics"]),
     ]
 )

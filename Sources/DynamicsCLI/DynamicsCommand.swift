@@ -18,7 +18,7 @@ struct DynamicsCommand: ParsableCommand {
         subcommands: [
             Info.self, PresetsCommand.self, Eig.self, Integrate.self, Reverse.self, ConvergenceCommand.self,
             StabilityCommand.self, LyapunovCommand.self, RegionCommand.self, Gradcheck.self, Bench.self,
-            Train.self, Evaluate.self, SweepCommand.self,
+            Train.self, Evaluate.self, Predict.self, Export.self, SweepCommand.self,
         ]
     )
 

@@ -206,10 +206,9 @@ extension Train {
 
 /// `dynamics evaluate`: the accuracy of a checkpoint on a data set's test images.
 struct Evaluate: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Test accuracy of a trained checkpoint.")
+    static let configuration = CommandConfiguration(abstract: "Test accuracy of a trained checkpoint or weights file.")
 
-    @Option(help: "The checkpoint folder written by train --checkpoint.")
-    var checkpoint: String
+    @OptionGroup var source: TrainedSource
 
     @Option(help: "The data set (its test images are used).")
     var data: String
@@ -223,11 +222,11 @@ struct Evaluate: ParsableCommand {
     }
 
     func run() throws {
-        let saved = try Checkpoint(folder: checkpoint)
+        let saved = try source.load()
         var (_, test) = try DatasetSpec(parsing: data).load()
         let h = saved.header
         guard test.channels == h.inputChannels, test.height == h.height, test.width == h.width, test.classes <= h.classes else {
-            throw CLIError("\(data): images are \(test.channels)×\(test.height)×\(test.width) with \(test.classes) classes; the checkpoint was trained on \(h.inputChannels)×\(h.height)×\(h.width) with \(h.classes)")
+            throw CLIError("\(data): images are \(test.channels)×\(test.height)×\(test.width) with \(test.classes) classes; \(source.name) was trained on \(h.inputChannels)×\(h.height)×\(h.width) with \(h.classes)")
         }
         test.standardize(mean: h.mean, std: h.std)
         let network = TrainableNetwork.make(h.configuration.architecture, inputChannels: h.inputChannels, classes: h.classes,
@@ -236,7 +235,8 @@ struct Evaluate: ParsableCommand {
         let report = Report(testAccuracy: Trainer.accuracy(of: network, on: test, batchSize: h.configuration.batchSize),
                             images: test.count, epoch: h.epoch)
         if output.json { return try Output.printJSON(report) }
-        print(String(format: "test accuracy %.2f%% on %d images (checkpoint after epoch %d)", 100 * report.testAccuracy, report.images, report.epoch))
+        print(String(format: "test accuracy %.2f%% on %d images", 100 * report.testAccuracy, report.images)
+              + (source.checkpoint != nil ? " (checkpoint after epoch \(report.epoch))" : ""))
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import LinearAlgebra
 import Testing
 
 @Suite("dynamics train and evaluate, end to end")
@@ -75,6 +76,30 @@ struct TrainCommandTests {
             let bad = try CLIRunner.run(["train", "--epochs", "1"] + arguments)
             #expect(bad.status != 0 && bad.stderr.hasPrefix("Error: \(flag) applies to reversible backprop only"), "\(bad.stderr)")
         }
+    }
+
+    @Test("export to safetensors; evaluate and predict from it as from the checkpoint; predict writes N×classes logits to .npy")
+    func exportAndPredict() throws {
+        let folder = CLIRunner.temporaryPath("ckpt-export-\(UInt32.random(in: 0...UInt32.max))")
+        let weights = CLIRunner.temporaryPath("w-\(UInt32.random(in: 0...UInt32.max)).safetensors"), logits = weights + ".npy"
+        defer { for p in [folder, weights, logits] { try? FileManager.default.removeItem(atPath: p) } }
+        let t = try CLIRunner.run(["train", "--data", "synthetic:circles", "--arch", "resnet", "--units", "1,1,1", "--filters", "4,4,8,8",
+                                   "--norm", "batch", "--epochs", "1", "--batch-size", "50", "--subsample", "0.2", "--checkpoint", folder, "--threads", "1"])
+        #expect(t.status == 0, "\(t.stderr)")
+        let e = try CLIRunner.run(["export", "--checkpoint", folder, "--to", weights])
+        #expect(e.status == 0 && e.stdout.contains("tensors"), "\(e.stderr)")
+        let fromCheckpoint = try CLIRunner.run(["evaluate", "--checkpoint", folder, "--data", "synthetic:circles", "--json"])
+        let fromWeights = try CLIRunner.run(["evaluate", "--weights", weights, "--data", "synthetic:circles", "--json"])
+        let accuracy = try #require(fromCheckpoint.json?["testAccuracy"] as? Double)
+        #expect(fromWeights.json?["testAccuracy"] as? Double == accuracy, "\(fromWeights.stderr)")
+        let p = try CLIRunner.run(["predict", "--weights", weights, "--out", logits, "--json"])
+        #expect(p.status == 0 && p.json?["accuracy"] as? Double == accuracy, "\(p.stderr)")
+        let array = try NumPyArray(contentsOf: logits)
+        #expect(array.shape == [600, 3] && array.dtype == .float32)
+        let bad = try CLIRunner.run(["export", "--checkpoint", folder, "--to", weights + ".bin"])
+        #expect(bad.status != 0 && bad.stderr.contains("--to must name a .safetensors file"), "\(bad.stderr)")
+        let both = try CLIRunner.run(["predict", "--checkpoint", folder, "--weights", weights])
+        #expect(both.status != 0 && both.stderr.contains("give one of --checkpoint DIR or --weights"), "\(both.stderr)")
     }
 
     @Test("dynamics presets: every preset with its depth, size and source; the Hamiltonian ones within 2% of the published sizes")

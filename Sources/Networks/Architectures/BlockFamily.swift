@@ -7,7 +7,7 @@ import Stability
 /// (a tensor of C channels) becomes the method's state and back.
 public protocol BlockFamily {
     associatedtype Scalar: BLASScalar
-    associatedtype Field: InitializableField where Field.Scalar == Scalar, Field.Gradient == Method.Parameters
+    associatedtype Field: InitializableField & NamedParameters where Field.Scalar == Scalar, Field.Gradient == Method.Parameters
     associatedtype Method: DifferentiableIntegrator where Method.Field == Field, Method.State: TensorStructured & CoordinateState,
         Method.State.Scalar == Scalar, Method.Parameters: ParameterLayout, Method.Parameters.Scalar == Scalar
 

@@ -18,6 +18,7 @@ public final class TrainableNetwork {
     public let segments: [Range<Int>]
     private let stepClosure: (Tensor<Float>, [Int], TrainingStep) throws -> StepResult
     private let predictClosure: (Tensor<Float>) -> [Int]
+    private let logitsClosure: (Tensor<Float>) -> Matrix<Float>
     private let flopsClosure: (Tensor<Float>) -> Double
     private let snapshotClosure: () -> NetworkSnapshot
     private let restoreClosure: (NetworkSnapshot) throws -> Void
@@ -122,6 +123,7 @@ public final class TrainableNetwork {
             return result
         }
         predictClosure = { box.network.predict($0) }
+        logitsClosure = { box.network.forward($0, training: false, keep: nil).logits }
         flopsClosure = { images in
             let before = box.network.scratch.totalFlops
             _ = box.network.predict(images)
@@ -131,15 +133,9 @@ public final class TrainableNetwork {
         // place of which a batch norm's β stands, a disabled batch norm) is an empty array, so
         // checkpoints of BN-free networks keep the layout they had before batch norm existed.
         snapshotClosure = {
-            var parameters: [[Float]] = [], velocity: [[Float]] = []
-            box.network.visitParameters { if !$0.isEmpty { parameters.append($0) } }
-            box.velocity.visitParameters { if !$0.isEmpty { velocity.append($0) } }
-            var mean = box.network.norm.runningMean, variance = box.network.norm.runningVariance
-            box.network.visitNormalizations { layer in
-                mean += layer.runningMean
-                variance += layer.runningVariance
-            }
-            return NetworkSnapshot(parameters: parameters, runningMean: mean, runningVariance: variance, velocity: velocity)
+            var snapshot = box.network.snapshot()
+            box.velocity.visitParameters { if !$0.isEmpty { snapshot.velocity.append($0) } }
+            return snapshot
         }
         restoreClosure = { snapshot in
             guard snapshot.velocity.isEmpty || snapshot.velocity.map(\.count) == snapshot.parameters.map(\.count) else {
@@ -160,6 +156,9 @@ public final class TrainableNetwork {
     public func step(images: Tensor<Float>, labels: [Int], _ s: TrainingStep) throws -> StepResult {
         try stepClosure(images, labels, s)
     }
+
+    /// The logits (classes × images), evaluation mode (running batch-norm statistics).
+    public func logits(_ images: Tensor<Float>) -> Matrix<Float> { logitsClosure(images) }
 
     /// Predicted classes, evaluation mode.
     public func predict(_ images: Tensor<Float>) -> [Int] { predictClosure(images) }
@@ -191,6 +190,20 @@ public struct NetworkSnapshot: Codable, Sendable, Equatable {
         if !runningVariance.allSatisfy(\.isFinite) { return "the batch-norm running variance" }
         if !velocity.allSatisfy({ $0.allSatisfy(\.isFinite) }) { return "the momentum" }
         return nil
+    }
+}
+
+extension Network where Scalar == Float {
+    /// The weights and running statistics (no momentum: that is the optimiser's).
+    public mutating func snapshot() -> NetworkSnapshot {
+        var parameters: [[Float]] = []
+        visitParameters { if !$0.isEmpty { parameters.append($0) } }
+        var mean = norm.runningMean, variance = norm.runningVariance
+        visitNormalizations { layer in
+            mean += layer.runningMean
+            variance += layer.runningVariance
+        }
+        return NetworkSnapshot(parameters: parameters, runningMean: mean, runningVariance: variance, velocity: [])
     }
 }
 
