@@ -3,6 +3,7 @@
 #   make test    run the whole test suite
 #   make bench   release benchmarks (figures only, nothing is asserted)
 #   make notebooks  execute Notebooks/*.ipynb headless, in place
+#   make reference  exported networks' logits against the independent NumPy reference (python/)
 #   make docs    DocC documentation of the public modules into .build/docs (warnings fail it)
 #   make fuzz    coverage-guided fuzzing of the file readers (FUZZ_SECONDS each, default 30)
 
@@ -11,7 +12,7 @@ SHELL := /bin/bash
 DEMO_DIR := .build/demo
 DYNAMICS := .build/release/dynamics
 
-.PHONY: demo test bench deps build notebooks docs fuzz
+.PHONY: demo test bench deps build notebooks reference docs fuzz
 
 deps:
 	@scripts/install-system-packages
@@ -39,6 +40,11 @@ bench: deps
 
 notebooks: deps
 	Notebooks/run-all
+
+# Every block kind, with and without batch norm, trained, exported to safetensors and predicted;
+# the logits recomputed by python/dynamics_reference.py (NumPy only) must agree to 1e-4.
+reference: build
+	"$$(scripts/python-venv)/bin/python" python/test_reference.py $(DYNAMICS)
 
 # DocC for each public module into .build/docs/<Module>; a warning (e.g. a broken symbol link)
 # fails the build.

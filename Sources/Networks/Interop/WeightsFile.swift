@@ -5,14 +5,16 @@ import LinearAlgebra
 /// statistic named and shaped as the layers use them (`NamedParameters`: `stem.weight`,
 /// `stage1.unit1.K1.weight` [out, in, 3, 3], …, `head.fc.weight` [classes, features]), and in
 /// `__metadata__` the training configuration (architecture included), the input's shape, the
-/// classes and the per-channel standardisation, each a JSON string (the format allows only
-/// strings there). No optimiser state: a file is for inference, analysis and initialisation,
+/// classes, the per-channel standardisation, the resolved step size h and the batch norms' ε,
+/// each a string (the format allows only strings there). No optimiser state: a file is for inference, analysis and initialisation,
 /// a checkpoint for resuming.
 extension Checkpoint {
     /// The metadata keys.
     enum WeightsKey {
         static let format = "format", configuration = "dynamics.configuration", input = "dynamics.input"
         static let mean = "dynamics.mean", std = "dynamics.std", epoch = "dynamics.epoch"
+        /// Resolved here so a reader need not know the defaults: h, and the batch norms' ε.
+        static let stepSize = "dynamics.step_size", epsilon = "dynamics.batchnorm_epsilon"
     }
 
     /// What the input was: channels, height, width, and the classes.
@@ -30,6 +32,8 @@ extension Checkpoint {
             WeightsKey.configuration: try json(h.configuration),
             WeightsKey.input: try json(InputShape(channels: h.inputChannels, height: h.height, width: h.width, classes: h.classes)),
             WeightsKey.mean: try json(h.mean), WeightsKey.std: try json(h.std), WeightsKey.epoch: String(h.epoch),
+            WeightsKey.stepSize: String(h.configuration.architecture.resolvedStepSize),
+            WeightsKey.epsilon: String(Double(BatchNormLayer<Float>.epsilon)),
         ])
     }
 
