@@ -67,9 +67,20 @@ extension NumPyArray {
         try self.init(npyData: data, path: path)
     }
 
-    /// Parses the bytes of a `.npy` file; `path` only names it in errors.
-    public init(npyData data: Data, path: String = "array") throws {
-        let bytes = [UInt8](data)
+    /// What a `.npy` header says: the dtype as NumPy spells it without its byte-order mark
+    /// (`f4`, `u1`, `i8`, `U4`, …), the byte order, the memory order, the shape, and where the
+    /// data begins.
+    public struct Header: Sendable, Equatable {
+        public var code: String
+        public var bigEndian: Bool
+        public var fortranOrder: Bool
+        public var shape: [Int]
+        public var dataStart: Int
+    }
+
+    /// Parses a `.npy` header as strictly as NumPy (magic, version 1–3, a Python-literal
+    /// dictionary of text, a tuple shape); the dtype is not checked here.
+    public static func header(of bytes: [UInt8], path: String) throws -> Header {
         func fail(_ problem: String) -> MatrixFileError { MatrixFileError(path: path, problem: problem) }
         guard bytes.count >= 10, Array(bytes[0..<6]) == Self.magic else {
             throw fail("not a NumPy .npy file (the magic string \\x93NUMPY is missing)")
@@ -99,19 +110,26 @@ extension NumPyArray {
         let descr = try Self.field("descr", in: header, path: path)
         let fortran = try Self.field("fortran_order", in: header, path: path)
         let shapeText = try Self.field("shape", in: header, path: path)
-
-        guard let descrString = Self.unquote(descr) else { throw fail("cannot read the dtype \(descr.printable)") }
-        let order = descrString.first
-        let code = String(descrString.dropFirst())
-        guard let dtype = DType(rawValue: code), order == "<" || order == ">" || order == "=" else {
-            throw fail("unsupported dtype '\(descrString.printable)': only float32 and float64 are read; convert with arr.astype(numpy.float64)")
+        guard let descrString = Self.unquote(descr), let order = descrString.first, "<>=|".contains(order) else {
+            throw fail("cannot read the dtype \(descr.printable)")
         }
-        let bigEndian = order == ">"
         guard fortran == "True" || fortran == "False" else { throw fail("cannot read fortran_order \(fortran.printable)") }
-        let shape = try Self.parseShape(shapeText, path: path)
+        return Header(code: String(descrString.dropFirst()), bigEndian: order == ">", fortranOrder: fortran == "True",
+                      shape: try Self.parseShape(shapeText, path: path), dataStart: headerStart + headerLength)
+    }
+
+    /// Parses the bytes of a `.npy` file; `path` only names it in errors.
+    public init(npyData data: Data, path: String = "array") throws {
+        let bytes = [UInt8](data)
+        func fail(_ problem: String) -> MatrixFileError { MatrixFileError(path: path, problem: problem) }
+        let h = try Self.header(of: bytes, path: path)
+        guard let dtype = DType(rawValue: h.code), !h.code.isEmpty else {
+            throw fail("unsupported dtype '\(h.code.printable)': only float32 and float64 are read; convert with arr.astype(numpy.float64)")
+        }
+        let bigEndian = h.bigEndian, shape = h.shape, dataStart = h.dataStart
+        let fortran = h.fortranOrder ? "True" : "False"
 
         let width = dtype == .float32 ? 4 : 8
-        let dataStart = headerStart + headerLength
         guard let count = SafeSize.product(shape), SafeSize.fits(count, width: width, in: bytes.count - dataStart) else {
             throw fail("truncated data: shape \(shape) needs more than the \(bytes.count - dataStart) bytes the file has")
         }

@@ -81,17 +81,18 @@ public enum SyntheticData {
 }
 
 /// A data set named on the command line: `cifar10:DIR`, `cifar100:DIR`, `stl10:DIR`,
-/// `mnist:DIR` (any IDX set with MNIST's file names) or `synthetic:NAME`.
+/// `mnist:DIR` (any IDX set with MNIST's file names), `npz:FILE` (NumPy arrays, `NPZ`) or
+/// `synthetic:NAME`.
 public struct DatasetSpec: Sendable, Equatable, Codable, CustomStringConvertible {
-    public enum Kind: String, Sendable, Codable, CaseIterable { case cifar10, cifar100, stl10, mnist, synthetic }
+    public enum Kind: String, Sendable, Codable, CaseIterable { case cifar10, cifar100, stl10, mnist, npz, synthetic }
     public var kind: Kind
-    /// The folder, or the synthetic set's name.
+    /// The folder, the file (npz), or the synthetic set's name.
     public var location: String
 
     public init(parsing text: String) throws {
         guard let colon = text.firstIndex(of: ":"), let kind = Kind(rawValue: String(text[..<colon])),
               !text[text.index(after: colon)...].isEmpty else {
-            throw DatasetError("'\(text)' is not a data set; use cifar10:DIR, cifar100:DIR, stl10:DIR, mnist:DIR or synthetic:NAME (\(SyntheticData.names.joined(separator: ", ")))")
+            throw DatasetError("'\(text)' is not a data set; use cifar10:DIR, cifar100:DIR, stl10:DIR, mnist:DIR, npz:FILE or synthetic:NAME (\(SyntheticData.names.joined(separator: ", ")))")
         }
         self.kind = kind
         location = String(text[text.index(after: colon)...])
@@ -105,7 +106,7 @@ public struct DatasetSpec: Sendable, Equatable, Codable, CustomStringConvertible
 
     /// Loads (train, test).
     public func load() throws -> (train: Dataset, test: Dataset) {
-        if kind != .synthetic {
+        if kind != .synthetic && kind != .npz {
             var isFolder: ObjCBool = false
             guard FileManager.default.fileExists(atPath: location, isDirectory: &isFolder), isFolder.boolValue else {
                 throw DatasetError(location, "no such folder (a \(kind.rawValue) data set is a folder of its distributed files)")
@@ -116,6 +117,7 @@ public struct DatasetSpec: Sendable, Equatable, Codable, CustomStringConvertible
         case .cifar100: return try CIFAR.load100(location)
         case .stl10: return try STL10.load(location)
         case .mnist: return try IDX.loadMNISTLayout(location)
+        case .npz: return try NPZ.load(location)
         case .synthetic: return try SyntheticData.load(location)
         }
     }
