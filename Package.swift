@@ -26,6 +26,11 @@ let package = Package(
         ),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CARPACK", providers: [.apt(["libarpack2-dev"])]),
+        .systemLibrary(name: "CPNG", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CJPEG", providers: [.apt(["libjpeg62-turbo-dev"])]),
+        // PNG and JPEG decoding for image-folder data sets (C: libjpeg reports errors by longjmp).
+        // A module map's `link` reaches only Swift importers, so this C target names the libraries.
+        .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"], linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
         .target(name: "CKernels"),
         .target(name: "CStreams"),
         .target(
@@ -50,7 +55,8 @@ let package = Package(
         ),
         .target(
             name: "Networks",
-            dependencies: ["LinearAlgebra", "Integrators", "Stability", "CZlib", "CKernels", .product(name: "RealModule", package: "swift-numerics")]
+            dependencies: ["LinearAlgebra", "Integrators", "Stability", "CZlib", "CKernels", "CImageCodecs",
+                           .product(name: "RealModule", package: "swift-numerics")]
         ),
         .target(
             name: "Dynamics",
@@ -72,7 +78,8 @@ let package = Package(
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "IntegratorsTests", dependencies: ["Integrators"]),
         .testTarget(name: "StabilityTests", dependencies: ["Stability", "Integrators"]),
-        .testTarget(name: "NetworksTests", dependencies: ["Networks"]),
+        // Fixtures (small PNG and JPEG folders) are read from the source tree by path.
+        .testTarget(name: "NetworksTests", dependencies: ["Networks"], exclude: ["Fixtures"]),
         .testTarget(name: "DynamicsCLITests", dependencies: ["DynamicsCLI", "LinearAlgebra"]),
         .testTarget(name: "DynamicsTests", dependencies: ["Dynamics"]),
     ]

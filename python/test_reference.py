@@ -8,6 +8,7 @@ file and the same images with the reference, and requires agreement to 1e-4 rela
 network runs in float32, the reference in float64: the bound is float rounding through a dozen
 layers, far below any modelling difference). Usage: python test_reference.py PATH/TO/dynamics
 """
+import json
 import os
 import subprocess
 import sys
@@ -53,6 +54,41 @@ def main(binary):
             print(f"{block:12s} {norm:6s} {transitions:8s} max |Δ| / max |logit| = {error:.2e}")
             assert error < 1e-4, f"{block} {norm} {transitions}: {error}"
     print(f"all {len(VARIANTS)} variants agree with the NumPy reference (worst {worst:.2e} relative)")
+    folder_matches_npz(binary)
+
+
+def folder_matches_npz(binary):
+    """The same images as a folder of PNG and JPEG files (Pillow) and as an .npz of Pillow's
+    decoding train to the same accuracy and, to 1e-3, the same loss (PNG is lossless; two JPEG
+    decoders may differ by a level here and there)."""
+    from PIL import Image
+    rng = np.random.default_rng(1)
+    with tempfile.TemporaryDirectory() as folder:
+        arrays = {}
+        for split, n in (("train", 120), ("test", 40)):
+            labels = rng.integers(0, 2, size=n)
+            images = np.clip(rng.normal(100 + 30 * labels[:, None, None, None], 50, size=(n, 8, 8, 3)), 0, 255).astype(np.uint8)
+            decoded = []
+            for i, (image, label) in enumerate(zip(images, labels)):
+                path = os.path.join(folder, "images", split, ["cats", "dogs"][label], f"{i:03d}.{'png' if i % 2 else 'jpg'}")
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                Image.fromarray(image).save(path, quality=95)
+                decoded.append(np.asarray(Image.open(path).convert("RGB")))
+            order = sorted(range(n), key=lambda i: (labels[i], f"{i:03d}.{'png' if i % 2 else 'jpg'}"))  # the folder reader's order
+            arrays[f"x_{split}"] = np.stack([decoded[i] for i in order])
+            arrays[f"y_{split}"] = labels[order]
+        npz = os.path.join(folder, "same.npz")
+        np.savez(npz, **arrays)
+        accuracy = {}
+        for data in (f"folder:{os.path.join(folder, 'images')}", f"npz:{npz}"):
+            out = subprocess.run([binary, "train", "--data", data, "--arch", "hamiltonian", "--units", "1,1,1", "--filters", "4,4,8,8",
+                                  "--epochs", "3", "--batch-size", "20", "--lr", "0.05", "--threads", "1", "--json"],
+                                 check=True, capture_output=True, text=True).stdout
+            report = json.loads(out)
+            accuracy[data.split(":")[0]] = (report["testAccuracy"], report["trainLoss"])
+        (a, la), (b, lb) = accuracy["folder"], accuracy["npz"]
+        print(f"folder of PNG and JPEG: {100 * a:.2f}% (train loss {la:.6f}); the same images as .npz: {100 * b:.2f}% (train loss {lb:.6f})")
+        assert abs(a - b) <= 1 / 40 + 1e-12 and abs(la - lb) <= 1e-3 * abs(lb), accuracy
 
 
 if __name__ == "__main__":

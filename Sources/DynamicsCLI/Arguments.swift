@@ -54,15 +54,6 @@ enum Arguments {
     }
 }
 
-/// A feature map's or an image's spatial size.
-struct ImageSize: Codable, CustomStringConvertible {
-    /// Pixels per side, at most (STL-10's images have 96).
-    static let maximumSide = 1 << 15
-    var height: Int
-    var width: Int
-    var description: String { "\(height)x\(width)" }
-}
-
 /// The step size h, under one name in every command: `--dt`. `--h`, its name in the network
 /// commands before, still works with a warning.
 struct StepSizeOption: ParsableArguments {

@@ -38,6 +38,10 @@ struct Train: ParsableCommand {
 
     @OptionGroup(title: "Reversible-training guard") var reconstruction: ReconstructionOptions
 
+    @Option(parsing: .unconditional, help: "With --data folder:DIR: scale each image to cover S or HxW and centre-crop it (needed when the images' sizes differ).",
+            transform: Arguments.size)
+    var imageSize: ImageSize?
+
     @Option(help: "Seed of weights, shuffling and augmentation (default 1).")
     var seed: UInt64?
 
@@ -88,7 +92,8 @@ struct Train: ParsableCommand {
         if resume != nil {
             try reject(shape.givenFlags + [("--data", data != nil)] + optimizer.givenFlags + [("--subsample", subsample != nil),
                                            ("--validation", validation != nil), ("--augment", augment != nil),
-                                           ("--backprop", backprop != nil), ("--seed", seed != nil)] + reconstruction.givenFlags,
+                                           ("--backprop", backprop != nil), ("--seed", seed != nil), ("--image-size", imageSize != nil)]
+                           + reconstruction.givenFlags,
                        "cannot change a resumed run: the checkpoint's configuration is used (only --epochs may extend it)")
         }
     }
@@ -111,7 +116,11 @@ struct Train: ParsableCommand {
                 configuration.epochs = epochs
             }
         } else {
-            let spec = try DatasetSpec(parsing: data ?? "synthetic:shapes")
+            var spec = try DatasetSpec(parsing: data ?? "synthetic:shapes")
+            if let imageSize {
+                guard spec.kind == .folder else { throw CLIError("--image-size applies to --data folder:DIR only (the other sets have one size)") }
+                spec.imageSize = imageSize
+            }
             configuration = TrainingConfiguration(architecture: try shape.architecture(), data: spec, epochs: epochs ?? 10,
                                                   augment: augment.map { $0 == .on } ?? spec.augmentsByDefault)
             optimizer.apply(to: &configuration)
@@ -127,7 +136,8 @@ struct Train: ParsableCommand {
         if let folder = checkpoint, resume == nil, !overwrite, FileManager.default.fileExists(atPath: Checkpoint.file(in: folder)) {
             throw CLIError("--checkpoint \(folder) holds another run's checkpoint; continue it with --resume \(folder), or replace it with --overwrite")
         }
-        let (train, test) = try configuration.data.load()
+        let (train, test): (Dataset, Dataset)
+        do { (train, test) = try configuration.data.load() } catch let e as ImageFolder.SizesDiffer { throw CLIError("\(e) (--image-size S|HxW)") }
         let trainer = try mappingLibraryErrors { try Trainer(configuration, train: train, test: test, resumeFrom: resumed, context: context) }
         let bar = ProgressBar(mode: isatty(STDERR_FILENO) == 1 ? .bar : .lines)
         if !output.json {
@@ -223,11 +233,8 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         let saved = try source.load()
-        var (_, test) = try DatasetSpec(parsing: data).load()
+        var test = try CheckpointAnalysis.testData(of: saved, data: data, source: source.name).test
         let h = saved.header
-        guard test.channels == h.inputChannels, test.height == h.height, test.width == h.width, test.classes <= h.classes else {
-            throw CLIError("\(data): images are \(test.channels)×\(test.height)×\(test.width) with \(test.classes) classes; \(source.name) was trained on \(h.inputChannels)×\(h.height)×\(h.width) with \(h.classes)")
-        }
         test.standardize(mean: h.mean, std: h.std)
         let network = TrainableNetwork.make(h.configuration.architecture, inputChannels: h.inputChannels, classes: h.classes,
                                             seed: h.configuration.seed)

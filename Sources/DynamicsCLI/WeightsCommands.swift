@@ -95,11 +95,7 @@ struct Predict: ParsableCommand {
     func run() throws {
         let saved = try source.load()
         let h = saved.header
-        let spec = try data.map { try DatasetSpec(parsing: $0) } ?? h.configuration.data
-        var (_, test) = try spec.load()
-        guard test.channels == h.inputChannels, test.height == h.height, test.width == h.width, test.classes <= h.classes else {
-            throw CLIError("\(spec): images are \(test.channels)×\(test.height)×\(test.width) with \(test.classes) classes; \(source.name) was trained on \(h.inputChannels)×\(h.height)×\(h.width) with \(h.classes)")
-        }
+        var (spec, test) = try CheckpointAnalysis.testData(of: saved, data: data, source: source.name)
         for path in [out, classesOut].compactMap({ $0 }) { try AtomicFile.checkWritable(path) }
         test.standardize(mean: h.mean, std: h.std)
         let network = TrainableNetwork.make(h.configuration.architecture, inputChannels: h.inputChannels, classes: h.classes, seed: 0)

@@ -81,18 +81,21 @@ public enum SyntheticData {
 }
 
 /// A data set named on the command line: `cifar10:DIR`, `cifar100:DIR`, `stl10:DIR`,
-/// `mnist:DIR` (any IDX set with MNIST's file names), `npz:FILE` (NumPy arrays, `NPZ`) or
+/// `mnist:DIR` (any IDX set with MNIST's file names), `npz:FILE` (NumPy arrays, `NPZ`),
+/// `folder:DIR` (PNG and JPEG files in torchvision's ImageFolder layout, `ImageFolder`) or
 /// `synthetic:NAME`.
 public struct DatasetSpec: Sendable, Equatable, Codable, CustomStringConvertible {
-    public enum Kind: String, Sendable, Codable, CaseIterable { case cifar10, cifar100, stl10, mnist, npz, synthetic }
+    public enum Kind: String, Sendable, Codable, CaseIterable { case cifar10, cifar100, stl10, mnist, npz, folder, synthetic }
     public var kind: Kind
     /// The folder, the file (npz), or the synthetic set's name.
     public var location: String
+    /// An image folder's images scaled and centre-cropped to this size (nil: their own, one for all).
+    public var imageSize: ImageSize?
 
     public init(parsing text: String) throws {
         guard let colon = text.firstIndex(of: ":"), let kind = Kind(rawValue: String(text[..<colon])),
               !text[text.index(after: colon)...].isEmpty else {
-            throw DatasetError("'\(text)' is not a data set; use cifar10:DIR, cifar100:DIR, stl10:DIR, mnist:DIR, npz:FILE or synthetic:NAME (\(SyntheticData.names.joined(separator: ", ")))")
+            throw DatasetError("'\(text)' is not a data set; use cifar10:DIR, cifar100:DIR, stl10:DIR, mnist:DIR, npz:FILE, folder:DIR or synthetic:NAME (\(SyntheticData.names.joined(separator: ", ")))")
         }
         self.kind = kind
         location = String(text[text.index(after: colon)...])
@@ -118,6 +121,7 @@ public struct DatasetSpec: Sendable, Equatable, Codable, CustomStringConvertible
         case .stl10: return try STL10.load(location)
         case .mnist: return try IDX.loadMNISTLayout(location)
         case .npz: return try NPZ.load(location)
+        case .folder: return try ImageFolder.load(location, size: imageSize)
         case .synthetic: return try SyntheticData.load(location)
         }
     }
