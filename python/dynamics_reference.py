@@ -88,10 +88,18 @@ def symmetric(x, t, name, sigma, eps):
 
 
 def pool_and_pad(x, channels):
-    """2×2 average pooling, then zero channels appended up to `channels`."""
+    """2×2 average pooling (an odd side: the last window averages the pixels it covers, giving
+    ⌈n/2⌉), then zero channels appended up to `channels`."""
     n, c, h, w = x.shape
-    pooled = x.reshape(n, c, h // 2, 2, w // 2, 2).mean(axis=(3, 5))
-    return np.concatenate([pooled, np.zeros((n, channels - c, h // 2, w // 2))], axis=1)
+    hh, ww = (h + 1) // 2, (w + 1) // 2
+    total = np.zeros((n, c, hh, ww))
+    count = np.zeros((1, 1, hh, ww))
+    for dy in range(2):
+        for dx in range(2):
+            part = x[:, :, dy::2, dx::2]
+            total[:, :, :part.shape[2], :part.shape[3]] += part
+            count[:, :, :part.shape[2], :part.shape[3]] += 1
+    return np.concatenate([total / count, np.zeros((n, channels - c, hh, ww))], axis=1)
 
 
 # ---- blocks -------------------------------------------------------------------------------

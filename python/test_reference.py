@@ -1,7 +1,7 @@
 """Checks `dynamics predict` against the independent NumPy reference (dynamics_reference.py).
 
 For every block kind, with and without batch norm (and ResNet/RevNet with strided transitions
-too), it trains a small network for one epoch on random 8×8 colour images (an `.npz` written by
+too), it trains a small network for one epoch on random 10×10 colour images (an `.npz` written by
 `numpy.savez_compressed`, N×H×W×C uint8, so the data set reader is checked too), exports it with
 `dynamics export`, writes the logits with `dynamics predict --weights`, recomputes them from the
 file and the same images with the reference, and requires agreement to 1e-4 relative (the
@@ -34,7 +34,8 @@ def main(binary):
     with tempfile.TemporaryDirectory() as folder:
         # Images whose class shows in their mean brightness, so training moves the weights.
         labels = rng.integers(0, 3, size=300)
-        images = np.clip(rng.normal(60 + 60 * labels[:, None, None, None], 40, size=(300, 8, 8, 3)), 0, 255).astype(np.uint8)
+        # 10×10: a transition takes 10 to 5 and the odd 5 to 3 (the last pooling window cut by the border).
+        images = np.clip(rng.normal(60 + 60 * labels[:, None, None, None], 40, size=(300, 10, 10, 3)), 0, 255).astype(np.uint8)
         data = os.path.join(folder, "random.npz")
         np.savez_compressed(data, x_train=images[:240], y_train=labels[:240], x_test=images[240:], y_test=labels[240:])
         test = images[240:].transpose(0, 3, 1, 2).astype(np.float64)

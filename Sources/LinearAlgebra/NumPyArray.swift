@@ -71,6 +71,8 @@ extension NumPyArray {
     /// (`f4`, `u1`, `i8`, `U4`, …), the byte order, the memory order, the shape, and where the
     /// data begins.
     public struct Header: Sendable, Equatable {
+        /// The dtype as written (`<f4`).
+        public var descr: String
         public var code: String
         public var bigEndian: Bool
         public var fortranOrder: Bool
@@ -114,7 +116,7 @@ extension NumPyArray {
             throw fail("cannot read the dtype \(descr.printable)")
         }
         guard fortran == "True" || fortran == "False" else { throw fail("cannot read fortran_order \(fortran.printable)") }
-        return Header(code: String(descrString.dropFirst()), bigEndian: order == ">", fortranOrder: fortran == "True",
+        return Header(descr: descrString, code: String(descrString.dropFirst()), bigEndian: order == ">", fortranOrder: fortran == "True",
                       shape: try Self.parseShape(shapeText, path: path), dataStart: headerStart + headerLength)
     }
 
@@ -124,7 +126,7 @@ extension NumPyArray {
         func fail(_ problem: String) -> MatrixFileError { MatrixFileError(path: path, problem: problem) }
         let h = try Self.header(of: bytes, path: path)
         guard let dtype = DType(rawValue: h.code), !h.code.isEmpty else {
-            throw fail("unsupported dtype '\(h.code.printable)': only float32 and float64 are read; convert with arr.astype(numpy.float64)")
+            throw fail("unsupported dtype '\(h.descr.printable)': only float32 and float64 are read; convert with arr.astype(numpy.float64)")
         }
         let bigEndian = h.bigEndian, shape = h.shape, dataStart = h.dataStart
         let fortran = h.fortranOrder ? "True" : "False"

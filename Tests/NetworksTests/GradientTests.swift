@@ -49,6 +49,39 @@ struct GradientTests {
         #expect(error < 1e-5, "\(block) \(normalization) \(transitions): \(error)")
     }
 
+    /// 10×10 images: the first transition takes 10 to 5, the second the odd 5 to 3 (its last
+    /// pooling window, and the strided convolution's last row, cut by the border).
+    @Test("odd sizes: stored backprop matches central differences and reversible matches stored (10×10 → 5×5 → 3×3)",
+          arguments: [(Block.hamiltonian, Normalization.none, TransitionStyle.poolAndPad), (.resnet, .batch, .strided), (.revnet, .none, .strided),
+                      (.leapfrog, .none, .poolAndPad)])
+    func oddSizes(block: Block, normalization: Normalization, transitions: TransitionStyle) throws {
+        let (x, y) = Tiny.batch(Double.self, size: 10)
+        let architecture = try Tiny.architecture(block, normalization, transitions)
+        let batch = GradientCheckBatch(architecture: architecture, images: x, labels: y, classes: 3, seed: 1)
+        let error = try architecture.run(FiniteDifferenceCheck(batch, samples: 25))
+        #expect(error < 1e-5, "\(block) \(normalization) \(transitions): \(error)")
+        if block.isReversible {
+            let reversible = try #require(try architecture.run(ReversibleVsStoredCheck(batch)))
+            #expect(reversible < 1e-9, "\(block): \(reversible)")
+        }
+    }
+
+    @Test("odd-size pooling: the adjoint is the transpose, and a constant map stays constant")
+    func oddPooling() {
+        var g = SeededGenerator(seed: 3)
+        for (h, w) in [(5, 5), (7, 4), (1, 3), (6, 9)] {
+            let x = Tensor<Double>(nchw: (0..<(2 * 2 * h * w)).map { _ in Gaussian.sample(using: &g) }, batch: 2, channels: 2, height: h, width: w)
+            let px = Downsampling.apply(x, channels: 3)
+            #expect(px.height == (h + 1) / 2 && px.width == (w + 1) / 2 && px.channels == 3)
+            let dy = Tensor<Double>(nchw: (0..<px.data.count).map { _ in Gaussian.sample(using: &g) }, batch: 2, channels: 3, height: px.height, width: px.width)
+            let lhs = zip(px.data, dy.data).map { $0 * $1 }.reduce(0, +)
+            let rhs = zip(x.data, Downsampling.adjoint(dy, channels: 2, height: h, width: w).data).map { $0 * $1 }.reduce(0, +)
+            #expect(abs(lhs - rhs) <= 1e-12 * max(1, abs(lhs)), "\(h)×\(w): \(lhs) vs \(rhs)")
+            let constant = Downsampling.apply(Tensor<Double>(nchw: [Double](repeating: 2.5, count: h * w), batch: 1, channels: 1, height: h, width: w), channels: 1)
+            #expect(constant.data.allSatisfy { $0 == 2.5 })
+        }
+    }
+
     @Test("reversible and stored backprop give the same gradients, double and float, with and without batch norm",
           arguments: Tiny.reversibleVariants)
     func reversibleMatchesStored(block: Block, normalization: Normalization, transitions: TransitionStyle) throws {

@@ -121,10 +121,11 @@ public struct Architecture: Codable, Sendable, Equatable {
         }
     }
 
-    /// Checks that images of this size can pass the two 2×2 downsamplings.
+    /// Checks that images of this size can pass the network: any positive size (a transition
+    /// takes an odd side to ⌈n/2⌉, `Downsampling`).
     public func checkInput(height: Int, width: Int) throws {
-        guard height >= 4, width >= 4, height % 4 == 0, width % 4 == 0 else {
-            throw ArchitectureError(.imageSize, "the networks downsample twice by 2, so height and width must be multiples of 4, got \(height)×\(width)")
+        guard height >= 1, width >= 1 else {
+            throw ArchitectureError(.imageSize, "height and width must be positive, got \(height)×\(width)")
         }
     }
 

@@ -28,7 +28,8 @@ extension ActivatedLayer {
 
     /// A scratch tensor shaped like s for input x.
     func hiddenTensor(like x: Tensor<Scalar>, scratch: Scratch<Scalar>) -> Tensor<Scalar> {
-        scratch.take(Slot.activated, channels: hiddenChannels, batch: x.batch, height: x.height / hiddenStride, width: x.width / hiddenStride)
+        scratch.take(Slot.activated, channels: hiddenChannels, batch: x.batch, height: (x.height + hiddenStride - 1) / hiddenStride,
+                     width: (x.width + hiddenStride - 1) / hiddenStride)
     }
 
     /// out ← f(x).

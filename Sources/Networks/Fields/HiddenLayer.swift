@@ -71,7 +71,8 @@ public struct HiddenLayer<Scalar: BLASScalar>: Sendable, Equatable {
         var z = scratch.take(Slot.convolved, channels: hiddenChannels, like: x)
         layer.conv.apply(a, into: &z, scratch: scratch)
         if stride == 2 {
-            var half = Tensor<Scalar>(channels: hiddenChannels, batch: x.batch, height: x.height / 2, width: x.width / 2)
+            var half = Tensor<Scalar>(channels: hiddenChannels, batch: x.batch, height: Downsampling.half(x.height),
+                                      width: Downsampling.half(x.width))
             Subsampling.apply(z, into: &half)
             norm.forward(half, into: &s, activating: activation, stash: Stash.norm, scratch: scratch)
         } else {

@@ -183,9 +183,7 @@ public final class Trainer {
         self.test = testSet
         self.mean = mean
         self.std = std
-        guard fullTrain.height % 4 == 0, fullTrain.width % 4 == 0 else {
-            throw DatasetError("\(configuration.data): images are \(fullTrain.height)×\(fullTrain.width); the networks downsample twice by 2, so both sides must be multiples of 4")
-        }
+        try configuration.architecture.checkInput(height: fullTrain.height, width: fullTrain.width)
         network = TrainableNetwork.make(configuration.architecture, inputChannels: fullTrain.channels, classes: fullTrain.classes,
                                         seed: configuration.seed, context: self.context)
         let stored = Set(checkpoint?.header.storedSegments ?? [])
