@@ -56,6 +56,7 @@ def main(binary):
             assert error < 1e-4, f"{block} {norm} {transitions}: {error}"
     print(f"all {len(VARIANTS)} variants agree with the NumPy reference (worst {worst:.2e} relative)")
     folder_matches_npz(binary)
+    outputs_load(binary)
 
 
 def folder_matches_npz(binary):
@@ -94,3 +95,39 @@ def folder_matches_npz(binary):
 
 if __name__ == "__main__":
     main(sys.argv[1] if len(sys.argv) > 1 else ".build/debug/dynamics")
+
+
+def outputs_load(binary):
+    """Every --out file loads with numpy.load (.npy) or numpy.loadtxt (.csv, its header row
+    skipped) and holds the figures the same command prints as JSON."""
+    def run(*args):
+        return json.loads(subprocess.run([binary, *args, "--json"], check=True, capture_output=True, text=True).stdout)
+
+    def load(path):
+        return np.load(path) if path.endswith(".npy") else np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
+
+    with tempfile.TemporaryDirectory() as folder:
+        matrix = os.path.join(folder, "a.csv")
+        np.savetxt(matrix, [[0, 2, -1], [-2, 0, 3], [1, -3, 0]], delimiter=",")
+        for ext in (".npy", ".csv"):
+            out = lambda name: os.path.join(folder, name + ext)  # noqa: E731
+            r = run("eig", matrix, "--out", out("eig"))
+            assert np.allclose(load(out("eig")), r["eigenvalues"], rtol=0, atol=1e-15)
+            r = run("stability", "--system", "lorenz", "--method", "rk4", "--out", out("stability"))
+            rows = load(out("stability"))
+            assert np.allclose(rows[rows[:, 0] == 0, 1:], r["field"]["eigenvalues"]) and np.allclose(rows[rows[:, 0] == 1, 1:], r["step"]["eigenvalues"])
+            r = run("region", "--method", "rk4", "--grid", "11", "--out", out("region"))
+            rows = load(out("region"))
+            assert np.allclose(rows[:, 2].reshape(11, 11), r["modulus"]) and np.allclose(rows[:11, 0], r["re"]) and np.allclose(rows[::11, 1], r["im"])
+            r = run("lyapunov", "--system", "henon", "--steps", "5000", "--history", "--out", out("lyapunov"))
+            assert np.allclose(load(out("lyapunov")), r["history"])
+            r = run("integrate", "--system", "kepler", "--method", "verlet", "--steps", "100", "--every", "10", "--out", out("trajectory"))
+            rows = load(out("trajectory"))
+            assert rows.shape == (11, 5) and np.allclose(rows[:, 0], np.arange(11) * 0.1) and np.allclose(rows[-1, 1:], r["final"], rtol=1e-12)
+            r = run("eig", "--block", "hamiltonian", "--channels", "2", "--size", "2x2", "--out", out("block"), "--jacobian", out("jacobian"))
+            rows = load(out("block"))
+            field = rows[rows[:, 0] == 0]
+            assert np.allclose(field[field[:, 1] == 0, 2:], r["field"]["eigenvalues"]["byRealPart"])
+            jacobian = np.load(out("jacobian")) if ext == ".npy" else np.loadtxt(out("jacobian"), delimiter=",")
+            assert np.allclose(np.sort(np.abs(np.linalg.eigvals(jacobian)))[::-1][:3], np.sort(np.hypot(*np.array(r["field"]["eigenvalues"]["byModulus"]).T))[::-1][:3], atol=1e-6)
+    print("every --out file (.npy and .csv) loads with numpy and matches the JSON")

@@ -49,6 +49,12 @@ struct Eig: ParsableCommand {
     @Option(parsing: .unconditional, help: "Relative tolerance for 'on the boundary' (default √ε = 1.5e-8).")
     var tolerance: Double = Spectrum<Double>.defaultTolerance
 
+    @Option(help: "Write the eigenvalues to this .npy or .csv file (a .csv names the columns): re, im for a matrix FILE; end (0: largest real part, 1: largest modulus), re, im with --top; part (0: field, 1: step), end, re, im with --block.")
+    var out: String?
+
+    @Option(help: "With --block: write the field's dense Jacobian (n×n, central differences) to this .npy or .csv file.")
+    var jacobian: String?
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -60,7 +66,7 @@ struct Eig: ParsableCommand {
         }
         try spectrumOptions.validate()
         if block == nil {
-            try reject(blockOptions.blockOnlyFlags + [("--dt", stepSize.isGiven)], "applies to --block only")
+            try reject(blockOptions.blockOnlyFlags + [("--dt", stepSize.isGiven), ("--jacobian", jacobian != nil)], "applies to --block only")
         } else {
             try reject([("--discrete", discrete)], "applies to a matrix FILE only (a block's step is read in discrete time already)")
         }
@@ -68,11 +74,13 @@ struct Eig: ParsableCommand {
             try reject([("--units", units != nil), ("--images", images != nil), ("--data", data != nil)], "applies to --checkpoint only")
         } else {
             try reject([("--discrete", discrete)], "applies to a matrix FILE only")
+            try reject([("--out", out != nil)], "does not apply to --checkpoint (its spectra per unit and image are in --json)")
             try CheckpointAnalysis.checkImages(images)
         }
     }
 
     func run() throws {
+        for path in [out, jacobian].compactMap({ $0 }) { try MatrixFile.checkWritable(path) }
         if let block { return try analyseBlock(block) }
         if let checkpoint { return try analyseCheckpoint(checkpoint) }
         guard let file else { return }
@@ -85,6 +93,7 @@ struct Eig: ParsableCommand {
             throw CLIError("\(file): \(error)")
         }
         let report = SpectrumReport(spectrum, time: discrete ? .discrete : .continuous)
+        if let out { try MatrixRowWriter<Double>.write(report.eigenvalues, columns: 2, header: ["re", "im"], to: out) }
         if output.json { return try Output.printJSON(report) }
         print(SpectrumTable.render(report, title: "\(file): \(matrix.rows)×\(matrix.columns)"))
     }
@@ -110,6 +119,14 @@ struct LeadingEigenvalueOptions: ParsableArguments {
 }
 
 extension EigenvalueSelection: ExpressibleByArgument {}
+
+extension Eig {
+    /// A leading-eigenvalue computation as rows (end, re, im): end 0 for the largest real parts,
+    /// 1 for the largest moduli.
+    static func rows(_ leading: LeadingEigenvalues) -> [[Double]] {
+        (leading.byRealPart ?? []).map { [0] + $0 } + (leading.byModulus ?? []).map { [1] + $0 }
+    }
+}
 extension Eigensolver: ExpressibleByArgument {}
 
 extension Eig {
@@ -132,6 +149,7 @@ extension Eig {
             throw CLIError("\(file): \(error)")
         }
         let time: TimeKind = discrete ? .discrete : .continuous
+        if let out { try MatrixRowWriter<Double>.write(Self.rows(leading), columns: 3, header: ["end", "re", "im"], to: out) }
         if output.json { return try Output.printJSON(LeadingReport(leading, time: time, tolerance: tolerance)) }
         print(LeadingTable.render(leading, title: "\(file): \(n)×\(n)", time: time, tolerance: tolerance))
     }
@@ -155,6 +173,15 @@ extension Eig {
         let setup = try blockOptions.setup(Double.self, block: block, stepSize: stepSize.value, units: 1, denseMatrices: dense)
         let (field, step, h) = try mappingLibraryErrors {
             try block.run(BlockSpectra(setup, count: spectrumOptions.count, ends: spectrumOptions.ends, solver: spectrumOptions.eigensolver))
+        }
+        if let out {
+            let rows = Self.rows(field).map { [0] + $0 } + Self.rows(step).map { [1] + $0 }
+            try MatrixRowWriter<Double>.write(rows, columns: 4, header: ["part", "end", "re", "im"], to: out)
+        }
+        if let jacobian {
+            _ = try blockOptions.setup(Double.self, block: block, stepSize: stepSize.value, units: 1, denseMatrices: true)
+            let j = try mappingLibraryErrors { try block.run(BlockFieldJacobian(setup)) }
+            try MatrixFile.write(j, to: jacobian)
         }
         let shape = "\(setup.height)x\(setup.width)"
         let report = BlockReport(block: block, channels: setup.channels, size: shape, stepSize: h, activation: setup.activation,

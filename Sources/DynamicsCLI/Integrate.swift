@@ -9,7 +9,8 @@ struct Integrate: ParsableCommand {
         discussion: """
             Reports the final point, the largest relative energy error max|H − H₀|/|H₀| over the \
             run (for systems with an energy), and the time spent. --out writes the trajectory \
-            (one row per recorded step, row 0 the initial point) as .npy or .csv; it streams to \
+            (one row per recorded step, row 0 the initial point; columns t, then the coordinates, \
+            named in a .csv's header row: q1…, p1… for mechanical systems) as .npy or .csv; it streams to \
             disk as it is computed (memory does not grow with --steps) and the file appears \
             only when complete. \
             The Hénon map is iterated (--method map, its default).
@@ -66,8 +67,17 @@ struct Integrate: ParsableCommand {
         let energy: (([T]) -> T)? = system.energy(x0) == nil ? nil : { system.energy($0)! }
         var experiment = Integration(initialPoint: x0, stepSize: T(dt), steps: steps, energy: energy, recordEvery: every)
         // The trajectory streams to disk as it is computed; the file appears when it is complete.
-        let writer = try out.map { try MatrixRowWriter<T>(path: $0, rows: experiment.recordedPoints, columns: x0.count) }
-        experiment.record = writer?.append
+        let writer = try out.map {
+            try MatrixRowWriter<T>(path: $0, rows: experiment.recordedPoints, columns: x0.count + 1, header: ["t"] + system.coordinateNames)
+        }
+        let timePerRow = Double(every) * (system.isMap ? 1 : dt)
+        var row = 0
+        experiment.record = writer.map { w in
+            { point in
+                try w.append([T(Double(row) * timePerRow)] + point)
+                row += 1
+            }
+        }
         let r = try mappingLibraryErrors { try system.run(method, options: options.methodOptions, experiment) }
         guard r.final.allSatisfy(\.isFinite) else {
             throw CLIError("the solution left the finite numbers (overflow to Inf/NaN); try a smaller --dt or a stable method")

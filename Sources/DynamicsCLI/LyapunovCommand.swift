@@ -60,6 +60,9 @@ struct LyapunovCommand: ParsableCommand {
     @Flag(help: "Include the running estimates (about 200 points).")
     var history = false
 
+    @Option(help: "With --history: write the running estimates to this .npy or .csv file, columns t, λ1, λ2, … (a .csv names them).")
+    var out: String?
+
     @OptionGroup var output: OutputOptions
 
     struct Report: Codable {
@@ -89,7 +92,7 @@ struct LyapunovCommand: ParsableCommand {
         if checkpoint != nil {
             try reject(options.systemOnlyFlags + blockOptions.blockOnlyFlags
                        + [("--steps", steps != nil), ("--transient", transient != nil), ("--depth", depth != nil), ("--dt", stepSize.isGiven),
-                          ("--shared-weights", sharedWeights), ("--largest-only", largestOnly), ("--history", history),
+                          ("--shared-weights", sharedWeights), ("--largest-only", largestOnly), ("--history", history), ("--out", out != nil),
                           ("--renormalize-every", renormalizeEvery != nil), ("--precision", options.precision != nil)],
                        "does not apply to --checkpoint (the trained network fixes its units, widths and h; its exponents are "
                            + "computed in double from exact singular values, its reconstruction in float)")
@@ -109,7 +112,14 @@ struct LyapunovCommand: ParsableCommand {
 
     func run() throws {
         if let checkpoint { return try analyseCheckpoint(checkpoint) }
+        if let out {
+            guard history else { throw CLIError("--out writes the running estimates: give --history too") }
+            try MatrixFile.checkWritable(out)
+        }
         let r = options.arithmetic == .double ? try measure(Double.self) : try measure(Float.self)
+        if let out, let rows = r.history, let width = rows.first?.count {
+            try MatrixRowWriter<Double>.write(rows, columns: width, header: ["t"] + (1..<width).map { "lambda\($0)" }, to: out)
+        }
         if output.json { return try Output.printJSON(r) }
         print("\(r.system) with \(r.method)\(r.method == "map" ? "" : ", h = \(r.dt)"), \(r.steps) steps after \(r.transient)")
         if r.exponents.count == 1 {

@@ -8,8 +8,9 @@ struct RegionCommand: ParsableCommand {
         abstract: "The amplification factor |R(z)|, z = hλ, of a method on a grid: its stability region is |R| ≤ 1.",
         discussion: """
             For two-step methods |R| is the largest root of the characteristic polynomial. Verlet and \
-            leapfrog are measured on y'' = λ²y. --out writes the grid (rows: Im z, columns: Re z) \
-            as .npy or .csv; --json prints re, im and modulus.
+            leapfrog are measured on y'' = λ²y. --out writes one row per grid point, columns re, im, \
+            |R| (Re z fastest; a .csv names them in a header row), as .npy or .csv: \
+            numpy.load(f)[:, 2].reshape(grid, grid) is the grid, rows Im z; --json prints re, im and modulus.
             """)
 
     @Option(help: "The method.")
@@ -24,7 +25,7 @@ struct RegionCommand: ParsableCommand {
     @Option(help: "Points per axis.")
     var grid: Int = 101
 
-    @Option(help: "Write |R| to this .npy or .csv file.")
+    @Option(help: "Write re, im, |R| per grid point to this .npy or .csv file.")
     var out: String?
 
     @OptionGroup var output: OutputOptions
@@ -56,7 +57,8 @@ struct RegionCommand: ParsableCommand {
         let r = AmplificationFactor.region(method, real: try Self.range(re, flag: "--re"),
                                            imaginary: try Self.range(im, flag: "--im"), grid: grid)
         if let out {
-            try MatrixFile.write(Matrix<Double>(r.modulus), to: out)
+            let rows = r.im.indices.flatMap { i in r.re.indices.map { j in [r.re[j], r.im[i], r.modulus[i][j]] } }
+            try MatrixRowWriter<Double>.write(rows, columns: 3, header: ["re", "im", "modulus"], to: out)
         }
         if output.json { return try Output.printJSON(Report(method: method.rawValue, re: r.re, im: r.im, modulus: r.modulus)) }
         let stable = r.modulus.joined().filter { $0 <= 1 + 1e-12 }.count

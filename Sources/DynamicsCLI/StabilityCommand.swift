@@ -34,12 +34,20 @@ struct StabilityCommand: ParsableCommand {
         var step: SpectrumReport?
     }
 
+    @Option(help: "Write the eigenvalues to this .npy or .csv file, columns part (0: the field's, 1: the step's), re, im (a .csv names them).")
+    var out: String?
+
     func validate() throws {
         if options.method == nil { try reject([("--dt", stepSize.isGiven)], "applies to a step's Jacobian: give --method too") }
     }
 
     func run() throws {
+        if let out { try MatrixFile.checkWritable(out) }
         let report = options.arithmetic == .double ? try analyse(Double.self) : try analyse(Float.self)
+        if let out {
+            let rows = report.field.eigenvalues.map { [0] + $0 } + (report.step?.eigenvalues ?? []).map { [1] + $0 }
+            try MatrixRowWriter<Double>.write(rows, columns: 3, header: ["part", "re", "im"], to: out)
+        }
         if output.json { return try Output.printJSON(report) }
         print(SpectrumTable.render(report.field, title: "\(report.system): Jacobian of the field at \(report.point)"))
         if let step = report.step, let method = report.method {

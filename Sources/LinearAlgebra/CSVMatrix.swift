@@ -2,8 +2,9 @@ import Foundation
 
 /// Matrices as comma-separated text: one row per line (LF or CRLF line endings; a leading UTF-8
 /// byte-order mark is ignored), entries separated by commas (spaces and tabs around them are
-/// ignored). Blank lines and lines starting with `#` are skipped, so files written by
-/// `numpy.savetxt(..., delimiter=",")` or by a spreadsheet read back as they are.
+/// ignored). Blank lines and lines starting with `#` are skipped, and so is a first row of
+/// names (a header: no cell a number), so files written by `numpy.savetxt(..., delimiter=",")`,
+/// by a spreadsheet or by this tool's `--out` read back as they are.
 public enum CSVMatrix {
     /// Parses CSV text; `path` only names the source in errors.
     ///
@@ -19,6 +20,10 @@ public enum CSVMatrix {
             let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty || line.hasPrefix("#") { continue }
             let cells = line.split(separator: ",", omittingEmptySubsequences: false)
+            if rows.isEmpty, width == nil, cells.allSatisfy({ Double($0.trimmingCharacters(in: .whitespaces)) == nil }) {
+                width = cells.count
+                continue
+            }
             var row: [T] = []
             row.reserveCapacity(cells.count)
             for (c, cell) in cells.enumerated() {

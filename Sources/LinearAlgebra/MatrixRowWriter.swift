@@ -17,10 +17,19 @@ public final class MatrixRowWriter<T: BLASScalar> {
 
     enum Format { case npy, csv }
 
-    /// Opens `path` (`.npy`, `.csv` or `.txt`) for `rows` rows of `columns` values.
+    /// Writes a whole table at once (`init`, every row, `finish`).
+    public static func write(_ rows: [[T]], columns: Int, header: [String]? = nil, to path: String) throws {
+        let writer = try MatrixRowWriter(path: path, rows: rows.count, columns: columns, header: header)
+        for row in rows { try writer.append(row) }
+        try writer.finish()
+    }
+
+    /// Opens `path` (`.npy`, `.csv` or `.txt`) for `rows` rows of `columns` values; a CSV file
+    /// starts with `header`, the columns' names, if given (a `.npy` file has no place for them).
     /// - Throws: `MatrixFileError` for an unknown extension, a folder that cannot be written, or a
     ///   `.npy` file larger than the free space.
-    public init(path: String, rows: Int, columns: Int) throws {
+    public init(path: String, rows: Int, columns: Int, header: [String]? = nil) throws {
+        precondition(header.map { $0.count == columns } ?? true, "MatrixRowWriter: \(header?.count ?? 0) names for \(columns) columns")
         precondition(rows >= 0 && columns >= 0, "MatrixRowWriter: negative size")
         switch (path as NSString).pathExtension.lowercased() {
         case "npy": format = .npy
@@ -36,6 +45,8 @@ public final class MatrixRowWriter<T: BLASScalar> {
         file = try AtomicFile.Writer(path)
         if format == .npy {
             try file.append(NumPyArray.header(shape: [rows, columns], dtype: .of(T.self)))
+        } else if let header {
+            try file.append(Data((header.joined(separator: ",") + "\n").utf8))
         }
     }
 

@@ -19,18 +19,20 @@ struct IntegratorCommandTests {
         #expect(try energyError("euler", 10_000) > 100 * short)
     }
 
-    @Test("integrate writes the trajectory as .npy (N/every + 1 rows) and .csv")
+    @Test("integrate writes the trajectory as .npy (N/every + 1 rows, a time column first) and .csv with a header row")
     func trajectory() throws {
         let npy = CLIRunner.temporaryPath("lorenz.npy"), csv = CLIRunner.temporaryPath("henon.csv")
         let r = try CLIRunner.run(["integrate", "--system", "lorenz", "--method", "rk4", "--steps", "100", "--every", "10", "--out", npy])
         #expect(r.status == 0)
         let array = try NumPyArray(contentsOf: npy)
-        #expect(array.shape == [11, 3] && Array(array.values.prefix(3)) == [1, 1, 1])
+        #expect(array.shape == [11, 4] && Array(array.values.prefix(4)) == [0, 1, 1, 1])
+        #expect(abs(array.values[4 * 10] - 1.0) < 1e-12)  // row 10: t = 10·10·0.01
         let h = try CLIRunner.run(["integrate", "--system", "henon", "--steps", "5", "--out", csv])
         #expect(h.status == 0)
-        let m = try MatrixFile.read(csv, as: Double.self)
-        // Hénon from (0, 0): (1, 0), then (1 − 1.4 + 0, 0.3) = (−0.4, 0.3).
-        #expect(m.rows == 6 && m[1, 0] == 1 && abs(m[2, 0] + 0.4) < 1e-15 && abs(m[2, 1] - 0.3) < 1e-15)
+        #expect(try String(contentsOfFile: csv, encoding: .utf8).hasPrefix("t,x,y\n"))
+        let m = try MatrixFile.read(csv, as: Double.self)  // the header row is skipped
+        // Hénon from (0, 0): (1, 0), then (1 − 1.4 + 0, 0.3) = (−0.4, 0.3); its time is the iterate.
+        #expect(m.rows == 6 && m[2, 0] == 2 && m[1, 1] == 1 && abs(m[2, 1] + 0.4) < 1e-15 && abs(m[2, 2] - 0.3) < 1e-15)
     }
 
     @Test("reverse reports exact inverses and honest errors")

@@ -52,7 +52,9 @@ struct StabilityCommandTests {
         // Centre of the grid is z = −1, where Euler's R = 1 + z vanishes.
         let modulus = try #require(r.json?["modulus"] as? [[Double]])
         #expect(modulus[1][1] == 0)
-        #expect(try NumPyArray(contentsOf: path).shape == [3, 3])
+        // One row per point, (re, im, |R|), Re z fastest: row 4 is the centre.
+        let rows = try NumPyArray(contentsOf: path)
+        #expect(rows.shape == [9, 3] && Array(rows.values[12..<15]) == [-1, 0, 0])
     }
 
     @Test("bad input is refused with a clear message", arguments: [

@@ -90,6 +90,20 @@ public struct BuiltinSystem<Scalar: BLASScalar> {
     /// The dimension of the system's point.
     public var dimension: Int { initialPoint.count }
 
+    /// The coordinates' names, in the flat order (for the columns of written trajectories).
+    public var coordinateNames: [String] {
+        switch kind {
+        case .harmonic, .pendulum, .kepler:
+            let half = dimension / 2
+            return (1...half).map { "q\($0)" } + (1...half).map { "p\($0)" }
+        case .lorenz, .rossler: return ["x", "y", "z"]
+        case .duffing: return ["x", "v"]
+        case .autonomousDuffing: return ["x", "v", "theta"]
+        case .henon: return ["x", "y"]
+        case .linear: return (1...dimension).map { "y\($0)" }
+        }
+    }
+
     /// Whether the system is a discrete map rather than a flow.
     public var isMap: Bool { if case .henon = kind { true } else { false } }
 

@@ -169,6 +169,20 @@ public struct BlockExperiment<E: BindingExperiment>: NetworkExperiment {
 /// The leading eigenvalues of a random block's vector field (in the coordinates of its
 /// first-order state, `BlockFamily.firstOrderField`) and of one block step (on the method's
 /// state, `BlockFamily.step`), at a random input, with the step size the block uses.
+/// The dense Jacobian of the first-order field `BlockSpectra` linearises (same seed, same
+/// input), by central differences: what `eig --block --jacobian` writes.
+public struct BlockFieldJacobian: NetworkExperiment {
+    public typealias Scalar = Double
+    public var setup: BlockSetup<Double>
+
+    public init(_ setup: BlockSetup<Double>) { self.setup = setup }
+
+    public func run<F: BlockFamily>(_ family: F.Type) throws -> Matrix<Double> where F.Scalar == Double {
+        let (fields, input) = setup.draw(family, units: 1)
+        return F.firstOrderField(fields[0], at: input).jacobian()
+    }
+}
+
 public struct BlockSpectra: NetworkExperiment {
     public typealias Scalar = Double
     public var setup: BlockSetup<Double>
