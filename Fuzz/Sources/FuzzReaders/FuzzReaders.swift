@@ -7,13 +7,14 @@ import Foundation
 ///
 /// Readers: 0 .npy, 1 CSV, 2 checkpoint, 3 IDX, 4 IDX gzip-compressed, 5 CIFAR-10 binary batches,
 /// 6 STL-10 (the first two bytes count the label bytes that follow, the rest are images),
-/// 7 checkpoint re-sealed with a valid CRC-32 (so mutations reach the header and payload checks).
+/// 7 checkpoint re-sealed with a valid CRC-32 (so mutations reach the header and payload checks),
+/// 8 safetensors (and, when it parses, as a weights file), 9 .npz data set, 10 PNG or JPEG image.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     let bytes = Data(bytes: start, count: count)
     guard let first = bytes.first else { return 0 }
     let fixed = ProcessInfo.processInfo.environment["FUZZ_READER"].flatMap(UInt8.init)
-    let reader = fixed ?? first % 8
+    let reader = fixed ?? first % 11
     let body = Data(fixed == nil ? bytes.dropFirst() : bytes[...])
     switch reader {
     case 0: _ = try? NumPyArray(npyData: body)
@@ -33,6 +34,14 @@ public func fuzz(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
         guard scratch.write(Data(labels), as: "stl10/labels.bin") != nil,
               scratch.write(Data(images), as: "stl10/images.bin") != nil else { return 0 }
         _ = try? STL10.load(scratch.folder + "/stl10")
+    case 8:
+        if let file = try? SafeTensors(data: body, path: "input.safetensors") { _ = try? Checkpoint(safeTensors: file, path: "input") }
+    case 9:
+        guard let path = scratch.write(body, as: "input.npz") else { return 0 }
+        _ = try? DatasetSpec(parsing: "npz:" + path).load()
+    case 10:
+        guard let path = scratch.write(body, as: "input.img") else { return 0 }
+        _ = try? ImageFolder.decode(path)
     default:
         var sealed = body
         withUnsafeBytes(of: Checkpoint.crc32(body).littleEndian) { sealed.append(contentsOf: $0) }

@@ -90,9 +90,10 @@ public enum ImageFolder {
     }
 
     /// An image's interleaved 8-bit pixels (H×W×C).
-    struct Decoded { var width: Int, height: Int, channels: Int, pixels: [UInt8] }
+    public struct Decoded: Sendable { public var width: Int, height: Int, channels: Int, pixels: [UInt8] }
 
-    static func decode(_ path: String) throws -> Decoded {
+    /// One PNG or JPEG file, decoded (checked as user input: dimensions before allocating).
+    public static func decode(_ path: String) throws -> Decoded {
         guard let data = FileManager.default.contents(atPath: path) else { throw DatasetError(path, "cannot read the image (check its permissions)") }
         var message = [CChar](repeating: 0, count: 256)
         var w: Int32 = 0, h: Int32 = 0, c: Int32 = 0
