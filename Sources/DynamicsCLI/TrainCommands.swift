@@ -57,6 +57,9 @@ struct Train: ParsableCommand {
     @Option(help: "Resume the run saved in this folder (it keeps checkpointing there unless --checkpoint says otherwise).")
     var resume: String?
 
+    @Option(name: .customLong("init"), help: "Start from the weights (and standardisation) of a file written by dynamics export (.safetensors); the file fixes the architecture.")
+    var initialWeights: String?
+
     @Option(help: "Append one JSON line per epoch to this file.")
     var log: String?
 
@@ -89,10 +92,14 @@ struct Train: ParsableCommand {
         if let t = threads, !(1...ComputeContext.maximumThreads).contains(t) {
             throw ValidationError("--threads must be from 1 to \(ComputeContext.maximumThreads), got \(t)")
         }
+        if initialWeights != nil {
+            try reject(shape.givenFlags, "cannot change the architecture of --init weights (the file fixes it)")
+        }
         if resume != nil {
             try reject(shape.givenFlags + [("--data", data != nil)] + optimizer.givenFlags + [("--subsample", subsample != nil),
                                            ("--validation", validation != nil), ("--augment", augment != nil),
-                                           ("--backprop", backprop != nil), ("--seed", seed != nil), ("--image-size", imageSize != nil)]
+                                           ("--backprop", backprop != nil), ("--seed", seed != nil), ("--image-size", imageSize != nil),
+                                           ("--init", initialWeights != nil)]
                            + reconstruction.givenFlags,
                        "cannot change a resumed run: the checkpoint's configuration is used (only --epochs may extend it)")
         }
@@ -103,6 +110,7 @@ struct Train: ParsableCommand {
         let resumed = try resume.map { try Checkpoint(folder: $0) }
         // A resumed run computes with the thread count saved in its checkpoint (it fixed the
         // rounding), unless --threads says otherwise.
+        let initial = try initialWeights.map { try Checkpoint(weightsFile: $0) }
         let threads = self.threads ?? resumed?.header.threads
         if let threads { BLASConfiguration.threads = threads }
         let context = ComputeContext(convolution: convolution, threads: threads)
@@ -121,7 +129,8 @@ struct Train: ParsableCommand {
                 guard spec.kind == .folder else { throw CLIError("--image-size applies to --data folder:DIR only (the other sets have one size)") }
                 spec.imageSize = imageSize
             }
-            configuration = TrainingConfiguration(architecture: try shape.architecture(), data: spec, epochs: epochs ?? 10,
+            let initialArchitecture = try initial?.header.configuration.architecture
+            configuration = TrainingConfiguration(architecture: try initialArchitecture ?? shape.architecture(), data: spec, epochs: epochs ?? 10,
                                                   augment: augment.map { $0 == .on } ?? spec.augmentsByDefault)
             optimizer.apply(to: &configuration)
             configuration.subsample = subsample
@@ -138,7 +147,9 @@ struct Train: ParsableCommand {
         }
         let (train, test): (Dataset, Dataset)
         do { (train, test) = try configuration.data.load() } catch let e as ImageFolder.SizesDiffer { throw CLIError("\(e) (--image-size S|HxW)") }
-        let trainer = try mappingLibraryErrors { try Trainer(configuration, train: train, test: test, resumeFrom: resumed, context: context) }
+        let trainer = try mappingLibraryErrors {
+            try Trainer(configuration, train: train, test: test, resumeFrom: resumed, initial: initial, context: context)
+        }
         let bar = ProgressBar(mode: isatty(STDERR_FILENO) == 1 ? .bar : .lines)
         if !output.json {
             print("\(configuration.data): \(train.count) training, \(test.count) test images, \(train.channels)×\(train.height)×\(train.width), \(train.classes) classes")
@@ -220,8 +231,8 @@ struct Evaluate: ParsableCommand {
 
     @OptionGroup var source: TrainedSource
 
-    @Option(help: "The data set (its test images are used).")
-    var data: String
+    @Option(help: "The data set whose test images are used (default: the one the network was trained on).")
+    var data: String?
 
     @OptionGroup var output: OutputOptions
 

@@ -98,6 +98,12 @@ struct TrainCommandTests {
         #expect(array.shape == [600, 3] && array.dtype == .float32)
         let bad = try CLIRunner.run(["export", "--checkpoint", folder, "--to", weights + ".bin"])
         #expect(bad.status != 0 && bad.stderr.contains("--to must name a .safetensors file"), "\(bad.stderr)")
+        // train --init trains from the file (the library test checks the weights it starts from).
+        let initialised = try CLIRunner.run(["train", "--data", "synthetic:circles", "--init", weights, "--epochs", "1", "--subsample", "0.2",
+                                             "--batch-size", "50", "--threads", "1", "--json"])
+        #expect(initialised.status == 0 && initialised.json?["epochs"] as? Int == 1, "\(initialised.stderr)")
+        let reshaped = try CLIRunner.run(["train", "--init", weights, "--units", "2,2,2"])
+        #expect(reshaped.status != 0 && reshaped.stderr.contains("--units cannot change the architecture of --init weights"), "\(reshaped.stderr)")
         let both = try CLIRunner.run(["predict", "--checkpoint", folder, "--weights", weights])
         #expect(both.status != 0 && both.stderr.contains("give one of --checkpoint DIR or --weights"), "\(both.stderr)")
     }

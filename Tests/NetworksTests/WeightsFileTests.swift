@@ -64,6 +64,21 @@ struct WeightsFileTests {
         #expect(a.logits(images) == b.logits(images))
     }
 
+    @Test("a run initialised from a weights file starts from its weights, running statistics and standardisation; another architecture is refused")
+    func initialWeights() throws {
+        let (checkpoint, test) = try TrainedSpectraTests.trained(.resnet, activation: .relu, normalization: .batch)
+        let file = try Checkpoint(safeTensors: try checkpoint.safeTensors(), path: "w")
+        let (train, _) = try SyntheticData.load("circles")
+        let trainer = try Trainer(checkpoint.header.configuration, train: train, test: test, initial: file, context: Tiny.trainingContext)
+        let start = trainer.network.snapshot()
+        #expect(start.parameters == checkpoint.snapshot.parameters && start.runningMean == checkpoint.snapshot.runningMean)
+        #expect(start.velocity.allSatisfy { $0.allSatisfy { $0 == 0 } })
+        #expect(trainer.mean == checkpoint.header.mean && trainer.std == checkpoint.header.std)
+        var other = checkpoint.header.configuration
+        other.architecture = try Tiny.architecture(.hamiltonian)
+        #expect { try Trainer(other, train: train, test: test, initial: file) } throws: { "\($0)".contains("the initial weights are a resnet network") }
+    }
+
     @Test("the classifier's weight is [classes, features] row-major; a missing, misshapen or extra tensor is refused by name")
     func layoutAndErrors() throws {
         let (checkpoint, _) = try TrainedSpectraTests.trained(.hamiltonian, activation: .tanh)

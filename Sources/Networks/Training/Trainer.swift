@@ -150,7 +150,9 @@ public final class Trainer {
     }
 
     /// Prepares the data (subsample, validation split, per-channel standardisation from the
-    /// training images) and a fresh network, or the state of `checkpoint` to resume from.
+    /// training images) and a fresh network, or the state of `checkpoint` to resume from, or a
+    /// fresh run starting from `initial`'s weights and standardisation (a weights file,
+    /// `Checkpoint(weightsFile:)`; momentum starts at zero).
     ///
     /// Without a `context`, a resumed run takes the checkpoint's worker threads (which fixed how
     /// batches were cut, and so the rounding: a resumed run then matches an uninterrupted one bit
@@ -159,7 +161,7 @@ public final class Trainer {
     ///   range (`TrainingConfiguration.validate`) or too large for memory; `DatasetError` for
     ///   images the network cannot take.
     public init(_ configuration: TrainingConfiguration, train fullTrain: Dataset, test: Dataset, resumeFrom checkpoint: Checkpoint? = nil,
-                context: ComputeContext? = nil) throws {
+                initial: Checkpoint? = nil, context: ComputeContext? = nil) throws {
         try configuration.validate()
         try configuration.architecture.checkMemory(inputChannels: fullTrain.channels, classes: fullTrain.classes)
         self.configuration = configuration
@@ -172,7 +174,14 @@ public final class Trainer {
             (trainSet, evaluation) = trainSet.split(holdingOut: v, seed: configuration.seed &+ 1)
             evaluatedOn = "validation"
         }
-        let (mean, std) = checkpoint.map { ($0.header.mean, $0.header.std) } ?? trainSet.channelStatistics()
+        if let h = initial?.header {
+            guard h.configuration.architecture == configuration.architecture, h.inputChannels == fullTrain.channels,
+                  h.height == fullTrain.height, h.width == fullTrain.width, h.classes == fullTrain.classes else {
+                throw DatasetError("the initial weights are a \(h.configuration.architecture.block.rawValue) network for \(h.inputChannels)×\(h.height)×\(h.width) images "
+                                   + "of \(h.classes) classes; \(configuration.data) has \(fullTrain.channels)×\(fullTrain.height)×\(fullTrain.width) of \(fullTrain.classes)")
+            }
+        }
+        let (mean, std) = (checkpoint ?? initial).map { ($0.header.mean, $0.header.std) } ?? trainSet.channelStatistics()
         trainSet.standardize(mean: mean, std: std)
         evaluation.standardize(mean: mean, std: std)
         var testSet = test
@@ -195,6 +204,8 @@ public final class Trainer {
             try network.restore(checkpoint.snapshot)
             epoch = checkpoint.header.epoch
             history = checkpoint.header.history
+        } else if let initial {
+            try network.restore(initial.snapshot)
         }
     }
 
