@@ -52,9 +52,12 @@ extension Checkpoint {
         let input = try decode(WeightsKey.input, as: InputShape.self)
         let mean = try decode(WeightsKey.mean, as: [Float].self), std = try decode(WeightsKey.std, as: [Float].self)
         let a = configuration.architecture
+        // The file holds every parameter, so their count is bounded by its values: checked before
+        // a network of the architecture it names is built.
+        let values = file.tensors.reduce(0) { $0 + $1.tensor.values.count }
         guard (1...4096).contains(input.channels), (1...1 << 20).contains(input.classes),
-              a.parameterCount(inputChannels: input.channels, classes: input.classes).map({ SafeSize.fitsInMemory($0, width: 12) }) == true else {
-            throw fail("implausible input (\(input.channels) channels, \(input.classes) classes) for its architecture")
+              let parameters = a.parameterCount(inputChannels: input.channels, classes: input.classes), parameters <= values else {
+            throw fail("its tensors (\(values) values) cannot hold a network of its architecture for \(input.channels) channels and \(input.classes) classes")
         }
         let snapshot = try a.run(NamedImport(tensors: file, architecture: a, inputChannels: input.channels, classes: input.classes, path: path))
         // The history is not kept: the file says how many epochs trained the weights, not how they went.
