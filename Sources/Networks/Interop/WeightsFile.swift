@@ -52,11 +52,13 @@ extension Checkpoint {
         let input = try decode(WeightsKey.input, as: InputShape.self)
         let mean = try decode(WeightsKey.mean, as: [Float].self), std = try decode(WeightsKey.std, as: [Float].self)
         let a = configuration.architecture
-        // The file holds every parameter, so their count is bounded by its values: checked before
-        // a network of the architecture it names is built.
+        // The file holds every parameter, so the network its metadata names cannot be much larger
+        // than its values: refused before that network is built (a tensor or two short is left to
+        // the per-tensor check below, which names them).
         let values = file.tensors.reduce(0) { $0 + $1.tensor.values.count }
         guard (1...4096).contains(input.channels), (1...1 << 20).contains(input.classes),
-              let parameters = a.parameterCount(inputChannels: input.channels, classes: input.classes), parameters <= values else {
+              let parameters = a.parameterCount(inputChannels: input.channels, classes: input.classes),
+              parameters <= 2 * values + 65_536 else {
             throw fail("its tensors (\(values) values) cannot hold a network of its architecture for \(input.channels) channels and \(input.classes) classes")
         }
         let snapshot = try a.run(NamedImport(tensors: file, architecture: a, inputChannels: input.channels, classes: input.classes, path: path))
