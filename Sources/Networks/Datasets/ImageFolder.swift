@@ -63,22 +63,25 @@ public enum ImageFolder {
         }
         let trainFiles = try files("train", true), testFiles = try files("test", false)
         guard !testFiles.isEmpty else { throw DatasetError(testRoot, "no test images (expected DIR/test/CLASS/*.png|jpg)") }
-        let decoded = try (trainFiles + testFiles).map { try decode($0.path) }
-        let channels = decoded[0].channels
-        if let other = zip(trainFiles + testFiles, decoded).first(where: { $0.1.channels != channels }) {
-            throw DatasetError(other.0.path, "\(other.1.channels == 1 ? "1 channel (grey)" : "3 channels (RGB)"), but \((trainFiles + testFiles)[0].path) has \(channels): convert them to one")
+        // Headers first (sizes and channels, nothing decoded), so the whole set is checked against
+        // memory before any image is; then each image is decoded and brought to size in turn.
+        let all = trainFiles + testFiles
+        let shapes = try all.map { try info($0.path) }
+        let channels = shapes[0].channels
+        if let other = zip(all, shapes).first(where: { $0.1.channels != channels }) {
+            throw DatasetError(other.0.path, "\(other.1.channels == 1 ? "1 channel (grey)" : "3 channels (RGB)"), but \(all[0].path) has \(channels): convert them to one")
         }
-        let target = size ?? ImageSize(height: decoded[0].height, width: decoded[0].width)
-        if size == nil, let other = zip(trainFiles + testFiles, decoded).first(where: { $0.1.height != target.height || $0.1.width != target.width }) {
-            throw SizesDiffer(path: other.0.path, size: ImageSize(height: other.1.height, width: other.1.width),
-                              first: (trainFiles + testFiles)[0].path, firstSize: target)
+        let target = size ?? ImageSize(height: shapes[0].height, width: shapes[0].width)
+        if size == nil, let other = zip(all, shapes).first(where: { $0.1.height != target.height || $0.1.width != target.width }) {
+            throw SizesDiffer(path: other.0.path, size: ImageSize(height: other.1.height, width: other.1.width), first: all[0].path, firstSize: target)
         }
         let per = channels * target.height * target.width
-        guard let total = SafeSize.product([per, decoded.count]), SafeSize.fitsInMemory(total, width: 8) else {
-            throw DatasetError(root, "\(decoded.count) images of \(channels)×\(target.height)×\(target.width) do not fit in this machine's memory")
+        guard let total = SafeSize.product([per, all.count]), SafeSize.fitsInMemory(total, width: 8) else {
+            throw DatasetError(root, "\(all.count) images of \(channels)×\(target.height)×\(target.width) do not fit in this machine's memory")
         }
         var images = [Float](repeating: 0, count: total)
-        for (k, image) in decoded.enumerated() {
+        for (k, file) in all.enumerated() {
+            let image = try decode(file.path)
             images.withUnsafeMutableBufferPointer { out in resample(image, to: target, into: out.baseAddress! + k * per) }
         }
         let name = (root as NSString).lastPathComponent
@@ -94,18 +97,31 @@ public enum ImageFolder {
 
     /// One PNG or JPEG file, decoded (checked as user input: dimensions before allocating).
     public static func decode(_ path: String) throws -> Decoded {
+        let (bytes, shape) = try header(path)
+        var pixels = [UInt8](repeating: 0, count: shape.width * shape.height * shape.channels)
+        var message = [CChar](repeating: 0, count: 256)
+        guard dyn_image_decode(bytes, bytes.count, &pixels, pixels.count, &message, message.count) == 0 else {
+            throw DatasetError(path, "unreadable image: \(String(cString: message).printable)")
+        }
+        return Decoded(width: shape.width, height: shape.height, channels: shape.channels, pixels: pixels)
+    }
+
+    /// An image's width, height and channels from its header, nothing decoded.
+    static func info(_ path: String) throws -> (width: Int, height: Int, channels: Int) { try header(path).shape }
+
+    /// The file's bytes and its header's dimensions, refused above `maximumPixels` values.
+    private static func header(_ path: String) throws -> (bytes: [UInt8], shape: (width: Int, height: Int, channels: Int)) {
         guard let data = FileManager.default.contents(atPath: path) else { throw DatasetError(path, "cannot read the image (check its permissions)") }
         var message = [CChar](repeating: 0, count: 256)
         var w: Int32 = 0, h: Int32 = 0, c: Int32 = 0
         let bytes = [UInt8](data)
-        func failure() -> DatasetError { DatasetError(path, "unreadable image: \(String(cString: message).printable)") }
-        guard dyn_image_info(bytes, bytes.count, &w, &h, &c, &message, message.count) == 0 else { throw failure() }
-        guard w > 0, h > 0, let n = SafeSize.product([Int(w), Int(h), Int(c)]), n <= maximumPixels else {
+        guard dyn_image_info(bytes, bytes.count, &w, &h, &c, &message, message.count) == 0 else {
+            throw DatasetError(path, "unreadable image: \(String(cString: message).printable)")
+        }
+        guard w > 0, h > 0, c > 0, let n = SafeSize.product([Int(w), Int(h), Int(c)]), n <= maximumPixels else {
             throw DatasetError(path, "\(w)×\(h) pixels: larger than \(maximumPixels) values (scale it down first)")
         }
-        var pixels = [UInt8](repeating: 0, count: n)
-        guard dyn_image_decode(bytes, bytes.count, &pixels, n, &message, message.count) == 0 else { throw failure() }
-        return Decoded(width: Int(w), height: Int(h), channels: Int(c), pixels: pixels)
+        return (bytes, (Int(w), Int(h), Int(c)))
     }
 
     /// Channel-major floats of `image` scaled to cover `size` and centre-cropped (the identity

@@ -79,10 +79,20 @@ struct NPZArchive {
     /// The array names.
     var names: [String] { members.keys.sorted() }
 
+    /// Deflate expands at most 1032:1 (RFC 1951's longest match per bit); an entry announcing
+    /// more than that of its compressed size (plus 1 MB) is refused before any allocation.
+    static let maximumExpansion = 1032
+
     /// A member's bytes (inflated), checked against the size its entry announces.
     func data(_ name: String) throws -> [UInt8] {
         guard let m = members[name] else { throw DatasetError(path, "no array '\(name)' (it has \(names.joined(separator: ", ")))") }
         guard SafeSize.fitsInMemory(m.size, width: 1) else { throw DatasetError(path, "array '\(name)' announces \(m.size) bytes, more than this machine's memory") }
+        guard m.compressed <= Int(UInt32.max), m.size <= Int(UInt32.max) else {
+            throw DatasetError(path, "array '\(name)' is over 4 GB; split the data set or save it uncompressed as .npy files")
+        }
+        guard !m.deflated || m.size <= m.compressed * Self.maximumExpansion + (1 << 20) else {
+            throw DatasetError(path, "array '\(name)' announces \(m.size) bytes from \(m.compressed) compressed, more than deflate can expand (a corrupt archive)")
+        }
         guard m.deflated else { return Array(bytes[m.offset..<(m.offset + m.size)]) }
         var out = [UInt8](repeating: 0, count: m.size)
         var stream = z_stream()
