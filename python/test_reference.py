@@ -98,13 +98,13 @@ if __name__ == "__main__":
 
 
 def outputs_load(binary):
-    """Every --out file loads with numpy.load (.npy) or numpy.loadtxt (.csv, its header row
-    skipped) and holds the figures the same command prints as JSON."""
+    """Every --out file loads with numpy.load (.npy) or numpy.loadtxt(f, delimiter=",") (.csv,
+    whose '# names' header line loadtxt skips) and holds the figures the same command prints as JSON."""
     def run(*args):
         return json.loads(subprocess.run([binary, *args, "--json"], check=True, capture_output=True, text=True).stdout)
 
     def load(path):
-        return np.load(path) if path.endswith(".npy") else np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
+        return np.load(path) if path.endswith(".npy") else np.loadtxt(path, delimiter=",", ndmin=2)
 
     with tempfile.TemporaryDirectory() as folder:
         matrix = os.path.join(folder, "a.csv")

@@ -10,7 +10,7 @@ struct Integrate: ParsableCommand {
             Reports the final point, the largest relative energy error max|H − H₀|/|H₀| over the \
             run (for systems with an energy), and the time spent. --out writes the trajectory \
             (one row per recorded step, row 0 the initial point; columns t, then the coordinates, \
-            named in a .csv's header row: q1…, p1… for mechanical systems) as .npy or .csv; it streams to \
+            named in a .csv's first line, # t,q1,…,p1,…) as .npy or .csv; it streams to \
             disk as it is computed (memory does not grow with --steps) and the file appears \
             only when complete. \
             The Hénon map is iterated (--method map, its default).

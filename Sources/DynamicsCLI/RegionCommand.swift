@@ -9,7 +9,7 @@ struct RegionCommand: ParsableCommand {
         discussion: """
             For two-step methods |R| is the largest root of the characteristic polynomial. Verlet and \
             leapfrog are measured on y'' = λ²y. --out writes one row per grid point, columns re, im, \
-            |R| (Re z fastest; a .csv names them in a header row), as .npy or .csv: \
+            |R| (Re z fastest; a .csv names them in a first line # re,im,modulus), as .npy or .csv: \
             numpy.load(f)[:, 2].reshape(grid, grid) is the grid, rows Im z; --json prints re, im and modulus.
             """)
 

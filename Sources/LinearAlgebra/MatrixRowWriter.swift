@@ -25,7 +25,9 @@ public final class MatrixRowWriter<T: BLASScalar> {
     }
 
     /// Opens `path` (`.npy`, `.csv` or `.txt`) for `rows` rows of `columns` values; a CSV file
-    /// starts with `header`, the columns' names, if given (a `.npy` file has no place for them).
+    /// starts with `header`, the columns' names, if given, as a comment line `# t,x,y` (a `.npy`
+    /// file has no place for them): `numpy.loadtxt(f, delimiter=",")` skips it as it is, and
+    /// `numpy.genfromtxt(f, delimiter=",", names=True)` takes the names from it.
     /// - Throws: `MatrixFileError` for an unknown extension, a folder that cannot be written, or a
     ///   `.npy` file larger than the free space.
     public init(path: String, rows: Int, columns: Int, header: [String]? = nil) throws {
@@ -46,7 +48,7 @@ public final class MatrixRowWriter<T: BLASScalar> {
         if format == .npy {
             try file.append(NumPyArray.header(shape: [rows, columns], dtype: .of(T.self)))
         } else if let header {
-            try file.append(Data((header.joined(separator: ",") + "\n").utf8))
+            try file.append(Data(("# " + header.joined(separator: ",") + "\n").utf8))
         }
     }
 

@@ -29,8 +29,8 @@ struct IntegratorCommandTests {
         #expect(abs(array.values[4 * 10] - 1.0) < 1e-12)  // row 10: t = 10·10·0.01
         let h = try CLIRunner.run(["integrate", "--system", "henon", "--steps", "5", "--out", csv])
         #expect(h.status == 0)
-        #expect(try String(contentsOfFile: csv, encoding: .utf8).hasPrefix("t,x,y\n"))
-        let m = try MatrixFile.read(csv, as: Double.self)  // the header row is skipped
+        #expect(try String(contentsOfFile: csv, encoding: .utf8).hasPrefix("# t,x,y\n"))
+        let m = try MatrixFile.read(csv, as: Double.self)  // the header comment is skipped
         // Hénon from (0, 0): (1, 0), then (1 − 1.4 + 0, 0.3) = (−0.4, 0.3); its time is the iterate.
         #expect(m.rows == 6 && m[2, 0] == 2 && m[1, 1] == 1 && abs(m[2, 1] + 0.4) < 1e-15 && abs(m[2, 2] - 0.3) < 1e-15)
     }
