@@ -93,9 +93,6 @@ def folder_matches_npz(binary):
         assert abs(a - b) <= 1 / 40 + 1e-12 and abs(la - lb) <= 1e-3 * abs(lb), accuracy
 
 
-if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else ".build/debug/dynamics")
-
 
 def outputs_load(binary):
     """Every --out file loads with numpy.load (.npy) or numpy.loadtxt(f, delimiter=",") (.csv,
@@ -131,3 +128,7 @@ def outputs_load(binary):
             jacobian = np.load(out("jacobian")) if ext == ".npy" else np.loadtxt(out("jacobian"), delimiter=",")
             assert np.allclose(np.sort(np.abs(np.linalg.eigvals(jacobian)))[::-1][:3], np.sort(np.hypot(*np.array(r["field"]["eigenvalues"]["byModulus"]).T))[::-1][:3], atol=1e-6)
     print("every --out file (.npy and .csv) loads with numpy and matches the JSON")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else ".build/debug/dynamics")
