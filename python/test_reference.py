@@ -93,7 +93,6 @@ def folder_matches_npz(binary):
         assert abs(a - b) <= 1 / 40 + 1e-12 and abs(la - lb) <= 1e-3 * abs(lb), accuracy
 
 
-
 def outputs_load(binary):
     """Every --out file loads with numpy.load (.npy) or numpy.loadtxt(f, delimiter=",") (.csv,
     whose '# names' header line loadtxt skips) and holds the figures the same command prints as JSON."""
