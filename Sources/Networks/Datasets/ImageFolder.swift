@@ -101,9 +101,14 @@ public enum ImageFolder {
         var pixels = [UInt8](repeating: 0, count: shape.width * shape.height * shape.channels)
         var message = [CChar](repeating: 0, count: 256)
         guard dyn_image_decode(bytes, bytes.count, &pixels, pixels.count, &message, message.count) == 0 else {
-            throw DatasetError(path, "unreadable image: \(String(cString: message).printable)")
+            throw DatasetError(path, "unreadable image: \(text(message).printable)")
         }
         return Decoded(width: shape.width, height: shape.height, channels: shape.channels, pixels: pixels)
+    }
+
+    /// A C message buffer's text, up to its NUL.
+    private static func text(_ message: [CChar]) -> String {
+        String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// An image's width, height and channels from its header, nothing decoded.
@@ -116,7 +121,7 @@ public enum ImageFolder {
         var w: Int32 = 0, h: Int32 = 0, c: Int32 = 0
         let bytes = [UInt8](data)
         guard dyn_image_info(bytes, bytes.count, &w, &h, &c, &message, message.count) == 0 else {
-            throw DatasetError(path, "unreadable image: \(String(cString: message).printable)")
+            throw DatasetError(path, "unreadable image: \(text(message).printable)")
         }
         guard w > 0, h > 0, c > 0, let n = SafeSize.product([Int(w), Int(h), Int(c)]), n <= maximumPixels else {
             throw DatasetError(path, "\(w)×\(h) pixels: larger than \(maximumPixels) values (scale it down first)")
