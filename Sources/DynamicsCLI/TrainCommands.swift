@@ -247,10 +247,7 @@ struct Evaluate: ParsableCommand {
         var test = try CheckpointAnalysis.testData(of: saved, data: data, source: source.name).test
         let h = saved.header
         test.standardize(mean: h.mean, std: h.std)
-        let network = TrainableNetwork.make(h.configuration.architecture, inputChannels: h.inputChannels, classes: h.classes,
-                                            seed: h.configuration.seed)
-        try network.restore(saved.snapshot)
-        let report = Report(testAccuracy: Trainer.accuracy(of: network, on: test, batchSize: h.configuration.batchSize),
+        let report = Report(testAccuracy: Trainer.accuracy(of: try saved.trainableNetwork(), on: test, batchSize: h.configuration.batchSize),
                             images: test.count, epoch: h.epoch)
         if output.json { return try Output.printJSON(report) }
         print(String(format: "test accuracy %.2f%% on %d images", 100 * report.testAccuracy, report.images)

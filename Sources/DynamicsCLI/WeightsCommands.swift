@@ -98,8 +98,7 @@ struct Predict: ParsableCommand {
         var (spec, test) = try CheckpointAnalysis.testData(of: saved, data: data, source: source.name)
         for path in [out, classesOut].compactMap({ $0 }) { try AtomicFile.checkWritable(path) }
         test.standardize(mean: h.mean, std: h.std)
-        let network = TrainableNetwork.make(h.configuration.architecture, inputChannels: h.inputChannels, classes: h.classes, seed: 0)
-        try network.restore(saved.snapshot)
+        let network = try saved.trainableNetwork()
         var rows: [Double] = [], predicted: [Int] = []
         rows.reserveCapacity(test.count * h.classes)
         var g = SeededGenerator(seed: 0)

@@ -120,17 +120,33 @@ extension NumPyArray {
                       shape: try Self.parseShape(shapeText, path: path), dataStart: headerStart + headerLength)
     }
 
+    /// The bits of the element of `width` bytes (1, 2, 4 or 8) at `offset` in a `.npy`
+    /// payload, in the host's order, zero-extended: what each dtype reinterprets.
+    @inlinable
+    public static func bits(_ raw: UnsafeRawBufferPointer, at offset: Int, width: Int, bigEndian: Bool) -> UInt64 {
+        switch width {
+        case 1: return UInt64(raw[offset])
+        case 2:
+            let b = raw.loadUnaligned(fromByteOffset: offset, as: UInt16.self)
+            return UInt64(bigEndian ? UInt16(bigEndian: b) : UInt16(littleEndian: b))
+        case 4:
+            let b = raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
+            return UInt64(bigEndian ? UInt32(bigEndian: b) : UInt32(littleEndian: b))
+        default:
+            let b = raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            return bigEndian ? UInt64(bigEndian: b) : UInt64(littleEndian: b)
+        }
+    }
+
     /// Parses the bytes of a `.npy` file; `path` only names it in errors.
     public init(npyData data: Data, path: String = "array") throws {
         let bytes = [UInt8](data)
         func fail(_ problem: String) -> MatrixFileError { MatrixFileError(path: path, problem: problem) }
         let h = try Self.header(of: bytes, path: path)
-        guard let dtype = DType(rawValue: h.code), !h.code.isEmpty else {
+        guard let dtype = DType(rawValue: h.code) else {
             throw fail("unsupported dtype '\(h.descr.printable)': only float32 and float64 are read; convert with arr.astype(numpy.float64)")
         }
-        let bigEndian = h.bigEndian, shape = h.shape, dataStart = h.dataStart
-        let fortran = h.fortranOrder ? "True" : "False"
-
+        let shape = h.shape, dataStart = h.dataStart
         let width = dtype == .float32 ? 4 : 8
         guard let count = SafeSize.product(shape), SafeSize.fits(count, width: width, in: bytes.count - dataStart) else {
             throw fail("truncated data: shape \(shape) needs more than the \(bytes.count - dataStart) bytes the file has")
@@ -138,19 +154,11 @@ extension NumPyArray {
         var values = [Double](repeating: 0, count: count)
         bytes.withUnsafeBytes { raw in
             for k in 0..<count {
-                let offset = dataStart + k * width
-                if dtype == .float32 {
-                    var bits = raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
-                    bits = bigEndian ? UInt32(bigEndian: bits) : UInt32(littleEndian: bits)
-                    values[k] = Double(Float(bitPattern: bits))
-                } else {
-                    var bits = raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-                    bits = bigEndian ? UInt64(bigEndian: bits) : UInt64(littleEndian: bits)
-                    values[k] = Double(bitPattern: bits)
-                }
+                let bits = Self.bits(raw, at: dataStart + k * width, width: width, bigEndian: h.bigEndian)
+                values[k] = dtype == .float32 ? Double(Float(bitPattern: UInt32(truncatingIfNeeded: bits))) : Double(bitPattern: bits)
             }
         }
-        if fortran == "True" && shape.count > 1 { values = Self.fortranToC(values, shape: shape) }
+        if h.fortranOrder && shape.count > 1 { values = Self.fortranToC(values, shape: shape) }
         self.init(shape: shape, values: values, dtype: dtype)
     }
 

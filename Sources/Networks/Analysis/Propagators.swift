@@ -91,13 +91,14 @@ struct SegmentPropagator<Family: BlockFamily>: MatrixFreeOperator where Family.S
 
 /// The Jacobian J of a trained network's map from the first unit's feature map to the last
 /// one's (`Network.features(from:)`: transitions and downsampling units included, rectangular
-/// when the stages change size) at one image: J·v by central differences, Jᵀ·u by the pullbacks
+/// when the stages change size) at one image: J·v by central differences (`forward`), Jᵀ·u by the pullbacks
 /// in reverse — units, transitions' adjoints, downsampling units' — at the states one forward
 /// run recorded, as the training backward pass chains them.
 struct NetworkPropagator<Family: BlockFamily>: MatrixFreeOperator where Family.Scalar == Double {
     typealias State = Family.Method.State
     let network: Network<Family>
-    let x: Tensor<Double>
+    /// The map to be linearised, at the image's first feature map.
+    let forward: Linearization<Tensor<Double>>
     /// Each unit's input state, and its output before any transition (nil for downsampling units).
     let inputs: [State]
     let outputs: [State?]
@@ -108,7 +109,7 @@ struct NetworkPropagator<Family: BlockFamily>: MatrixFreeOperator where Family.S
 
     init(_ network: Network<Family>, at x: Tensor<Double>) {
         self.network = network
-        self.x = x
+        forward = network.featureMap(at: x)
         var s = Family.state(from: x), method = Family.makeMethod()
         var inputs: [State] = [], outputs: [State?] = []
         for j in network.units.indices {
@@ -130,23 +131,9 @@ struct NetworkPropagator<Family: BlockFamily>: MatrixFreeOperator where Family.S
         downsamplerGradients = network.downsamplers.mapValues { $0.zeroGradient() }
     }
 
-    var inputDimension: Int { x.data.count }
+    var inputDimension: Int { forward.dimension }
 
-    /// y ← J·v by (F(x + δv) − F(x − δv))/(2δ), δ·‖v‖∞ = ε^{1/3}·max(1, ‖x‖∞) (`Linearization`'s step).
-    func product(_ v: UnsafePointer<Double>, into y: UnsafeMutablePointer<Double>) {
-        let n = inputDimension
-        var largest = 0.0
-        for i in 0..<n { largest = max(largest, abs(v[i])) }
-        guard largest > 0 else { return y.update(repeating: 0, count: outputDimension) }
-        let delta = FiniteDifference.step(for: x.data.reduce(0) { max($0, abs($1)) }) / largest
-        var plus = x, minus = x
-        for i in 0..<n {
-            plus.data[i] += delta * v[i]
-            minus.data[i] -= delta * v[i]
-        }
-        let a = network.features(from: plus).data, b = network.features(from: minus).data
-        for i in 0..<outputDimension { y[i] = (a[i] - b[i]) / (2 * delta) }
-    }
+    func product(_ v: UnsafePointer<Double>, into y: UnsafeMutablePointer<Double>) { forward.product(v, into: y) }
 
     mutating func adjoint(_ u: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) {
         var features = Family.tensor(from: final)

@@ -63,6 +63,12 @@ extension Network {
         return Family.tensor(from: s)
     }
 
+    /// `features(from:)` at one image's first feature map x, to be linearised (densely, or by
+    /// products for `NetworkPropagator`).
+    func featureMap(at x: Tensor<Scalar>) -> Linearization<Tensor<Scalar>> {
+        Linearization(at: x) { features(from: $0) }
+    }
+
     /// Segment `range` as one system: its units under `UnitSequence`, started at `state` (the
     /// stored pair for two-step methods, not a feature map's (y, y)), with `unstep` if given.
     func segmentBinding(_ range: Range<Int>, from state: State,
@@ -192,10 +198,7 @@ public struct TrainedNetworkGrowth: NetworkExperiment {
                 var propagator = NetworkPropagator(network, at: x)
                 return try propagator.leadingSingularValues(min(count, dimension - 2))
             }
-            let jacobian = FiniteDifference.jacobian(at: x.data) { c in
-                network.features(from: Tensor(channels: x.channels, batch: 1, height: x.height, width: x.width, data: c)).data
-            }
-            return Array(try jacobian.singularValues().prefix(count))
+            return Array(try network.featureMap(at: x).jacobian().singularValues().prefix(count))
         }
     }
 }

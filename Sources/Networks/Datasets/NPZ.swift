@@ -134,9 +134,7 @@ struct NPZArchive {
         }
         let values: [Float] = bytes.withUnsafeBytes { raw in
             (0..<count).map { k in
-                let o = h.dataStart + k * width
-                var bits: UInt64 = 0
-                for b in 0..<width { bits |= UInt64(raw[o + (h.bigEndian ? width - 1 - b : b)]) << (8 * UInt64(b)) }
+                let bits = NumPyArray.bits(raw, at: h.dataStart + k * width, width: width, bigEndian: h.bigEndian)
                 switch (kind, width) {
                 case ("f", 4): return Float(bitPattern: UInt32(truncatingIfNeeded: bits))
                 case ("f", _): return Float(Double(bitPattern: bits))

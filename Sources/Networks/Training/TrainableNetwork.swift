@@ -173,6 +173,16 @@ public final class TrainableNetwork {
     public func restore(_ snapshot: NetworkSnapshot) throws { try restoreClosure(snapshot) }
 }
 
+extension Checkpoint {
+    /// The saved network with its weights and running statistics, ready to evaluate.
+    public func trainableNetwork() throws -> TrainableNetwork {
+        let network = TrainableNetwork.make(header.configuration.architecture, inputChannels: header.inputChannels, classes: header.classes,
+                                            seed: header.configuration.seed)
+        try network.restore(snapshot)
+        return network
+    }
+}
+
 /// The learnable and running state of a network and its optimiser.
 public struct NetworkSnapshot: Codable, Sendable, Equatable {
     /// The non-empty parameter arrays, in `Network.visitParameters` order.

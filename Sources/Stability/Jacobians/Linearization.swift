@@ -2,10 +2,12 @@ import ComplexModule
 import Integrators
 import LinearAlgebra
 
-/// A map F between states of one shape, at a point x, to be linearised: its Jacobian DF(x)
+/// A map F between states of one type, at a point x, to be linearised: its Jacobian DF(x)
 /// as a dense matrix (central differences, 2n evaluations of F) or as products DF(x)·v (one
 /// central difference along v, two evaluations), which is what the Arnoldi method needs at
-/// sizes where the dense matrix does not fit.
+/// sizes where the dense matrix does not fit. The output may have another size than the input
+/// (a network's map through its transitions): the matrix is then m×n and a product writes m
+/// values.
 ///
 /// Both use the differences of `FiniteDifference`, with error about ε^{2/3} relative to the
 /// scale of F: the dense Jacobian and the products describe the same operator to that
