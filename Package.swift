@@ -4,7 +4,8 @@ import PackageDescription
 /// Dynamics: numerical dynamical systems and the reversible deep networks that discretise them
 /// (Chang et al., "Reversible Architectures for Arbitrarily Deep Residual Neural Networks", AAAI 2018).
 ///
-/// Dependencies point one way: DynamicsCLI → Networks → Stability → Integrators → LinearAlgebra → CLAPACK, CARPACK.
+/// Dependencies point one way: DynamicsCLI → Networks → Stability → Integrators → LinearAlgebra → CLAPACK, CARPACK;
+/// Integrators → Expressions (system files' equations).
 /// `CLAPACK` and `CARPACK` are implementation details: only `LinearAlgebra` (and the benchmark's C reference) import them.
 let package = Package(
     name: "Dynamics",
@@ -15,6 +16,10 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        // System files: expressions (swift-parsing, without its CasePaths trait, which would
+        // pull in swift-syntax) and TOML (TOMLKit, over toml++).
+        .package(url: "https://github.com/pointfreeco/swift-parsing", from: "0.15.2", traits: []),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         // `make docs`: DocC catalogs of the public modules (swift package generate-documentation).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
@@ -41,9 +46,15 @@ let package = Package(
                 .product(name: "ComplexModule", package: "swift-numerics"),
             ]
         ),
+        // Expressions: parsing, compilation to flat programs, forward and reverse differentiation.
+        .target(
+            name: "Expressions",
+            dependencies: [.product(name: "Parsing", package: "swift-parsing"), .product(name: "RealModule", package: "swift-numerics")]
+        ),
         .target(
             name: "Integrators",
-            dependencies: ["LinearAlgebra", .product(name: "RealModule", package: "swift-numerics")]
+            dependencies: ["LinearAlgebra", "Expressions", .product(name: "TOMLKit", package: "TOMLKit"),
+                           .product(name: "RealModule", package: "swift-numerics")]
         ),
         .target(
             name: "Stability",
@@ -76,6 +87,7 @@ let package = Package(
             path: "Benchmarks/DynamicsBenchmarks"
         ),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
+        .testTarget(name: "ExpressionsTests", dependencies: ["Expressions"]),
         .testTarget(name: "IntegratorsTests", dependencies: ["Integrators"]),
         .testTarget(name: "StabilityTests", dependencies: ["Stability", "Integrators"]),
         // Fixtures (small PNG and JPEG folders) are read from the source tree by path.
