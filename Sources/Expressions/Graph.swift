@@ -16,6 +16,9 @@ public struct Graph: Sendable {
 
     public private(set) var nodes: [Node] = []
     private var lookup: [Node: Int] = [:]
+    /// Where in its text the expression that first built a node was written (set by `lower`),
+    /// for diagnostics.
+    public internal(set) var origins: [Int: SourceRange] = [:]
 
     public init() {}
 

@@ -23,6 +23,12 @@ extension Graph {
     /// functions, arity, division by a literal zero, non-finite constants, bad indices) and
     /// says where.
     public mutating func lower(_ expression: Expression, in scope: Scope) throws(ExpressionError) -> Int {
+        let id = try lowerUnrecorded(expression, in: scope)
+        if origins[id] == nil { origins[id] = expression.range }
+        return id
+    }
+
+    private mutating func lowerUnrecorded(_ expression: Expression, in scope: Scope) throws(ExpressionError) -> Int {
         let r = expression.range
         switch expression.syntax {
         case .number(let value):
@@ -103,7 +109,7 @@ extension Graph {
     }
 
     /// "; did you mean 'x'?" for the known name closest to `name` by edit distance, if close.
-    static func suggestion(for name: String, among names: [String]) -> String {
+    public static func suggestion(for name: String, among names: [String]) -> String {
         let scored = names.map { ($0, editDistance(name, $0)) }.filter { $0.1 <= max(1, name.count / 3) }
         guard let best = scored.min(by: { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }) else {
             let sorted = names.sorted()

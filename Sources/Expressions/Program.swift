@@ -33,6 +33,8 @@ public struct Program: Sendable {
     public var inputBase: Int { constants.count }
     /// The number of instructions (a program's cost).
     public var instructionCount: Int { code.count }
+    /// The number of instructions in the early part.
+    public var earlyInstructionCount: Int { lateStart }
 
     /// Compiles the nodes `outputs` of `graph`, whose inputs are 0..<inputCount; inputs in
     /// `late` are late (see above).

@@ -61,3 +61,25 @@ public struct Expression: Sendable, Equatable {
     /// Equal syntax, wherever written.
     public static func == (lhs: Expression, rhs: Expression) -> Bool { lhs.syntax == rhs.syntax }
 }
+
+extension Expression {
+    /// Every name the expression mentions (variables, parameters, definitions, family names),
+    /// found without recursion.
+    public var names: Set<String> {
+        var result: Set<String> = []
+        var stack = [self]
+        while let e = stack.popLast() {
+            switch e.syntax {
+            case .number: break
+            case .name(let n): result.insert(n)
+            case .indexed(let n, let i): result.insert(n); stack.append(i)
+            case .negate(let a): stack.append(a)
+            case .sum(let terms): stack.append(contentsOf: terms.map(\.term))
+            case .product(let factors): stack.append(contentsOf: factors.map(\.factor))
+            case .power(let a, let b): stack.append(a); stack.append(b)
+            case .call(_, let arguments): stack.append(contentsOf: arguments)
+            }
+        }
+        return result
+    }
+}

@@ -38,19 +38,30 @@ public struct BuiltinSystem<Scalar: BLASScalar> {
         case autonomousDuffing(AutonomousDuffing<Scalar>)
         case henon(HenonMap<Scalar>)
         case linear(LinearSystem<Scalar>)
+        /// A system from a file (`SystemFile`, `DefinedSystem`).
+        case defined(DefinedSystem<Scalar>)
     }
 
     /// The names `named(_:)` accepts.
-    public static var names: [String] { ["harmonic", "pendulum", "kepler", "lorenz", "rossler", "duffing", "duffing-autonomous", "henon", "linear:FILE.npy"] }
+    public static var names: [String] { ["harmonic", "pendulum", "kepler", "lorenz", "rossler", "duffing", "duffing-autonomous", "henon", "linear:FILE.npy", "FILE.toml"] }
 
     public let name: String
     public let kind: Kind
     /// The default initial point (flat coordinates; (q, p) for mechanical systems).
     public let initialPoint: [Scalar]
 
-    /// Looks a system up by name; `linear:FILE` reads A from `.npy`/`.csv`.
-    /// - Throws: `SystemError` for an unknown name, `MatrixFileError` for a bad matrix file.
-    public static func named(_ name: String) throws -> BuiltinSystem {
+    /// Looks a system up by name; `linear:FILE` reads A from `.npy`/`.csv`, a name ending in
+    /// `.toml` is a system file (`SystemFile`), compiled with the parameter overrides.
+    /// - Throws: `SystemError` for an unknown name or a bad system file, `MatrixFileError` for a
+    ///   bad matrix file.
+    public static func named(_ name: String, parameters: [String: Double] = [:]) throws -> BuiltinSystem {
+        if name.hasSuffix(".toml") {
+            let system = try DefinedSystem<Scalar>(file: name, parameters: parameters)
+            return .init(name: system.name, kind: .defined(system), initialPoint: system.initialPoint)
+        }
+        guard parameters.isEmpty else {
+            throw SystemError("--param sets the parameters of a system file (.toml); \(name) is built in")
+        }
         switch name {
         case "harmonic": return .init(name: name, kind: .harmonic(.init()), initialPoint: [1, 0])
         case "pendulum": return .init(name: name, kind: .pendulum(.init()), initialPoint: [1, 0])
@@ -101,11 +112,18 @@ public struct BuiltinSystem<Scalar: BLASScalar> {
         case .autonomousDuffing: return ["x", "v", "theta"]
         case .henon: return ["x", "y"]
         case .linear: return (1...dimension).map { "y\($0)" }
+        case .defined(let d): return d.coordinateNames
         }
     }
 
     /// Whether the system is a discrete map rather than a flow.
-    public var isMap: Bool { if case .henon = kind { true } else { false } }
+    public var isMap: Bool {
+        switch kind {
+        case .henon: true
+        case .defined(let d): d.isMap
+        default: false
+        }
+    }
 
     /// The conserved energy (or invariant) at a point, where the system has one: H for the
     /// mechanical systems, ‖y‖²/2 for a linear system with anti-symmetric A.
@@ -115,6 +133,7 @@ public struct BuiltinSystem<Scalar: BLASScalar> {
         case .pendulum(let f): return Self.energy(of: f, at: point)
         case .kepler(let f): return Self.energy(of: f, at: point)
         case .linear(let f): return f.isAntiSymmetric ? point.squaredNorm / 2 : nil
+        case .defined(let d): return d.energy(point)
         case .lorenz, .rossler, .duffing, .autonomousDuffing, .henon: return nil
         }
     }
@@ -144,6 +163,7 @@ public struct BuiltinSystem<Scalar: BLASScalar> {
         case .harmonic, .pendulum, .kepler: MethodName.integrators
         case .lorenz, .rossler, .duffing, .autonomousDuffing, .linear: [.euler, .midpoint, .rk2, .rk4]
         case .henon: [.map]
+        case .defined(let d): d.methods
         }
     }
 
@@ -161,6 +181,7 @@ public struct BuiltinSystem<Scalar: BLASScalar> {
         case .duffing(let f): return try Self.firstOrder(f, method, options, experiment, system: name)
         case .autonomousDuffing(let f): return try Self.firstOrder(f, method, options, experiment, system: name)
         case .linear(let f): return try Self.firstOrder(f, method, options, experiment, system: name)
+        case .defined(let d): return try d.run(method, options: options, experiment)
         case .henon(let g):
             guard method == .map else {
                 throw SystemError("henon is a discrete map, not a flow: it is iterated (method map), not integrated with \(method.rawValue)")
@@ -184,11 +205,27 @@ public struct BuiltinSystem<Scalar: BLASScalar> {
                 point: { s, _ in s.current.coordinates },
                 unstep: { i, f, s, t, h in i.unstep(f, &s, time: t, stepSize: h) }))
         case .verlet:
-            throw SystemError("verlet needs a separable Hamiltonian system (q' = v(p), p' = F(q)): harmonic, pendulum or kepler; \(system) is not one")
+            throw SystemError("verlet needs a separable Hamiltonian system (q' = v(p), p' = F(q)): harmonic, pendulum, kepler, or a file of kind hamiltonian (H = T(p) + V(q)) or second-order; \(system) is not one")
         case .leapfrog:
-            throw SystemError("leapfrog needs a second-order system y'' = F(y): harmonic, pendulum or kepler; \(system) is not one")
+            throw SystemError("leapfrog needs a second-order system y'' = F(y): harmonic, pendulum, kepler, or a file of kind second-order (or hamiltonian with T = |p|²/2); \(system) is not one")
         case .map:
             throw SystemError("map iterates a discrete map (henon); \(system) is a flow: choose euler, midpoint, rk2 or rk4")
+        }
+    }
+
+    /// A separable Hamiltonian system that is not second order (its velocity is not p): every
+    /// method but leapfrog.
+    @inlinable
+    public static func separable<F: PartitionedVectorField, E: BindingExperiment>(
+        _ field: F, _ method: MethodName, _ options: MethodOptions, _ experiment: E, system: String
+    ) throws -> E.Result where F.State: CoordinateState, F.Scalar == Scalar, E.Scalar == Scalar {
+        switch method {
+        case .verlet:
+            return try experiment.run(MethodBinding(reversible: StormerVerlet<F>(scheme: options.verletScheme), field: field))
+        case .leapfrog:
+            throw SystemError("leapfrog needs y'' = F(y), a velocity equal to p; \(system)'s kinetic energy is not |p|²/2: use verlet")
+        default:
+            return try firstOrder(FirstOrderForm(field), method, options, experiment, system: system)
         }
     }
 

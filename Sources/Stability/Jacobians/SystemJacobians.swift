@@ -7,7 +7,7 @@ extension BuiltinSystem {
     public var timeKind: TimeKind { isMap ? .discrete : .continuous }
 
     /// The Jacobian of the system's right-hand side at a point (∂f/∂x for a flow in its first-order
-    /// form, ∂g/∂x for a map), in closed form. The forced Duffing field's Jacobian does not
+    /// form, ∂g/∂x for a map), in closed form (a system file's by forward-mode differentiation, at t = 0). The forced Duffing field's Jacobian does not
     /// depend on time (the forcing is additive).
     public func jacobian(at point: [Scalar]) -> Matrix<Scalar> {
         switch kind {
@@ -20,6 +20,7 @@ extension BuiltinSystem {
         case .autonomousDuffing(let f): f.jacobian(at: point, time: 0)
         case .henon(let f): f.jacobian(at: point, time: 0)
         case .linear(let f): f.jacobian(at: point, time: 0)
+        case .defined(let d): d.jacobian(at: point)
         }
     }
 
@@ -34,6 +35,7 @@ extension BuiltinSystem {
         case .duffing(let f): Self.differentiate(f, at: point)
         case .autonomousDuffing(let f): Self.differentiate(f, at: point)
         case .linear(let f): Self.differentiate(f, at: point)
+        case .defined(let d): FiniteDifference.jacobian(at: point) { d.rightHandSide($0) }
         case .henon(let g):
             FiniteDifference.jacobian(at: point) { x in
                 var next = SIMD2<Scalar>(coordinates: x)
