@@ -61,6 +61,26 @@ struct Integrate: ParsableCommand {
         if let f = report.trajectoryFile { print("trajectory      \(f)") }
     }
 
+    /// The error for a run that left the finite numbers; for a system file, the run is repeated
+    /// to its last finite point and the expression that is not finite there is shown.
+    func nonFinite<T: BLASScalar>(_ system: BuiltinSystem<T>, _ method: MethodName, _ x0: [T]) -> CLIError {
+        let advice = "try a smaller --dt or a stable method"
+        guard case .defined(let defined) = system.kind else {
+            return CLIError("the solution left the finite numbers (overflow to Inf/NaN); \(advice)")
+        }
+        var last = x0.map(Double.init), lastStep = 0, step = 0
+        var replay = Integration(initialPoint: x0, stepSize: T(dt), steps: steps)
+        replay.record = { point in
+            guard point.allSatisfy(\.isFinite) else { throw CLIError("stop") }
+            (last, lastStep, step) = (point.map(Double.init), step, step + 1)
+        }
+        _ = try? system.run(method, options: options.methodOptions, replay)
+        let time = Double(lastStep) * (system.isMap ? 1 : dt)
+        let cause = defined.diagnose(at: last, time: time)
+            ?? "every expression is finite at the last finite point (t = \(time)), so the solution blew up within a step; \(advice)"
+        return CLIError("the solution left the finite numbers after step \(lastStep):\n\(cause)")
+    }
+
     func integrate<T: BLASScalar>(_: T.Type) throws -> Report {
         let (system, x0) = try options.resolve(T.self)
         let method = try options.requireMethod(for: system)
@@ -79,9 +99,7 @@ struct Integrate: ParsableCommand {
             }
         }
         let r = try mappingLibraryErrors { try system.run(method, options: options.methodOptions, experiment) }
-        guard r.final.allSatisfy(\.isFinite) else {
-            throw CLIError("the solution left the finite numbers (overflow to Inf/NaN); try a smaller --dt or a stable method")
-        }
+        guard r.final.allSatisfy(\.isFinite) else { throw nonFinite(system, method, x0) }
         try writer?.finish()
         return Report(system: system.name, method: method.rawValue, precision: options.arithmetic.rawValue,
                       dt: dt, steps: steps, final: r.final.map(Double.init), energyError: r.energyError.map(Double.init),

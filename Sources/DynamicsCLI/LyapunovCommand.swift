@@ -189,7 +189,7 @@ struct LyapunovCommand: ParsableCommand {
     }
 
     func spectrum<T: BLASScalar>(_ system: BuiltinSystem<T>, _ method: MethodName, _ settings: LyapunovSettings<T>) throws -> LyapunovResult<T> {
-        try system.run(method, options: options.methodOptions, LyapunovSpectrum(settings))
+        try system.lyapunovSpectrum(method, options: options.methodOptions, settings)
     }
 }
 

@@ -63,7 +63,7 @@ struct StabilityCommand: ParsableCommand {
         var step: SpectrumReport? = nil
         if let method = options.method {
             let jacobian = try mappingLibraryErrors {
-                try system.run(method, options: options.methodOptions, StepJacobian(at: point, stepSize: T(dt)))
+                try system.stepJacobian(method, options: options.methodOptions, at: point, stepSize: T(dt))
             }
             step = SpectrumReport(try Spectrum(of: jacobian), time: .discrete)
         }

@@ -13,8 +13,11 @@ enum Precision: String, ExpressibleByArgument, CaseIterable {
 
 /// The flags that name a system and a method, shared by integrate, reverse and convergence.
 struct SystemOptions: ParsableArguments {
-    @Option(help: "The system: harmonic, pendulum, kepler, lorenz, rossler, duffing (forced, time-dependent), duffing-autonomous, henon, or linear:FILE.npy (y' = A y).")
+    @Option(help: "The system: harmonic, pendulum, kepler, lorenz, rossler, duffing (forced, time-dependent), duffing-autonomous, henon, linear:FILE.npy (y' = A y), or a system file FILE.toml (your own equations; see examples/systems/).")
     var system: String?
+
+    @Option(name: .customLong("param"), parsing: .singleValue, help: "NAME=VALUE: set a parameter of a system file (repeatable), e.g. --param rho=99.96.")
+    var parameters: [String] = []
 
     @Option(help: "The method: \(MethodName.allCases.map(\.rawValue).joined(separator: ", ")).")
     var method: MethodName?
@@ -47,7 +50,7 @@ struct SystemOptions: ParsableArguments {
 
     /// The flags that only a system run reads (rejected beside --arch or --block).
     var systemOnlyFlags: [(name: String, given: Bool)] {
-        [("--system", system != nil), ("--method", method != nil), ("--initial", initial != nil),
+        [("--system", system != nil), ("--method", method != nil), ("--initial", initial != nil), ("--param", !parameters.isEmpty),
          ("--midpoint-start", midpointStart != nil), ("--leapfrog-start", leapfrogStart != nil),
          ("--verlet-scheme", verletScheme != nil)]
     }
@@ -56,9 +59,22 @@ struct SystemOptions: ParsableArguments {
     func resolve<T: BLASScalar>(_: T.Type) throws -> (system: BuiltinSystem<T>, initial: [T]) {
         guard let name = self.system else { throw CLIError("--system is required; choose one of \(BuiltinSystem<T>.names.joined(separator: ", "))") }
         let system: BuiltinSystem<T>
-        do { system = try BuiltinSystem<T>.named(name) } catch let e as SystemError { throw CLIError(e.description) }
+        do { system = try BuiltinSystem<T>.named(name, parameters: try parameterOverrides()) } catch let e as SystemError { throw CLIError(e.description) }
         guard let initial else { return (system, system.initialPoint) }
         return (system, try parsePoint(initial, flag: "--initial", for: system))
+    }
+
+    /// The --param NAME=VALUE pairs.
+    func parameterOverrides() throws -> [String: Double] {
+        var result: [String: Double] = [:]
+        for text in parameters {
+            let parts = text.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, !parts[0].isEmpty, let value = Double(parts[1]), value.isFinite else {
+                throw CLIError("--param takes NAME=VALUE with a finite number, e.g. --param rho=28; got '\(text)'")
+            }
+            guard result.updateValue(value, forKey: parts[0]) == nil else { throw CLIError("--param \(parts[0]) is given twice") }
+        }
+        return result
     }
 
     /// A point given as x1,x2,… for `system`, checked for its dimension and finiteness.
