@@ -47,6 +47,7 @@ public struct Graph: Sendable {
         case .add:
             if x == 0 { return b }
             if y == 0 { return a }
+            if a == b { return apply(.multiply, constant(2), a) }  // a + a = 2a exactly
         case .subtract:
             if y == 0 { return a }
             if x == 0 { return apply(.negate, b) }
@@ -57,6 +58,8 @@ public struct Graph: Sendable {
             if y == 1 { return a }
             if x == -1 { return apply(.negate, b) }
             if y == -1 { return apply(.negate, a) }
+            if let x, let folded = scaled(b, by: x) { return folded }
+            if let y, let folded = scaled(a, by: y) { return folded }
         case .divide:
             if y == 1 { return a }
             if x == 0 { return constant(0) }
@@ -69,6 +72,18 @@ public struct Graph: Sendable {
         }
         if op.isCommutative, b < a { return intern(.binary(op, b, a)) }
         return intern(.binary(op, a, b))
+    }
+
+    /// c·(d·u) as (c·d)·u when c and d are powers of two, so the product is exact whatever u
+    /// is (how ∂(p²/2)/∂p = 2·(½·p) becomes p); nil otherwise.
+    private mutating func scaled(_ node: Int, by c: Double) -> Int? {
+        guard case .binary(.multiply, let u, let v) = nodes[node], c.significandBitPattern == 0 else { return nil }
+        for (k, other) in [(u, v), (v, u)] {
+            if let d = constantValue(k), d.significandBitPattern == 0, (c * d).isNormal {
+                return apply(.multiply, constant(c * d), other)
+            }
+        }
+        return nil
     }
 
     /// a^c for a constant c: small integer powers as products (x² = x·x, so it is shared and

@@ -308,8 +308,19 @@ struct SystemCompiler {
             guard values.count == n else {
                 throw SystemError("\(d.path): initial has \(values.count) values; \(d.name) has \(n) coordinates (\(coordinateNames.prefix(8).joined(separator: ", "))\(n > 8 ? ", …" : ""))")
             }
-            guard values.allSatisfy(\.isFinite) else { throw SystemError("\(d.path): initial: the values must be finite") }
-            return values
+            var g = Graph()
+            let constants = parameterScope(&g)
+            var point: [Double] = []
+            for source in values {
+                let e = try source.parsed()
+                let node: Int
+                do { node = try g.lower(e, in: constants) } catch { throw source.located(error) }
+                guard let v = g.constantValue(node), v.isFinite else {
+                    throw source.located(ExpressionError("an initial value is a finite number computed from parameters", at: e.range))
+                }
+                point.append(v)
+            }
+            return point
         case .expressions(let table):
             var point = [Double](repeating: 0, count: n)
             var g = Graph()

@@ -67,10 +67,11 @@ public struct SystemDescription: Sendable {
         public var size: SourceText?
     }
 
-    /// The initial point: numbers in coordinate order, or an expression per coordinate name
-    /// (a family's by `x[i]`, in its index i and the parameters).
+    /// The initial point: values in coordinate order (numbers, or expressions in the
+    /// parameters), or an expression per coordinate name (a family's by `x[i]`, in its index i
+    /// and the parameters).
     public enum Initial: Sendable {
-        case values([Double])
+        case values([SourceText])
         case expressions([String: SourceText])
     }
 

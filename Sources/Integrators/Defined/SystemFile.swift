@@ -98,10 +98,15 @@ private struct Reader {
         }
         if let initial = root["initial"] {
             if let array = initial.array {
-                var values: [Double] = []
-                for element in array {
-                    guard let v = element.double ?? element.int.map(Double.init) else { throw fail("must be numbers, or a table of expressions by coordinate name", key: "initial") }
-                    values.append(v)
+                var values: [SourceText] = []
+                for (k, element) in array.enumerated() {
+                    if let v = element.double ?? element.int.map(Double.init) {
+                        values.append(SourceText("\(v)", key: "initial[\(k)]", path: path))
+                    } else if let text = element.string {
+                        values.append(source(text, key: "initial[\(k)]", table: nil, name: "initial"))
+                    } else {
+                        throw fail("must be numbers or expressions in quotes, or a table of expressions by coordinate name", key: "initial")
+                    }
                 }
                 d.initial = .values(values)
             } else if initial.table != nil {
