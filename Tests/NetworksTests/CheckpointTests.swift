@@ -41,7 +41,9 @@ struct CheckpointTests {
     /// The header edited and the checksum recomputed: what a well-formed but hostile file says.
     static func edited(_ data: Data, _ edit: (inout [String: Any]) -> Void) throws -> Data {
         let bytes = [UInt8](data)
-        let length = Int((0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[8 + $1]) << (8 * UInt64($1)) })
+        var encoded: UInt64 = 0
+        for k in 0..<8 { encoded |= UInt64(bytes[8 + k]) << UInt64(8 * k) }
+        let length = Int(encoded)
         var header = try #require(try JSONSerialization.jsonObject(with: Data(bytes[16..<(16 + length)])) as? [String: Any])
         edit(&header)
         let json = try JSONSerialization.data(withJSONObject: header)
