@@ -1,0 +1,39 @@
+import Foundation
+import Testing
+
+/// `--system FILE.toml` and `--param` from the command line.
+@Suite struct SystemFileCommandTests {
+    static func example(_ name: String) -> String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("examples/systems/\(name).toml").path
+    }
+
+    @Test("a system file integrates like the built-in, takes --param, and its spectrum is exact")
+    func fileSystems() throws {
+        let file = try CLIRunner.run(["integrate", "--system", Self.example("lorenz"), "--method", "rk4", "--steps", "500", "--json"])
+        let builtin = try CLIRunner.run(["integrate", "--system", "lorenz", "--method", "rk4", "--steps", "500", "--json"])
+        #expect(file.status == 0, "\(file.stderr)")
+        #expect(file.json?["final"] as? [Double] == builtin.json?["final"] as? [Double])
+        let ring = try CLIRunner.run(["integrate", "--system", Self.example("lorenz96"), "--param", "N=12", "--method", "rk4", "--steps", "10", "--json"])
+        #expect((ring.json?["final"] as? [Double])?.count == 12, "\(ring.stderr)")
+        let bad = try CLIRunner.run(["integrate", "--system", Self.example("lorenz"), "--param", "rh0=3", "--method", "rk4"])
+        #expect(bad.status != 0 && bad.stderr.contains("no parameter 'rh0'; its parameters are beta, rho, sigma"))
+        let energy = try CLIRunner.run(["integrate", "--system", Self.example("henon-heiles"), "--method", "leapfrog", "--steps", "2000", "--json"])
+        #expect(((energy.json?["energyError"] as? Double) ?? 1) < 1e-4, "\(energy.stderr)")
+        let spectrum = try CLIRunner.run(["lyapunov", "--system", Self.example("henon"), "--steps", "20000", "--json"])
+        let exponents = try #require(spectrum.json?["exponents"] as? [Double])
+        #expect(abs(exponents.reduce(0, +) - log(0.3)) < 1e-9)
+    }
+
+    @Test("a mistake in a system file names the line and column with a caret; a NaN is traced")
+    func errors() throws {
+        let path = CLIRunner.temporaryPath("typo.toml")
+        try "kind = \"ode\"\nvariables = [\"x\"]\ninitial = [1]\n[equations]\nx = \"-1 + 1e-3 * logg(x)\"\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let typo = try CLIRunner.run(["integrate", "--system", path, "--method", "euler"])
+        #expect(typo.status != 0 && typo.stderr.contains("typo.toml:5:18: in equations.x: unknown function 'logg'; did you mean 'log'?"), "\(typo.stderr)")
+        #expect(typo.stderr.contains("\n                     ^^^^^^^"), "\(typo.stderr)")
+        try "kind = \"ode\"\nvariables = [\"x\"]\ninitial = [1]\n[equations]\nx = \"-1 + 1e-3 * log(x)\"\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let nan = try CLIRunner.run(["integrate", "--system", path, "--method", "euler", "--dt", "0.1", "--steps", "30"])
+        #expect(nan.status != 0 && nan.stderr.contains("after step 10") && nan.stderr.contains("typo.toml:5:18: in equations.x: this is not finite"), "\(nan.stderr)")
+    }
+}
