@@ -42,16 +42,23 @@ public struct CompiledFunction<Scalar: BLASScalar>: Sendable {
     /// `y` m(1 + k). Allocates nothing.
     @inlinable
     public func apply(_ x: UnsafePointer<Scalar>, time t: Scalar, into y: UnsafeMutablePointer<Scalar>) {
-        let n = inputDimension, m = outputDimension
-        let program = tangents == 0 ? value : derivative
+        // Two calls rather than one on a `let program = … ? value : derivative`: that copy
+        // retains the program's four arrays on every evaluation (measured: a third of the time
+        // of a Lorenz RK4 step).
+        if tangents == 0 { run(value, x, time: t, into: y) } else { run(derivative, x, time: t, into: y) }
+    }
+
+    @inlinable
+    func run(_ program: Program, _ x: UnsafePointer<Scalar>, time t: Scalar, into y: UnsafeMutablePointer<Scalar>) {
+        let n = inputDimension, m = outputDimension, k = tangents
         program.withRegisters(Scalar.self) { r in
             let base = program.inputBase
-            for i in 0..<n { r[base + argument + i] = x[i] }
+            Program.copy(x, to: r + base + argument, count: n)
             if let time { r[base + time] = t }
             program.run(r, late: false)
             program.outputs.withUnsafeBufferPointer { out in
                 for i in 0..<m { y[i] = r[out[i]] }
-                for j in 0..<tangents {
+                for j in 0..<k {
                     let column = x + n * (1 + j)
                     for i in 0..<n { r[base + direction + i] = column[i] }
                     program.run(r, late: true)

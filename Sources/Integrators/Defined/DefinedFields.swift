@@ -20,6 +20,32 @@ public struct DefinedField<Scalar: BLASScalar>: VectorField, Sendable {
     }
 }
 
+/// A file's x' = f(x, t) on a SIMD state, for 2 to 4 variables: the state then lives in
+/// registers as the built-in systems' do, with no array bookkeeping around each stage of a
+/// step (measured on Lorenz under RK4, 10⁶ steps: see the README's benchmark of system files).
+/// `DefinedSystem.run` picks it for plain runs; variational runs carry tangents in arrays.
+public struct DefinedSmallField<Vector: SIMD & CoordinateState>: VectorField, Sendable where Vector.Scalar: BLASScalar {
+    public typealias State = Vector
+    public var f: CompiledFunction<Vector.Scalar>
+
+    public init(_ f: CompiledFunction<Vector.Scalar>) {
+        precondition(f.inputDimension == Vector.scalarCount && f.tangents == 0, "DefinedSmallField: a plain function of \(Vector.scalarCount) variables")
+        self.f = f
+    }
+
+    @inlinable
+    public func evaluate(_ x: Vector, time t: Vector.Scalar, into d: inout Vector) {
+        withUnsafePointer(to: x) { xp in
+            withUnsafeMutablePointer(to: &d) { dp in
+                // SIMD vectors store their lanes contiguously.
+                let xs = UnsafeRawPointer(xp).assumingMemoryBound(to: Vector.Scalar.self)
+                let ds = UnsafeMutableRawPointer(dp).assumingMemoryBound(to: Vector.Scalar.self)
+                f.apply(xs, time: t, into: ds)
+            }
+        }
+    }
+}
+
 /// q' = ∂H/∂p (p, t), p' = −∂H/∂q (q, t) for a separable Hamiltonian H = T(p) + V(q) from a file.
 public struct DefinedPartitionedField<Scalar: BLASScalar>: PartitionedVectorField, Sendable {
     public typealias State = [Scalar]

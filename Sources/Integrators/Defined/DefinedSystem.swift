@@ -103,6 +103,12 @@ public struct DefinedSystem<Scalar: BLASScalar>: Sendable {
     public func run<E: BindingExperiment>(_ method: MethodName, options: MethodOptions = .init(), _ experiment: E) throws -> E.Result
     where E.Scalar == Scalar {
         switch form {
+        case .field(let f) where f.f.tangents == 0 && (2...4).contains(f.f.inputDimension):
+            switch f.f.inputDimension {
+            case 2: return try BuiltinSystem<Scalar>.firstOrder(DefinedSmallField<SIMD2<Scalar>>(f.f), method, options, experiment, system: name)
+            case 3: return try BuiltinSystem<Scalar>.firstOrder(DefinedSmallField<SIMD3<Scalar>>(f.f), method, options, experiment, system: name)
+            default: return try BuiltinSystem<Scalar>.firstOrder(DefinedSmallField<SIMD4<Scalar>>(f.f), method, options, experiment, system: name)
+            }
         case .field(let f): return try BuiltinSystem<Scalar>.firstOrder(f, method, options, experiment, system: name)
         case .separable(let f): return try BuiltinSystem<Scalar>.separable(f, method, options, experiment, system: name)
         case .secondOrder(let f): return try BuiltinSystem<Scalar>.mechanical(f, method, options, experiment)

@@ -50,6 +50,9 @@ public struct Integration<Scalar: BLASScalar>: BindingExperiment {
     @inlinable
     public func run<I: Integrator>(_ b: MethodBinding<I>) throws -> IntegrationResult<Scalar> where I.State: CoordinateState, I.State.Scalar == Scalar {
         var integrator = b.integrator
+        // Read once: `b.field` in the loop copied the field every step (a system file's field
+        // holds its programs: measured as a tenth of a Lorenz RK4 step).
+        let field = b.field
         let h = stepSize
         var state = b.start(initialPoint, h)
         try record?(initialPoint)
@@ -58,7 +61,7 @@ public struct Integration<Scalar: BLASScalar>: BindingExperiment {
         let clock = ContinuousClock()
         let t0 = clock.now
         for n in stride(from: 1, through: steps, by: 1) {
-            integrator.step(b.field, &state, time: Scalar(n - 1) * h, stepSize: h)
+            integrator.step(field, &state, time: Scalar(n - 1) * h, stepSize: h)
             let recorder = n % recordEvery == 0 ? record : nil
             if let energy, let h0 {
                 let point = b.point(state, h)
