@@ -98,6 +98,14 @@ import LinearAlgebra
         #expect(abs(largest - 2.00862) < 2e-4)
     }
 
+    /// Whether a system reads t is seen from its right-hand side, not from its energy.
+    @Test func timeDependence() throws {
+        #expect(try DefinedSystem<Double>(file: Self.example("duffing")).isTimeDependent)
+        #expect(try !DefinedSystem<Double>(file: Self.example("lorenz")).isTimeDependent)
+        let d = try DefinedSystem<Double>(try SystemFile.parse("kind = \"ode\"\nvariables = [\"x\"]\nenergy = \"x*t\"\n[equations]\nx = \"-x\"\n", path: "e.toml"))
+        #expect(!d.isTimeDependent)
+    }
+
     /// The Hénon map's declared inverse undoes it.
     @Test func henonInverse() throws {
         let system = try BuiltinSystem<Double>.named(Self.example("henon"))

@@ -110,7 +110,7 @@ struct SystemCompiler {
 
     private mutating func layOut() throws(SystemError) {
         var declared: [(name: String, size: Int?)]
-        func expand(_ declarations: [SystemDescription.Declaration], key: String) throws(SystemError) -> [(name: String, size: Int?)] {
+        func expand(_ declarations: [SystemDescription.Declaration]) throws(SystemError) -> [(name: String, size: Int?)] {
             var result: [(name: String, size: Int?)] = []
             for declaration in declarations {
                 guard let sizeText = declaration.size else { result.append((declaration.name, nil)); continue }
@@ -126,10 +126,10 @@ struct SystemCompiler {
             }
             return result
         }
-        declared = try expand(d.variables, key: d.kind == .hamiltonian ? "coordinates" : "variables")
+        declared = try expand(d.variables)
         switch d.kind {
         case .hamiltonian:
-            declared += try expand(d.momenta, key: "momenta")
+            declared += try expand(d.momenta)
         case .secondOrder:
             let names = d.velocities ?? declared.map { "v_\($0.name)" }
             guard names.count == declared.count else {
@@ -171,21 +171,25 @@ struct SystemCompiler {
         var notes: [String] = []
         let form: Form, rightHandSide: Function
         var energy: Function?
+        var rhsNodes: [Int]
         let half = n / 2
         switch d.kind {
         case .ode:
             let f = try lowerEquations(d.equations, key: "equations")
+            rhsNodes = f
             rightHandSide = try function(f, argument: 0, width: n)
             form = .field(rightHandSide)
         case .map:
             let g = try lowerEquations(d.equations, key: "equations")
             let inverse = try d.inverse.map { (table) throws(SystemError) in try lowerEquations(table, key: "inverse") }
+            rhsNodes = g
             rightHandSide = try function(g, argument: 0, width: n)
             form = .map(rightHandSide, inverse: try inverse.map { (nodes) throws(SystemError) in try function(nodes, argument: 0, width: n) })
         case .secondOrder:
             let a = try lowerEquations(d.equations, key: "equations")
             let acceleration = try function(a, argument: 0, width: half)
-            rightHandSide = try function((half..<n).map { graph.input($0) } + a, argument: 0, width: n)
+            rhsNodes = (half..<n).map { graph.input($0) } + a
+            rightHandSide = try function(rhsNodes, argument: 0, width: n)
             form = .secondOrder(acceleration)
         case .hamiltonian:
             let h = try lower(d.hamiltonian!)
@@ -197,7 +201,8 @@ struct SystemCompiler {
                 force.append(graph.apply(.negate, dq))
             }
             sources.append((graph.nodes.count, d.hamiltonian!))
-            rightHandSide = try function(velocity + force, argument: 0, width: n)
+            rhsNodes = velocity + force
+            rightHandSide = try function(rhsNodes, argument: 0, width: n)
             let vInputs = inputs(of: velocity), fInputs = inputs(of: force)
             let separable = vInputs.allSatisfy { $0 >= half } && fInputs.allSatisfy { $0 < half || $0 == n }
             if !separable {
@@ -217,13 +222,11 @@ struct SystemCompiler {
         guard graph.nodes.count <= Self.maximumNodes else {
             throw SystemError("\(d.path): the system compiles to \(graph.nodes.count) operations, more than \(Self.maximumNodes); reduce its size")
         }
-        let timeDependent = graph.cone(of: rightHandSide.value.outputs.isEmpty ? [] : rhsOutputs).contains(graph.input(n))
+        let timeNode = graph.input(n)
+        let timeDependent = graph.cone(of: rhsNodes).contains(timeNode)
         return Compiled(form: form, rightHandSide: rightHandSide, energy: energy, initial: try initialPoint(), timeSlot: n,
                         isTimeDependent: timeDependent && d.kind != .map, notes: notes)
     }
-
-    /// The right-hand side's output nodes (kept by `function` for the time-dependence check).
-    private var rhsOutputs: [Int] = []
 
     private func inputs(of nodes: [Int]) -> Set<Int> {
         Set(graph.cone(of: nodes).compactMap { if case .input(let k) = graph.nodes[$0] { k } else { nil } })
@@ -240,7 +243,6 @@ struct SystemCompiler {
         guard graph.nodes.count <= Self.maximumNodes else {
             throw SystemError("\(d.path): the system compiles to more than \(Self.maximumNodes) operations; reduce its size")
         }
-        if argument == 0 && width == n { rhsOutputs = outputs }
         let count = 2 * n + 1
         return Function(value: Program(graph, outputs: outputs, inputCount: count),
                         derivative: Program(graph, outputs: outputs + tangents, inputCount: count, late: (n + 1)..<count),
