@@ -4,6 +4,11 @@
 /// (common-subexpression elimination by construction). Operands always precede the node that
 /// uses them, so node order is a topological order.
 ///
+/// The simplifications hold for finite values; x × 0 = 0 and x − x = 0 drop a NaN or an
+/// infinity of x (so `0*log(x)` is 0 even where log(x) is not finite), as compilers' fast-math
+/// modes do. Reassociation is limited to exact scalings by powers of two, so a program rounds as
+/// the expression is written.
+///
 /// Derivatives (`Differentiation.swift`) are built in the same graph, so they are folded and
 /// shared with the values they reuse; `Program` compiles a set of nodes to flat register code.
 public struct Graph: Sendable {
