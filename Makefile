@@ -57,13 +57,13 @@ docs: deps
 
 # Coverage-guided fuzzing (libFuzzer) of the readers of user files: .npy (0), CSV (1),
 # checkpoints (2), IDX (3), gzipped IDX (4), CIFAR-10 (5), STL-10 (6), checkpoints re-sealed
-# with a valid checksum (7), safetensors weights (8), .npz data sets (9) and PNG/JPEG images
-# (10), each for FUZZ_SECONDS from the seeds in Fuzz/corpus. A crash, a
+# with a valid checksum (7), safetensors weights (8), .npz data sets (9), PNG/JPEG images
+# (10) and system files (11), each for FUZZ_SECONDS from the seeds in Fuzz/corpus. A crash, a
 # 10 s hang or more than 1 GB of memory on one input fails the target.
 FUZZ_SECONDS ?= 30
 fuzz: deps
 	cd Fuzz && $(SWIFT) build -c release -Xswiftc -sanitize=fuzzer -Xswiftc -parse-as-library --product FuzzReaders
-	@for r in 0 1 2 3 4 5 6 7 8 9 10; do \
+	@for r in 0 1 2 3 4 5 6 7 8 9 10 11; do \
 		mkdir -p .build/fuzz/$$r && cp Fuzz/corpus/$$r/* .build/fuzz/$$r/ && \
 		echo "fuzzing reader $$r for $(FUZZ_SECONDS) s" && \
 		FUZZ_READER=$$r Fuzz/.build/release/FuzzReaders -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=1024 -timeout=10 \

@@ -38,7 +38,7 @@ struct LyapunovCommand: ParsableCommand {
     @Option(help: "With --checkpoint: singular values of each segment's propagator by dense ?gesdd (auto's choice up to \(Eigensolver.denseLimit) coordinates) or matrix-free, arnoldi (ARPACK on DᵀD; auto's above).")
     var eigensolver: Eigensolver?
 
-    @Option(help: "With --checkpoint: leading exponents per segment (default 4).")
+    @Option(help: "How many leading exponents: with --checkpoint per segment (default 4); with --system (default all; a system file's large family needs fewer).")
     var exponents: Int?
 
     @OptionGroup var blockOptions: BlockOptions
@@ -99,8 +99,10 @@ struct LyapunovCommand: ParsableCommand {
             try CheckpointAnalysis.checkImages(images)
             if let exponents, !(1...10_000).contains(exponents) { throw ValidationError("--exponents must be from 1 to 10000, got \(exponents)") }
         } else {
-            try reject([("--images", images != nil), ("--data", data != nil), ("--exponents", exponents != nil), ("--eigensolver", eigensolver != nil)],
+            try reject([("--images", images != nil), ("--data", data != nil), ("--eigensolver", eigensolver != nil)],
                        "applies to --checkpoint only")
+            try reject([("--exponents", exponents != nil && (arch != nil || largestOnly))], "applies to --checkpoint and to a system's full spectrum")
+            if let exponents, exponents < 1 { throw ValidationError("--exponents must be at least 1, got \(exponents)") }
         }
         if arch != nil {
             try reject(options.systemOnlyFlags + [("--steps", steps != nil), ("--transient", transient != nil)],
@@ -189,7 +191,7 @@ struct LyapunovCommand: ParsableCommand {
     }
 
     func spectrum<T: BLASScalar>(_ system: BuiltinSystem<T>, _ method: MethodName, _ settings: LyapunovSettings<T>) throws -> LyapunovResult<T> {
-        try system.lyapunovSpectrum(method, options: options.methodOptions, settings)
+        try system.lyapunovSpectrum(method, options: options.methodOptions, settings, count: exponents)
     }
 }
 

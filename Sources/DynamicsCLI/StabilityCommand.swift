@@ -59,6 +59,11 @@ struct StabilityCommand: ParsableCommand {
     func analyse<T: BLASScalar>(_: T.Type) throws -> Report {
         let (system, initial) = try options.resolve(T.self)
         let point = try at.map { try options.parsePoint($0, flag: "--at", for: system) } ?? initial
+        // Dense eigenvalues of the n×n Jacobian (2n×2n for a two-step method's step): a system
+        // file's family can be large, so the size is checked before anything is allocated.
+        guard system.dimension <= 4096 else {
+            throw CLIError("stability computes all eigenvalues of the dense \(system.dimension)×\(system.dimension) Jacobian; at most 4096 coordinates (for larger systems use lyapunov with --exponents K)")
+        }
         let field = try Spectrum(of: system.jacobian(at: point), tolerance: Spectrum<T>.defaultTolerance)
         var step: SpectrumReport? = nil
         if let method = options.method {

@@ -25,6 +25,17 @@ import Testing
         #expect(abs(exponents.reduce(0, +) - log(0.3)) < 1e-9)
     }
 
+    @Test("a large family: the leading exponents only, and stability refused before allocating")
+    func largeFamilies() throws {
+        let some = try CLIRunner.run(["lyapunov", "--system", Self.example("lorenz96"), "--param", "N=200", "--exponents", "3",
+                                      "--steps", "100", "--transient", "10", "--json"])
+        #expect((some.json?["exponents"] as? [Double])?.count == 3, "\(some.stderr)")
+        let big = try CLIRunner.run(["stability", "--system", Self.example("lorenz96"), "--param", "N=5000"])
+        #expect(big.status != 0 && big.stderr.contains("at most 4096 coordinates"), "\(big.stderr)")
+        let all = try CLIRunner.run(["lyapunov", "--system", Self.example("lorenz96"), "--param", "N=20000", "--steps", "1"])
+        #expect(all.status != 0 && all.stderr.contains("ask for fewer exponents"), "\(all.stderr)")
+    }
+
     @Test("a mistake in a system file names the line and column with a caret; a NaN is traced")
     func errors() throws {
         let path = CLIRunner.temporaryPath("typo.toml")

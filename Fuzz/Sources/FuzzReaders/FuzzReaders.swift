@@ -8,13 +8,14 @@ import Foundation
 /// Readers: 0 .npy, 1 CSV, 2 checkpoint, 3 IDX, 4 IDX gzip-compressed, 5 CIFAR-10 binary batches,
 /// 6 STL-10 (the first two bytes count the label bytes that follow, the rest are images),
 /// 7 checkpoint re-sealed with a valid CRC-32 (so mutations reach the header and payload checks),
-/// 8 safetensors (and, when it parses, as a weights file), 9 .npz data set, 10 PNG or JPEG image.
+/// 8 safetensors (and, when it parses, as a weights file), 9 .npz data set, 10 PNG or JPEG image,
+/// 11 system file (TOML; when it compiles, its field, Jacobian and energy are evaluated).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     let bytes = Data(bytes: start, count: count)
     guard let first = bytes.first else { return 0 }
     let fixed = ProcessInfo.processInfo.environment["FUZZ_READER"].flatMap(UInt8.init)
-    let reader = fixed ?? first % 11
+    let reader = fixed ?? first % 12
     let body = Data(fixed == nil ? bytes.dropFirst() : bytes[...])
     switch reader {
     case 0: _ = try? NumPyArray(npyData: body)
@@ -42,6 +43,13 @@ public func fuzz(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     case 10:
         guard let path = scratch.write(body, as: "input.img") else { return 0 }
         _ = try? ImageFolder.decode(path)
+    case 11:
+        guard let description = try? SystemFile.parse(String(decoding: body, as: UTF8.self), path: "input.toml"),
+              let system = try? DefinedSystem<Double>(description) else { return 0 }
+        _ = system.rightHandSide(system.initialPoint)
+        _ = system.energy(system.initialPoint)
+        if system.dimension <= 64 { _ = system.jacobian(at: system.initialPoint) }
+        _ = system.diagnose(at: system.initialPoint.map(Double.init), time: 0)
     default:
         var sealed = body
         withUnsafeBytes(of: Checkpoint.crc32(body).littleEndian) { sealed.append(contentsOf: $0) }

@@ -34,8 +34,9 @@ struct SystemCompiler {
 
     /// The largest state accepted (a family's size comes from a parameter a flag can set).
     static let maximumDimension = 100_000
-    /// The most graph nodes a system may compile to (each costs about 100 bytes).
-    static let maximumNodes = 10_000_000
+    /// The most graph nodes a system may compile to (each costs about 100 bytes with its
+    /// lookup entry).
+    static let maximumNodes = 4_000_000
 
     let d: SystemDescription
     private(set) var parameters: [String: Double] = [:]
@@ -250,15 +251,23 @@ struct SystemCompiler {
     }
 
     /// Lowers one source's expression, recording which nodes it created.
-    private mutating func lower(_ source: SourceText, extra: [String: Binding] = [:]) throws(SystemError) -> Int {
-        let e = try source.parsed()
+    private mutating func lower(_ source: SourceText, parsed: Expression? = nil, extra: [String: Binding] = [:]) throws(SystemError) -> Int {
+        let e: Expression
+        if let parsed { e = parsed } else { e = try source.parsed() }
         var s = scope
         for (k, v) in extra { s.bindings[k] = v }
         sources.append((graph.nodes.count, source))
         if d.kind == .secondOrder, source.key.hasPrefix("equations"), let v = e.names.first(where: velocityNames.contains) {
             throw source.located(ExpressionError("y'' = F(y, t) cannot read the velocity '\(v)'; write the system as kind = \"ode\" instead", at: e.range))
         }
-        do { return try graph.lower(e, in: s) } catch { throw source.located(error) }
+        let node: Int
+        do { node = try graph.lower(e, in: s) } catch { throw source.located(error) }
+        // Checked as the graph grows: a large family times a long equation must not exhaust
+        // memory before the final check.
+        guard graph.nodes.count <= Self.maximumNodes else {
+            throw SystemError("\(d.path): the system compiles to more than \(Self.maximumNodes) operations; reduce its size")
+        }
+        return node
     }
 
     private mutating func lowerDefinitions() throws(SystemError) {
@@ -288,8 +297,9 @@ struct SystemCompiler {
                 guard case .name(let i) = index.syntax, scope.bindings[i] == nil, !Scope.reserved.contains(i) else {
                     throw SystemError("\(d.path): \(key).\"\(entry)\": the index must be a new name, as in \"\(name)[i]\"")
                 }
+                let parsed = try source.parsed()  // once for the whole family
                 for (k, slot) in slots[name]!.enumerated() {
-                    result[slot] = try lower(source, extra: [i: .node(graph.constant(Double(k)))])
+                    result[slot] = try lower(source, parsed: parsed, extra: [i: .node(graph.constant(Double(k)))])
                 }
             default:
                 let names = d.variables.map { $0.size == nil ? $0.name : "\"\($0.name)[i]\"" }.joined(separator: ", ")

@@ -165,10 +165,23 @@ extension BuiltinSystem {
         guard case .defined(let system) = kind else { return try run(method, options: options, LyapunovSpectrum(settings, count: count)) }
         let d = try system.run(method, options: options, StateDimension(point: settings.initialPoint, stepSize: settings.stepSize))
         let k = min(count ?? d, d)
+        try Self.checkTangentMemory(dimension: d, tangents: k)
         var variational = settings
         variational.initialPoint = system.variationalPoint(settings.initialPoint, tangents: k)
         return try system.withTangents(k).run(method, options: options,
                                               VariationalLyapunovSpectrum(variational, layout: TangentLayout(partDimension: system.partDimension, tangents: k)))
+    }
+
+    /// The most values a variational state may hold (tangent columns included): 2²⁶, 512 MB in
+    /// Double, checked before anything that size is allocated.
+    public static var maximumTangentValues: Int { 1 << 26 }
+
+    /// Refuses k tangents of a D-dimensional state when the variational state would be too large.
+    public static func checkTangentMemory(dimension d: Int, tangents k: Int) throws {
+        let (product, overflow) = d.multipliedReportingOverflow(by: k + 1)
+        guard !overflow, product <= maximumTangentValues else {
+            throw SystemError("\(k) tangent vectors of a \(d)-dimensional state need \(overflow ? "more than \(Int.max)" : "\(product)") values, more than \(maximumTangentValues); ask for fewer exponents (--exponents K)")
+        }
     }
 
     /// The Jacobian of one step of `method` at `point`: exact for a system file, by central
@@ -176,6 +189,7 @@ extension BuiltinSystem {
     public func stepJacobian(_ method: MethodName, options: MethodOptions = .init(), at point: [Scalar], stepSize: Scalar) throws -> Matrix<Scalar> {
         guard case .defined(let system) = kind else { return try run(method, options: options, StepJacobian(at: point, stepSize: stepSize)) }
         let d = try system.run(method, options: options, StateDimension(point: point, stepSize: stepSize))
+        try Self.checkTangentMemory(dimension: d, tangents: d)
         return try system.withTangents(d).run(method, options: options, VariationalStepJacobian(
             point: system.variationalPoint(point, tangents: d), stepSize: stepSize, layout: TangentLayout(partDimension: system.partDimension, tangents: d)))
     }
