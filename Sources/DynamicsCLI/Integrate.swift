@@ -2,10 +2,10 @@ import ArgumentParser
 import Dynamics
 import Foundation
 
-/// `dynamics integrate`: integrate a built-in system and report the final state and energy drift.
+/// `dynamics integrate`: integrate a built-in system or a system file and report the final state and energy drift.
 struct Integrate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Integrate a built-in system with a chosen method.",
+        abstract: "Integrate a built-in system or a system file (FILE.toml) with a chosen method.",
         discussion: """
             Reports the final point, the largest relative energy error max|H − H₀|/|H₀| over the \
             run (for systems with an energy), and the time spent. --out writes the trajectory \

@@ -2,7 +2,7 @@ import ArgumentParser
 import Dynamics
 import Foundation
 
-/// `dynamics lyapunov`: Lyapunov exponents of a built-in system under a method.
+/// `dynamics lyapunov`: Lyapunov exponents of a built-in system or a system file under a method.
 struct LyapunovCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lyapunov",

@@ -46,7 +46,7 @@ struct SystemCompiler {
     private(set) var sources: [(firstNode: Int, source: SourceText)] = []
     /// Names of the state: variables (or q), then momenta or velocities.
     private var scope = Scope()
-    /// Each declared name's slots in the flat state, and its declaration's source.
+    /// Each declared name's slots in the flat state.
     private var slots: [String: [Int]] = [:]
     private var families: Set<String> = []
     private var velocityNames: Set<String> = []
