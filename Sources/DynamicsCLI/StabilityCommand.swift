@@ -37,12 +37,15 @@ struct StabilityCommand: ParsableCommand {
     @Option(help: "Write the eigenvalues to this .npy or .csv file, columns part (0: the field's, 1: the step's), re, im (a .csv names them).")
     var out: String?
 
+    @Option(help: "Write the field's Jacobian at the point to this .npy or .csv file: closed form for the built-in systems, exact by automatic differentiation for a system file.")
+    var jacobian: String?
+
     func validate() throws {
         if options.method == nil { try reject([("--dt", stepSize.isGiven)], "applies to a step's Jacobian: give --method too") }
     }
 
     func run() throws {
-        if let out { try MatrixFile.checkWritable(out) }
+        for path in [out, jacobian].compactMap({ $0 }) { try MatrixFile.checkWritable(path) }
         let report = options.arithmetic == .double ? try analyse(Double.self) : try analyse(Float.self)
         if let out {
             let rows = report.field.eigenvalues.map { [0] + $0 } + (report.step?.eigenvalues ?? []).map { [1] + $0 }
@@ -64,7 +67,9 @@ struct StabilityCommand: ParsableCommand {
         guard system.dimension <= 4096 else {
             throw CLIError("stability computes all eigenvalues of the dense \(system.dimension)×\(system.dimension) Jacobian; at most 4096 coordinates (for larger systems use lyapunov with --exponents K)")
         }
-        let field = try Spectrum(of: system.jacobian(at: point), tolerance: Spectrum<T>.defaultTolerance)
+        let matrix = system.jacobian(at: point)
+        if let jacobian { try MatrixFile.write(matrix, to: jacobian) }
+        let field = try Spectrum(of: matrix, tolerance: Spectrum<T>.defaultTolerance)
         var step: SpectrumReport? = nil
         if let method = options.method {
             let jacobian = try mappingLibraryErrors {

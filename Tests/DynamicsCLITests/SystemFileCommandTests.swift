@@ -1,4 +1,5 @@
 import Foundation
+import LinearAlgebra
 import Testing
 
 /// `--system FILE.toml` and `--param` from the command line.
@@ -23,6 +24,16 @@ import Testing
         let spectrum = try CLIRunner.run(["lyapunov", "--system", Self.example("henon"), "--steps", "20000", "--json"])
         let exponents = try #require(spectrum.json?["exponents"] as? [Double])
         #expect(abs(exponents.reduce(0, +) - log(0.3)) < 1e-9)
+    }
+
+    @Test("stability --jacobian writes the exact Jacobian of a system file")
+    func jacobianFile() throws {
+        let path = CLIRunner.temporaryPath("lorenz-jacobian.npy")
+        let r = try CLIRunner.run(["stability", "--system", Self.example("lorenz"), "--at", "1.5,-2,20", "--jacobian", path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let j = try NumPyArray(contentsOf: path)
+        let expected: [Double] = [-10, 10, 0, 28 - 20, -1, -1.5, -2, 1.5, -8.0 / 3]  // row-major
+        #expect(j.shape == [3, 3] && zip(j.values, expected).allSatisfy { abs($0 - $1) <= 1e-12 * max(1, abs($1)) }, "\(j.values)")
     }
 
     @Test("a large family: the leading exponents only, and stability refused before allocating")
