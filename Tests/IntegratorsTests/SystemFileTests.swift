@@ -130,6 +130,11 @@ import LinearAlgebra
         ("kind = \"second-order\"\nvariables = [\"x\"]\n[equations]\nx = \"-v_x\"\n", "cannot read the velocity 'v_x'"),
         ("kind = \"ode\"\nvariables = [\"x[N]\"]\n[parameters]\nN = 2.5\n[equations]\n\"x[i]\" = \"x[i]\"\n", "a family's size must be a whole number"),
         ("kind = \"ode\"\nvariables = [\"x\"\n", "not valid TOML"),
+        // Inputs on which toml++ asserts (found by make fuzz), refused before it sees them.
+        ("kind = \"ode\"\n[\u{FFFD}]\n", "f.toml:2: a table header is a name in brackets"),
+        ("kind = \"ode\"\n\u{3C3} = 1\n", "f.toml:2: the character U+3C3 stands outside a string or comment"),
+        ("kind = \"ode\"\n[ = 0.1\n", "f.toml:2: a table header is a name in brackets"),
+        ("kind = \"ode\"\nvariables = [\"x\", }\n", "f.toml:2: '}' does not close an open '{'"),
     ])
     func mistakesAreLocated(text: String, phrase: String) {
         do {

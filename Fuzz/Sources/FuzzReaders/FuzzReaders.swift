@@ -49,7 +49,7 @@ public func fuzz(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
         _ = system.rightHandSide(system.initialPoint)
         _ = system.energy(system.initialPoint)
         if system.dimension <= 64 { _ = system.jacobian(at: system.initialPoint) }
-        _ = system.diagnose(at: system.initialPoint.map(Double.init), time: 0)
+        _ = system.diagnose(at: system.initialPoint, time: 0)
     default:
         var sealed = body
         withUnsafeBytes(of: Checkpoint.crc32(body).littleEndian) { sealed.append(contentsOf: $0) }

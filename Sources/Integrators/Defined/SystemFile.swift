@@ -27,6 +27,7 @@ public enum SystemFile {
 
     /// Reads a system file's text; `path` names it in messages.
     public static func parse(_ text: String, path: String) throws(SystemError) -> SystemDescription {
+        try checkCharacters(text, path: path)
         let root: TOMLTable
         do { root = try TOMLTable(string: text) } catch let e as TOMLParseError {
             throw SystemError("\(path):\(e.source.begin.line):\(e.source.begin.column): not valid TOML: \(e.description)")
@@ -35,6 +36,76 @@ public enum SystemFile {
         }
         let reader = Reader(path: path, lines: text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init), root: root)
         return try reader.description()
+    }
+}
+
+extension SystemFile {
+    /// Refuses a character that TOML 1.0 allows only inside strings and comments (anything
+    /// outside ASCII, and control characters) when it stands outside them. toml++ asserts
+    /// instead of reporting such a character in a table header (found by `make fuzz`: `[` then
+    /// U+FFFD aborts the process), so the text is checked before toml++ sees it; so is the start
+    /// of each table header (`[ = 1` at a line's start makes toml++ assert too) and a `}` where
+    /// an array expects a value (`[1, }`, likewise).
+    static func checkCharacters(_ text: String, path: String) throws(SystemError) {
+        enum Context { case code, comment, basic, literal, multilineBasic, multilineLiteral }
+        var context = Context.code
+        var line = 1
+        let scalars = Array(text.unicodeScalars)
+        func starts(_ k: Int, _ quote: Unicode.Scalar) -> Bool {
+            k + 2 < scalars.count && scalars[k] == quote && scalars[k + 1] == quote && scalars[k + 2] == quote
+        }
+        func isKeyStart(_ c: Unicode.Scalar) -> Bool {
+            (c.isASCII && (Character(c).isLetter || Character(c).isNumber)) || c == "-" || c == "_" || c == "\"" || c == "'" || c == "]"
+        }
+        var i = 0
+        var lineStart = true
+        var containers: [Unicode.Scalar] = []  // open arrays ([) and inline tables ({) in values
+        while i < scalars.count {
+            let c = scalars[i]
+            if c == "\n" { line += 1 }
+            switch context {
+            case .code:
+                if c == "[" && lineStart && containers.isEmpty {
+                    var k = i + 1
+                    if k < scalars.count && scalars[k] == "[" { k += 1 }
+                    while k < scalars.count && (scalars[k] == " " || scalars[k] == "\t") { k += 1 }
+                    guard k < scalars.count, isKeyStart(scalars[k]) else {
+                        throw SystemError("\(path):\(line): a table header is a name in brackets, as in [equations]")
+                    }
+                    // Past the header's name and its closing bracket(s).
+                    while i + 1 < scalars.count && scalars[i + 1] != "\n" && scalars[i + 1] != "]" { i += 1 }
+                    while i + 1 < scalars.count && scalars[i + 1] == "]" { i += 1 }
+                    lineStart = false
+                } else if c == "[" || c == "{" {
+                    containers.append(c)
+                } else if c == "]" || c == "}" {
+                    guard containers.last == (c == "]" ? "[" : "{") else {
+                        throw SystemError("\(path):\(line): '\(c)' does not close an open '\(c == "]" ? "[" : "{")'; check the brackets")
+                    }
+                    containers.removeLast()
+                }
+                if c == "\n" { lineStart = true } else if c != " " && c != "\t" && c != "\r" { lineStart = false }
+                if c == "#" { context = .comment }
+                else if starts(i, "\"") { context = .multilineBasic; i += 2 }
+                else if starts(i, "'") { context = .multilineLiteral; i += 2 }
+                else if c == "\"" { context = .basic }
+                else if c == "'" { context = .literal }
+                else if !c.isASCII || (c.value < 0x20 && c != "\t" && c != "\n" && c != "\r") || c.value == 0x7f {
+                    throw SystemError("\(path):\(line): the character U+\(String(c.value, radix: 16, uppercase: true)) stands outside a string or comment; TOML names are ASCII letters, digits, - and _ (quote other names)")
+                }
+            case .comment:
+                if c == "\n" { context = .code; lineStart = true }
+            case .basic:
+                if c == "\\" { i += 1 } else if c == "\"" || c == "\n" { context = .code }
+            case .literal:
+                if c == "'" || c == "\n" { context = .code }
+            case .multilineBasic:
+                if c == "\\" { i += 1 } else if starts(i, "\"") { context = .code; i += 2 }
+            case .multilineLiteral:
+                if starts(i, "'") { context = .code; i += 2 }
+            }
+            i += 1
+        }
     }
 }
 
