@@ -102,6 +102,16 @@ struct SystemCompiler {
         return s
     }
 
+    /// The value of `e`, written at `source`, in `scope` (parameters, and a family's index, as
+    /// constants of `g`): what family sizes and initial values are. If it is not a finite
+    /// constant, `requirement` is the error.
+    private func constant(_ e: Expression, from source: SourceText, in g: inout Graph, scope: Scope, requirement: String) throws(SystemError) -> Double {
+        let node: Int
+        do { node = try g.lower(e, in: scope) } catch { throw source.located(error) }
+        guard let v = g.constantValue(node), v.isFinite else { throw source.located(ExpressionError(requirement, at: e.range)) }
+        return v
+    }
+
     /// Rejects a name that is reserved or a function's.
     private func checkName(_ name: String, key: String) throws(SystemError) {
         if Scope.reserved.contains(name) || Operation.functions[name] != nil {
@@ -117,11 +127,11 @@ struct SystemCompiler {
                 guard let sizeText = declaration.size else { result.append((declaration.name, nil)); continue }
                 let e = try sizeText.parsed()
                 var g = Graph()
-                let s = parameterScope(&g)
-                let sized: Int
-                do { sized = try g.lower(e, in: s) } catch { throw sizeText.located(error) }
-                guard let size = g.constantValue(sized), size == size.rounded(), size >= 1, size <= Double(Self.maximumDimension) else {
-                    throw sizeText.located(ExpressionError("a family's size must be a whole number from 1 to \(Self.maximumDimension), from the parameters", at: e.range))
+                let requirement = "a family's size must be a whole number from 1 to \(Self.maximumDimension), from the parameters"
+                let scope = parameterScope(&g)
+                let size = try constant(e, from: sizeText, in: &g, scope: scope, requirement: requirement)
+                guard size == size.rounded(), size >= 1, size <= Double(Self.maximumDimension) else {
+                    throw sizeText.located(ExpressionError(requirement, at: e.range))
                 }
                 result.append((declaration.name, Int(size)))
             }
@@ -324,13 +334,8 @@ struct SystemCompiler {
             let constants = parameterScope(&g)
             var point: [Double] = []
             for source in values {
-                let e = try source.parsed()
-                let node: Int
-                do { node = try g.lower(e, in: constants) } catch { throw source.located(error) }
-                guard let v = g.constantValue(node), v.isFinite else {
-                    throw source.located(ExpressionError("an initial value is a finite number computed from parameters", at: e.range))
-                }
-                point.append(v)
+                point.append(try constant(try source.parsed(), from: source, in: &g, scope: constants,
+                                          requirement: "an initial value is a finite number computed from parameters"))
             }
             return point
         case .expressions(let table):
@@ -353,12 +358,8 @@ struct SystemCompiler {
                 for (slot, index) in members {
                     var s = constants
                     if let (i, k) = index { s.bindings[i] = .node(g.constant(Double(k))) }
-                    let node: Int
-                    do { node = try g.lower(e, in: s) } catch { throw source.located(error) }
-                    guard let v = g.constantValue(node), v.isFinite else {
-                        throw source.located(ExpressionError("an initial value is a finite number computed from parameters (and a family's index)", at: e.range))
-                    }
-                    point[slot] = v
+                    point[slot] = try constant(e, from: source, in: &g, scope: s,
+                                               requirement: "an initial value is a finite number computed from parameters (and a family's index)")
                 }
             }
             return point
