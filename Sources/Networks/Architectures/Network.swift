@@ -255,10 +255,12 @@ public struct Network<Family: BlockFamily> {
 
     /// Loss and accuracy for a batch, with the gradient of the mean cross-entropy *added* to `g`
     /// (an optimiser's velocity can take it directly: `SGD`), by stored backpropagation.
-    public mutating func accumulateGradient(images: Tensor<Scalar>, labels: [Int], into g: inout NetworkGradient<Family>)
-        -> (loss: Double, correct: Int) {
+    /// With `buckets`, each part of the gradient is handed to them as soon as it is final
+    /// (data-parallel training starts its all-reduce then).
+    public mutating func accumulateGradient(images: Tensor<Scalar>, labels: [Int], into g: inout NetworkGradient<Family>,
+                                            buckets: GradientBuckets<Family>? = nil) -> (loss: Double, correct: Int) {
         let tape = forward(images, training: true, keep: .stored)
-        let (loss, correct, _) = backward(tape, labels: labels, into: &g) { method, field, y, time, h, cotangent, gradient, input in
+        let (loss, correct, _) = backward(tape, labels: labels, into: &g, buckets: buckets) { method, field, y, time, h, cotangent, gradient, input in
             guard let input else { preconditionFailure("Network: a stored forward pass keeps every unit's input") }
             Self.storedBackward(&method, field, &y, time, h, &cotangent, &gradient, input)
         }
@@ -279,18 +281,23 @@ public struct Network<Family: BlockFamily> {
                               inout Family.Method.Parameters, State?) -> Void
 
     /// The backward pass from a tape: head, then the units last to first with `unitBackward`,
-    /// then the stem. Returns loss and correct predictions and, when `measuring`, the relative
+    /// then the stem; each part of the gradient goes to `buckets` once final (the head's, each
+    /// stage's, the stem's). In a data-parallel run (`Scratch.replicas`) the loss is the mean
+    /// over every rank's images, of which this rank returns and differentiates its share.
+    /// Returns loss and correct predictions and, when `measuring`, the relative
     /// reconstruction error of every segment whose inputs were rebuilt (by its first unit,
     /// `reconstructionError(_:truth:)`): where the pass leaves a segment, the state it rebuilt
     /// is compared with the one known there (the stem's output, a transition of a kept output,
     /// or a downsampling unit's output recomputed from its kept input).
     mutating func backward(_ tape: Tape, labels: [Int], into g: inout NetworkGradient<Family>, measuring: Bool = false,
+                           buckets: GradientBuckets<Family>? = nil,
                            unitBackward: UnitBackward) -> (loss: Double, correct: Int, reconstruction: [Int: Double]) {
         // The backward pass differentiates through the batch's statistics; rebuilding a unit's
         // activations (stored inputs, or inputs reconstructed by the inverse step) recomputes
         // them, without recording them again.
         scratch.setNormalization(.batch)
-        let (loss, correct, dLogits) = SoftmaxCrossEntropy.evaluate(logits: tape.logits, labels: labels)
+        let total = scratch.replicas.map { Int($0.sum([Double(labels.count)])[0]) }
+        let (loss, correct, dLogits) = SoftmaxCrossEntropy.evaluate(logits: tape.logits, labels: labels, averagingOver: total)
         // Head.
         let dPooled = classifier.backward(dLogits, input: tape.pooled, gradient: &g.classifier)
         var dRelu = Tensor<Scalar>(channels: tape.headActivated.channels, batch: tape.headActivated.batch,
@@ -304,6 +311,7 @@ public struct Network<Family: BlockFamily> {
         }
         Elementwise.multiplyByDerivative(&dRelu, .relu, activated: tape.headActivated)
         norm.backward(&dRelu, stash: Self.headStash, scale: 1, gradient: &g.norm, scratch: scratch)
+        buckets?.partFinal(.head, g)
         let dFeature = dRelu
         // Units, last to first, on the forward pass's chunks; each unit's gradient is summed
         // over the chunks in chunk order.
@@ -315,6 +323,13 @@ public struct Network<Family: BlockFamily> {
         /// Whether unit k's input was rebuilt (not kept), so that `ys` holds a reconstruction.
         func rebuilt(_ k: Int) -> Bool { measuring && k < units.count && downsamplers[k] == nil && tape.unitInputs[k] == nil }
         for j in units.indices.reversed() {
+            defer {
+                // A stage's gradient is final once its first unit is done.
+                if let buckets {
+                    if j == 0 || stages[j - 1] != stages[j] { buckets.partFinal(.units(j..<(stages.lastIndex(of: stages[j])! + 1)), g) }
+                    buckets.unitFinished()
+                }
+            }
             if let d = downsamplers[j] {
                 guard let inputs = tape.unitInputs[j], g.downsamplers[j] != nil else {
                     preconditionFailure("Network: a downsampling unit's input is kept by every forward pass that backpropagates")
@@ -363,6 +378,7 @@ public struct Network<Family: BlockFamily> {
         var unused = Tensor<Scalar>(channels: 0, batch: 0, height: 0, width: 0)
         stem.pullback(at: tape.images, activated: tape.stemActivated, hiddenCotangent: &dStem, scale: 1, input: &unused,
                       inputGradient: false, gradient: &g.stem, scratch: scratch)
+        buckets?.partFinal(.stem, g)
         return (loss, correct, reconstruction)
     }
 
@@ -412,10 +428,11 @@ extension Network where Family: ReversibleBlockFamily {
     /// its first unit (`ReconstructionCheck`). Measuring reads the pass, never changes it: the
     /// gradient is the same bit for bit.
     public mutating func accumulateGradient(images: Tensor<Scalar>, labels: [Int], rebuilding plan: RebuildPlan,
-                                            into g: inout NetworkGradient<Family>) -> (loss: Double, correct: Int, reconstruction: [Int: Double]) {
+                                            into g: inout NetworkGradient<Family>, buckets: GradientBuckets<Family>? = nil)
+        -> (loss: Double, correct: Int, reconstruction: [Int: Double]) {
         let storing = Set(segments.filter { plan.storedSegments.contains($0.lowerBound) }.joined())
         let tape = forward(images, training: true, keep: .reversible, storing: storing)
-        return backward(tape, labels: labels, into: &g, measuring: plan.measure) { method, field, y, time, h, cotangent, gradient, input in
+        return backward(tape, labels: labels, into: &g, measuring: plan.measure, buckets: buckets) { method, field, y, time, h, cotangent, gradient, input in
             if let input { return Self.storedBackward(&method, field, &y, time, h, &cotangent, &gradient, input) }
             method.unstepWithPullback(field, &y, time: time + h, stepSize: h, cotangent: &cotangent, parameters: &gradient)
         }

@@ -54,7 +54,11 @@ public struct BatchNormLayer<Scalar: BLASScalar>: Sendable, Equatable {
                                        normalized: &xhat, into: &y, activating: sigma)
         } else {
             var mean = [Scalar](repeating: 0, count: x.channels), variance = mean
-            BatchNormKernels.statistics(x, mean: &mean, variance: &variance)
+            if let replicas = scratch.replicas {
+                BatchNormKernels.statistics(x, mean: &mean, variance: &variance, across: replicas)
+            } else {
+                BatchNormKernels.statistics(x, mean: &mean, variance: &variance)
+            }
             for c in inverse.indices { inverse[c] = 1 / (variance[c] + Self.epsilon).squareRoot() }
             BatchNormKernels.normalize(x, mean: mean, inverseStd: inverse, gamma: gamma, beta: beta,
                                        normalized: &xhat, into: &y, activating: sigma)
@@ -72,9 +76,14 @@ public struct BatchNormLayer<Scalar: BLASScalar>: Sendable, Equatable {
         guard let xhat = scratch.stashedTensors[stash], let inverse = scratch.stashedVectors[stash] else {
             preconditionFailure("BatchNormLayer: backward without a forward evaluation on this scratch")
         }
-        BatchNormKernels.backward(&w, normalized: xhat, inverseStd: inverse, gamma: gamma,
-                                  batchStatistics: scratch.normalization != .running, scale: scale,
-                                  gammaGradient: &g.gamma, betaGradient: &g.beta)
+        if let replicas = scratch.replicas, scratch.normalization != .running {
+            BatchNormKernels.backward(&w, normalized: xhat, inverseStd: inverse, gamma: gamma, scale: scale,
+                                      gammaGradient: &g.gamma, betaGradient: &g.beta, across: replicas)
+        } else {
+            BatchNormKernels.backward(&w, normalized: xhat, inverseStd: inverse, gamma: gamma,
+                                      batchStatistics: scratch.normalization != .running, scale: scale,
+                                      gammaGradient: &g.gamma, betaGradient: &g.beta)
+        }
     }
 
     /// Folds batch statistics into the running ones (the biased batch variance, as the

@@ -18,22 +18,61 @@ enum BatchNormKernels {
                         for c in channels {
                             let row = x.buffer.baseAddress! + c * size
                             let mu = Elementwise.sum(row, count: size) / count
-                            var acc = SIMD8<T>(), i = 0
-                            let mu8 = SIMD8<T>(repeating: mu)
-                            while i + 8 <= size {
-                                let d = UnsafeRawPointer(row + i).loadUnaligned(as: SIMD8<T>.self) - mu8
-                                acc += d * d
-                                i += 8
-                            }
-                            var s = acc.sum()
-                            while i < size { s += (row[i] - mu) * (row[i] - mu); i += 1 }
                             m.buffer[c] = mu
-                            v.buffer[c] = s / count
+                            v.buffer[c] = squaredDeviation(row, count: size, from: mu) / count
                         }
                     }
                 }
             }
         }
+    }
+
+    /// Σ (row[i] − μ)².
+    @inline(__always)
+    static func squaredDeviation<T: BLASScalar>(_ row: UnsafeMutablePointer<T>, count size: Int, from mu: T) -> T {
+        var acc = SIMD8<T>(), i = 0
+        let mu8 = SIMD8<T>(repeating: mu)
+        while i + 8 <= size {
+            let d = UnsafeRawPointer(row + i).loadUnaligned(as: SIMD8<T>.self) - mu8
+            acc += d * d
+            i += 8
+        }
+        var s = acc.sum()
+        while i < size { s += (row[i] - mu) * (row[i] - mu); i += 1 }
+        return s
+    }
+
+    /// `statistics` over the images of every rank (synchronised batch norm): the counts and
+    /// the sums Σx are summed across the ranks, then Σ(x − μ)² about the common mean, so the
+    /// result is one process's on the ranks' images together, up to the order of the sums.
+    static func statistics<T: BLASScalar>(_ x: Tensor<T>, mean: inout [T], variance: inout [T], across replicas: any Communicator) {
+        precondition(mean.count == x.channels && variance.count == x.channels, "BatchNormKernels: statistics for \(x.channels) channels")
+        let size = x.channelSize, channels = x.channels
+        var sums = [T](repeating: 0, count: channels + 1)
+        x.data.withUnsafeBufferPointer { x in
+            sums.withUnsafeMutableBufferPointer { s in
+                let (x, s) = (Shared(UnsafeMutableBufferPointer(mutating: x)), Shared(s))
+                Workers.forEach(channels, grain: Workers.grain(itemSize: size)) { range in
+                    for c in range { s.buffer[c] = Elementwise.sum(x.buffer.baseAddress! + c * size, count: size) }
+                }
+            }
+        }
+        sums[channels] = T(size)
+        sums.withUnsafeMutableBufferPointer { replicas.allReduceSum($0) }
+        let count = sums[channels]
+        for c in 0..<channels { mean[c] = sums[c] / count }
+        let mu = mean
+        x.data.withUnsafeBufferPointer { x in
+            sums.withUnsafeMutableBufferPointer { s in
+                let (x, s) = (Shared(UnsafeMutableBufferPointer(mutating: x)), Shared(s))
+                Workers.forEach(channels, grain: Workers.grain(itemSize: size)) { range in
+                    for c in range { s.buffer[c] = squaredDeviation(x.buffer.baseAddress! + c * size, count: size, from: mu[c]) }
+                }
+            }
+        }
+        sums[channels] = 0
+        sums.withUnsafeMutableBufferPointer { replicas.allReduceSum($0) }
+        for c in 0..<channels { variance[c] = sums[c] / count }
     }
 
     /// x̂ ← (x − μ)·inverseStd and y ← σ(γ·x̂ + β) (no σ when nil), per channel.
@@ -91,22 +130,72 @@ enum BatchNormKernels {
                         Workers.forEach(dg.buffer.count, grain: Workers.grain(itemSize: size)) { channels in
                             for c in channels {
                                 let base = c * size
-                                var sumW: T = 0, sumWH: T = 0
-                                for i in base..<(base + size) {
-                                    sumW += w.buffer[i]
-                                    sumWH += w.buffer[i] * h.buffer[i]
-                                }
+                                let (sumW, sumWH) = sums(w.buffer, h.buffer, base..<(base + size))
                                 dg.buffer[c] += scale * sumWH
                                 db.buffer[c] += scale * sumW
-                                let k = gamma[c] * inverseStd[c]
-                                if batchStatistics {
-                                    let mw = sumW / count, mwh = sumWH / count
-                                    for i in base..<(base + size) { w.buffer[i] = k * (w.buffer[i] - mw - h.buffer[i] * mwh) }
-                                } else {
-                                    for i in base..<(base + size) { w.buffer[i] *= k }
-                                }
+                                apply(w.buffer, h.buffer, base..<(base + size), k: gamma[c] * inverseStd[c],
+                                      means: batchStatistics ? (sumW / count, sumWH / count) : nil)
                             }
                         }
+                    }
+                }
+            }
+        }
+    }
+
+    /// (Σ w, Σ w·x̂) over one channel's elements.
+    @inline(__always)
+    static func sums<T: BLASScalar>(_ w: UnsafeMutableBufferPointer<T>, _ h: UnsafeMutableBufferPointer<T>, _ range: Range<Int>) -> (T, T) {
+        var sumW: T = 0, sumWH: T = 0
+        for i in range {
+            sumW += w[i]
+            sumWH += w[i] * h[i]
+        }
+        return (sumW, sumWH)
+    }
+
+    /// w ← k·(w − mean(w) − x̂·mean(w·x̂)) with batch statistics (`means`), k·w with fixed ones.
+    @inline(__always)
+    static func apply<T: BLASScalar>(_ w: UnsafeMutableBufferPointer<T>, _ h: UnsafeMutableBufferPointer<T>, _ range: Range<Int>,
+                                     k: T, means: (w: T, wh: T)?) {
+        if let (mw, mwh) = means {
+            for i in range { w[i] = k * (w[i] - mw - h[i] * mwh) }
+        } else {
+            for i in range { w[i] *= k }
+        }
+    }
+
+    /// `backward` with batch statistics taken over every rank's images (synchronised batch
+    /// norm): Σw and Σw·x̂ are summed across the ranks for dL/dx; dγ and dβ get this rank's
+    /// share (the gradient's own all-reduce sums them).
+    static func backward<T: BLASScalar>(_ w: inout Tensor<T>, normalized xhat: Tensor<T>, inverseStd: [T], gamma: [T], scale: T,
+                                        gammaGradient: inout [T], betaGradient: inout [T], across replicas: any Communicator) {
+        precondition(w.hasSameShape(as: xhat), "BatchNormKernels: shapes differ")
+        let size = w.channelSize, channels = w.channels
+        var local = [T](repeating: 0, count: 2 * channels + 1)
+        xhat.data.withUnsafeBufferPointer { hb in
+            w.data.withUnsafeMutableBufferPointer { wb in
+                local.withUnsafeMutableBufferPointer { s in
+                    let (h, w, s) = (Shared(UnsafeMutableBufferPointer(mutating: hb)), Shared(wb), Shared(s))
+                    Workers.forEach(channels, grain: Workers.grain(itemSize: size)) { range in
+                        for c in range { (s.buffer[c], s.buffer[channels + c]) = sums(w.buffer, h.buffer, (c * size)..<((c + 1) * size)) }
+                    }
+                }
+            }
+        }
+        local[2 * channels] = T(size)
+        let total = replicas.sum(local), count = total[2 * channels]
+        for c in 0..<channels {
+            gammaGradient[c] += scale * local[channels + c]
+            betaGradient[c] += scale * local[c]
+        }
+        xhat.data.withUnsafeBufferPointer { hb in
+            w.data.withUnsafeMutableBufferPointer { wb in
+                let (h, w) = (Shared(UnsafeMutableBufferPointer(mutating: hb)), Shared(wb))
+                Workers.forEach(channels, grain: Workers.grain(itemSize: size)) { range in
+                    for c in range {
+                        apply(w.buffer, h.buffer, (c * size)..<((c + 1) * size), k: gamma[c] * inverseStd[c],
+                              means: (total[c] / count, total[channels + c] / count))
                     }
                 }
             }

@@ -51,12 +51,16 @@ public struct DenseGradient<Scalar: BLASScalar>: Sendable, Equatable {
 
 /// Mean softmax cross-entropy over a batch, computed stably (log-sum-exp with the max subtracted).
 public enum SoftmaxCrossEntropy {
-    /// The mean loss, the number of correct arg-max predictions, and d loss / d logits.
-    public static func evaluate<T: BLASScalar>(logits: Matrix<T>, labels: [Int]) -> (loss: Double, correct: Int, gradient: Matrix<T>) {
+    /// The mean loss, the number of correct arg-max predictions, and d loss / d logits. With
+    /// `total`, the sum is divided by `total` instead of the sample count: these samples' share
+    /// of the mean over a larger batch (a rank's shard of a data-parallel batch).
+    public static func evaluate<T: BLASScalar>(logits: Matrix<T>, labels: [Int], averagingOver total: Int? = nil)
+        -> (loss: Double, correct: Int, gradient: Matrix<T>) {
         precondition(logits.columns == labels.count, "SoftmaxCrossEntropy: \(labels.count) labels for \(logits.columns) samples")
+        precondition(total.map { $0 >= labels.count && $0 > 0 } ?? true, "SoftmaxCrossEntropy: a mean over \(total ?? 0) of \(labels.count) samples")
         var gradient = logits
         var loss = 0.0, correct = 0
-        let n = T(labels.count)
+        let count = total ?? labels.count, n = T(count)
         for j in 0..<logits.columns {
             var best = 0
             var m = logits[0, j]
@@ -72,7 +76,7 @@ public enum SoftmaxCrossEntropy {
                 gradient[k, j] = (T.exp(logits[k, j] - m) / sum - (k == labels[j] ? 1 : 0)) / n
             }
         }
-        return (loss / Double(labels.count), correct, gradient)
+        return (loss / Double(count), correct, gradient)
     }
 }
 

@@ -26,6 +26,11 @@ public final class Scratch<Scalar: BLASScalar> {
     /// scratch (normalised inputs, pre-activations; 1/σ per channel).
     var stashedTensors: [Int: Tensor<Scalar>] = [:]
     var stashedVectors: [Int: [Scalar]] = [:]
+    /// The ranks of a data-parallel run whose images batch statistics are taken over
+    /// (synchronised batch norm); nil for one process. Chunk scratches share it.
+    public var replicas: (any Communicator)? {
+        didSet { for c in chunks { c.replicas = replicas } }
+    }
 
     public init(context: ComputeContext = ComputeContext()) { self.context = context }
 
@@ -34,6 +39,7 @@ public final class Scratch<Scalar: BLASScalar> {
         while chunks.count <= i {
             let chunk = Scratch(context: context)
             chunk.normalization = normalization
+            chunk.replicas = replicas
             chunks.append(chunk)
         }
         return chunks[i]

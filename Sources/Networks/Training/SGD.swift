@@ -7,7 +7,9 @@ import LinearAlgebra
 /// The gradient is accumulated into the velocity itself: `beginStep` scales v by μ, backprop
 /// adds g into v (pullbacks accumulate), `finishStep` adds λθ and moves θ. No gradient buffer
 /// exists beside the velocity, so the parameter-sized memory of training is θ and v alone
-/// (at depth 1202, 35 MB less than with a separate gradient).
+/// (at depth 1202, 35 MB less than with a separate gradient). Data-parallel training is the
+/// exception: a rank's gradient must be summed across the ranks before it joins v, so it is
+/// kept apart (`GradientBuckets`).
 public struct SGD<Scalar: BLASScalar>: Sendable, Equatable {
     public var momentum: Scalar
     public var weightDecay: Scalar

@@ -56,12 +56,21 @@ public final class TrainableNetwork {
         public var reconstruction: [Int: Double] = [:]
     }
 
-    /// A fresh network with seeded weights, computing with `context`.
+    /// Seconds a data-parallel network's steps spent waiting for their gradient sums after
+    /// the backward pass (0 for one process).
+    public var gradientWaitSeconds: Double { waitClosure() }
+    private let waitClosure: () -> Double
+
+    /// A fresh network with seeded weights, computing with `context`. With `replicas` (more
+    /// than one rank), it is one replica of a data-parallel network: every rank makes it
+    /// with the same seed, trains on its shard of each batch, takes batch statistics over all
+    /// shards, and adds the gradient summed over the ranks, so that all replicas take the
+    /// same steps as one process on the whole batch.
     public static func make(_ architecture: Architecture, inputChannels: Int, classes: Int, seed: UInt64,
-                            context: ComputeContext = ComputeContext()) -> TrainableNetwork {
+                            context: ComputeContext = ComputeContext(), replicas: (any Communicator)? = nil) -> TrainableNetwork {
         // `Factory` throws nothing: the `try!` cannot fire.
         try! architecture.block.run(Factory(architecture: architecture, inputChannels: inputChannels, classes: classes, seed: seed,
-                                       context: context))
+                                       context: context, replicas: replicas))
     }
 
     /// Builds the network of the architecture's family: reversible families train in either
@@ -69,27 +78,31 @@ public final class TrainableNetwork {
     private struct Factory: NetworkExperiment {
         typealias Scalar = Float
         var architecture: Architecture, inputChannels: Int, classes: Int, seed: UInt64, context: ComputeContext
+        var replicas: (any Communicator)?
 
         func network<F: BlockFamily>(_: F.Type) -> Network<F> {
-            Network<F>(architecture, inputChannels: inputChannels, classes: classes, seed: seed, context: context)
+            let n = Network<F>(architecture, inputChannels: inputChannels, classes: classes, seed: seed, context: context)
+            if let replicas, replicas.isDistributed { n.scratch.replicas = replicas }
+            return n
         }
 
         func run<F: BlockFamily>(_ family: F.Type) -> TrainableNetwork where F.Scalar == Float {
             let block = architecture.block
-            return TrainableNetwork(network(family)) { network, images, labels, step, g in
+            return TrainableNetwork(network(family)) { network, images, labels, step, g, buckets in
                 try ArchitectureError.check(step.backprop, for: block)
-                let (loss, correct) = network.accumulateGradient(images: images, labels: labels, into: &g)
+                let (loss, correct) = network.accumulateGradient(images: images, labels: labels, into: &g, buckets: buckets)
                 return StepResult(loss: loss, correct: correct)
             }
         }
 
         func run<F: ReversibleBlockFamily>(reversible family: F.Type) -> TrainableNetwork where F.Scalar == Float {
-            TrainableNetwork(network(family)) { network, images, labels, step, g in
+            TrainableNetwork(network(family)) { network, images, labels, step, g, buckets in
                 guard step.backprop == .reversible else {
-                    let (loss, correct) = network.accumulateGradient(images: images, labels: labels, into: &g)
+                    let (loss, correct) = network.accumulateGradient(images: images, labels: labels, into: &g, buckets: buckets)
                     return StepResult(loss: loss, correct: correct)
                 }
-                let (loss, correct, reconstruction) = network.accumulateGradient(images: images, labels: labels, rebuilding: step.rebuild, into: &g)
+                let (loss, correct, reconstruction) = network.accumulateGradient(images: images, labels: labels, rebuilding: step.rebuild,
+                                                                                 into: &g, buckets: buckets)
                 return StepResult(loss: loss, correct: correct, reconstruction: reconstruction)
             }
         }
@@ -99,15 +112,21 @@ public final class TrainableNetwork {
         var network: Network<F>
         /// SGD's velocity, into which each step's gradient is accumulated.
         var velocity: NetworkGradient<F>
+        /// Data-parallel: this rank's gradient, apart from the velocity (what is summed across
+        /// the ranks), and the buckets that sum it.
+        var gradient: NetworkGradient<F>?
+        let buckets: GradientBuckets<F>?
         init(_ network: Network<F>) {
             self.network = network
             velocity = NetworkGradient(zeroFor: network)
+            buckets = network.scratch.replicas.map { GradientBuckets(communicator: $0) }
+            gradient = buckets.map { _ in NetworkGradient(zeroFor: network) }
         }
     }
 
     private init<F: BlockFamily>(_ network: Network<F>,
-                                 accumulate: @escaping (inout Network<F>, Tensor<Float>, [Int], TrainingStep, inout NetworkGradient<F>) throws
-                                     -> StepResult) where F.Scalar == Float {
+                                 accumulate: @escaping (inout Network<F>, Tensor<Float>, [Int], TrainingStep, inout NetworkGradient<F>,
+                                                        GradientBuckets<F>?) throws -> StepResult) where F.Scalar == Float {
         let box = Box(network)
         architecture = network.architecture
         inputChannels = network.inputChannels
@@ -117,11 +136,21 @@ public final class TrainableNetwork {
         stepClosure = { images, labels, s in
             let sgd = SGD(momentum: s.momentum, weightDecay: s.weightDecay, regularization: s.regularization)
             sgd.beginStep(&box.velocity)
-            var result = try accumulate(&box.network, images, labels, s, &box.velocity)
+            var result: StepResult
+            if let buckets = box.buckets, var gradient = box.gradient.take() {
+                defer { box.gradient = gradient }
+                // The gradient is summed across the ranks before it joins the velocity.
+                gradient.visitParameters { g in g.withUnsafeMutableBufferPointer { g in for i in g.indices { g[i] = 0 } } }
+                result = try accumulate(&box.network, images, labels, s, &gradient, buckets)
+                buckets.finish(into: &box.velocity)
+            } else {
+                result = try accumulate(&box.network, images, labels, s, &box.velocity, nil)
+            }
             result.loss += box.network.addSmoothness(s.smoothness, to: &box.velocity, regularization: s.regularization)
             sgd.finishStep(&box.network, velocity: &box.velocity, rate: s.rate)
             return result
         }
+        waitClosure = { box.buckets?.waitSeconds ?? 0 }
         predictClosure = { box.network.predict($0) }
         logitsClosure = { box.network.forward($0, training: false, keep: nil).logits }
         flopsClosure = { images in

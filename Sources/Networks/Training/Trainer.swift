@@ -135,6 +135,10 @@ public final class Trainer {
     private var monitor: ReconstructionMonitor
     /// Segments (by first unit) that keep their inputs after failing the reconstruction check.
     public var storedSegments: Set<Int> { monitor.storedSegments }
+    /// The ranks of a data-parallel run (nil, or one rank: this process alone).
+    public let communicator: (any Communicator)?
+    /// Whether this process writes checkpoints and logs (rank 0, or the only process).
+    public var isLead: Bool { (communicator?.rank ?? 0) == 0 }
 
     /// Progress within an epoch, for a progress bar.
     public struct Progress: Sendable {
@@ -157,12 +161,21 @@ public final class Trainer {
     /// Without a `context`, a resumed run takes the checkpoint's worker threads (which fixed how
     /// batches were cut, and so the rounding: a resumed run then matches an uninterrupted one bit
     /// for bit), a fresh one BLAS's thread count at the time of the call.
+    ///
+    /// With a `communicator` of several ranks, this is one rank of a data-parallel run: every
+    /// rank makes its trainer with the same arguments; each step's global batch
+    /// (`configuration.batchSize` images, shuffled and augmented as one process would) is
+    /// split into `Shard`s, batch norm takes its statistics over all of them and the gradient
+    /// is summed across the ranks (`TrainableNetwork.make(…replicas:)`), so the run equals one
+    /// process on the same batches up to the order of floating-point sums. A checkpoint
+    /// holds no trace of the rank count: it resumes on any number of ranks.
     /// - Throws: `TrainingConfiguration.Invalid` or `ArchitectureError` for a configuration out of
     ///   range (`TrainingConfiguration.validate`) or too large for memory; `DatasetError` for
     ///   images the network cannot take.
     public init(_ configuration: TrainingConfiguration, train fullTrain: Dataset, test: Dataset, resumeFrom checkpoint: Checkpoint? = nil,
-                initial: Checkpoint? = nil, context: ComputeContext? = nil) throws {
+                initial: Checkpoint? = nil, context: ComputeContext? = nil, communicator: (any Communicator)? = nil) throws {
         try configuration.validate()
+        self.communicator = communicator
         try configuration.architecture.checkMemory(inputChannels: fullTrain.channels, classes: fullTrain.classes)
         self.configuration = configuration
         self.context = context ?? ComputeContext(threads: checkpoint?.header.threads)
@@ -194,7 +207,7 @@ public final class Trainer {
         self.std = std
         try configuration.architecture.checkInput(height: fullTrain.height, width: fullTrain.width)
         network = TrainableNetwork.make(configuration.architecture, inputChannels: fullTrain.channels, classes: fullTrain.classes,
-                                        seed: configuration.seed, context: self.context)
+                                        seed: configuration.seed, context: self.context, replicas: communicator)
         let stored = Set(checkpoint?.header.storedSegments ?? [])
         guard stored.isSubset(of: network.segments.map(\.lowerBound)) else {
             throw ArchitectureError(.units, "the checkpoint stores segments starting at units \(stored.sorted()), but this architecture's segments start at \(network.segments.map(\.lowerBound))")
@@ -216,6 +229,12 @@ public final class Trainer {
     /// before anything of that epoch is written, so the last checkpoint stays intact. Sets
     /// BLAS's (process-wide) thread count to the context's, which fixes the rounding
     /// (`ComputeContext`).
+    ///
+    /// In a data-parallel run every rank calls `run` with the same arguments; rank 0 alone
+    /// takes the folder's lock and writes the checkpoint and the log, and the callbacks get
+    /// the figures of the whole batch on every rank. What fails on one rank only (a log that
+    /// cannot be written, a full disk) stops all ranks together (`Communicator.agree`), and
+    /// so does a stop requested on any rank.
     /// - Parameters:
     ///   - checkpointFolder: where the checkpoint is written after each epoch (nil: none).
     ///   - log: a file to which one JSON line per epoch is appended (nil: none).
@@ -228,18 +247,24 @@ public final class Trainer {
     ///   - shouldStop: asked between batches; when it returns true the run stops there, before
     ///     anything of the unfinished epoch is written, and throws `TrainingInterrupted`.
     /// - Throws: `DatasetError` for an output that cannot be written (checked before any work),
-    ///   `TrainingError` when the run diverges, `TrainingInterrupted` when stopped.
+    ///   `TrainingError` when the run diverges, `TrainingInterrupted` when stopped,
+    ///   `PeerFailure` when another rank failed.
     public func run(checkpointFolder: String? = nil, log: String? = nil, stoppingAfter: Int? = nil,
                     progress: ((Progress) -> Void)? = nil, epochEnded: ((EpochRecord) -> Void)? = nil,
                     reconstructionWarning: ((ReconstructionWarning) -> Void)? = nil, shouldStop: (() -> Bool)? = nil) throws {
-        let lock = try checkpointFolder.map { try RunLock(folder: $0) }
+        let (checkpointFolder, log) = isLead ? (checkpointFolder, log) : (nil, nil)
+        let lock = try agreed { () throws -> RunLock? in
+            let lock = try checkpointFolder.map { try RunLock(folder: $0) }
+            if let log {
+                try TrainingLog.checkWritable(log)
+                try TrainingLog.sync(log, with: history)
+            }
+            return lock
+        }
         defer { withExtendedLifetime(lock) {} }
         if BLASConfiguration.threads != context.threads { BLASConfiguration.threads = context.threads }
-        if let log {
-            try TrainingLog.checkWritable(log)
-            try TrainingLog.sync(log, with: history)
-        }
         let total = configuration.epochs * batchesPerEpoch
+        let (rank, ranks) = (communicator?.rank ?? 0, communicator?.size ?? 1)
         while epoch < min(configuration.epochs, stoppingAfter ?? configuration.epochs) {
             // One generator per epoch, derived from the seed: resuming replays the same batches.
             var g = SeededGenerator(seed: configuration.seed &+ 0x9E37_79B9 &* UInt64(epoch + 1))
@@ -249,16 +274,19 @@ public final class Trainer {
             var lossSum = 0.0, correct = 0, seen = 0
             var rate: Float = configuration.learningRate
             for b in 0..<batchesPerEpoch {
-                if shouldStop?() == true { throw TrainingInterrupted(completedEpochs: epoch) }
+                let stop = shouldStop?() == true
+                if ranks > 1 ? communicator!.any(stop) : stop { throw TrainingInterrupted(completedEpochs: epoch) }
                 let indices = order[(b * configuration.batchSize)..<min(train.count, (b + 1) * configuration.batchSize)]
-                let images = Batches.tensor(train, indices: indices, augment: configuration.augment, using: &g)
+                let shard = Shard.range(count: indices.count, rank: rank, size: ranks)
+                let images = Batches.tensor(train, indices: indices, augment: configuration.augment, using: &g, keeping: shard)
                 let stepIndex = epoch * batchesPerEpoch + b
                 rate = configuration.learningRate(step: stepIndex, totalSteps: total)
                 let step = TrainableNetwork.TrainingStep(rate: rate, momentum: configuration.momentum, weightDecay: configuration.weightDecay,
                                                          smoothness: configuration.smoothness,
                                                          regularization: configuration.resolvedRegularization, backprop: configuration.backprop,
                                                          rebuild: monitor.plan(step: stepIndex))
-                let result = try network.step(images: images, labels: indices.map { train.labels[$0] }, step)
+                let labels = shard.map { train.labels[indices[indices.startIndex + $0]] }
+                let result = combined(try network.step(images: images, labels: labels, step))
                 guard result.loss.isFinite else {
                     throw TrainingError(epoch: epoch + 1, what: "the loss is \(result.loss) in batch \(b + 1)", learningRate: rate)
                 }
@@ -274,7 +302,7 @@ public final class Trainer {
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             // The divergence guard covers the whole state, not only the loss: nothing
             // non-finite reaches a checkpoint.
-            let snapshot = network.snapshot()
+            let snapshot = try synchronizedSnapshot()
             if let what = snapshot.nonFinitePart {
                 throw TrainingError(epoch: epoch + 1, what: "\(what) is not finite", learningRate: rate)
             }
@@ -285,28 +313,72 @@ public final class Trainer {
             history.append(record)
             // Checkpoint first, then the log: a kill between the two leaves the log one epoch
             // short, and `TrainingLog.sync` appends it from the checkpoint's history on resume.
-            if let checkpointFolder {
-                try Checkpoint(configuration: configuration, epoch: epoch, inputChannels: train.channels, height: train.height,
-                               width: train.width, classes: train.classes, mean: mean, std: std, history: history,
-                               threads: context.threads, storedSegments: storedSegments.sorted(), snapshot: snapshot).write(to: checkpointFolder)
+            try agreed {
+                if let checkpointFolder {
+                    try Checkpoint(configuration: configuration, epoch: epoch, inputChannels: train.channels, height: train.height,
+                                   width: train.width, classes: train.classes, mean: mean, std: std, history: history,
+                                   threads: context.threads, storedSegments: storedSegments.sorted(), snapshot: snapshot).write(to: checkpointFolder)
+                }
+                if let log { try TrainingLog.append([record], to: log) }
             }
-            if let log { try TrainingLog.append([record], to: log) }
             epochEnded?(record)
         }
     }
 
-    /// Accuracy of the current network on a (standardised) data set, evaluation mode.
-    public func accuracy(on data: Dataset) -> Double { Self.accuracy(of: network, on: data, batchSize: configuration.batchSize) }
+    /// `body`, made every rank's outcome in a data-parallel run (`Communicator.agree`).
+    private func agreed<R>(_ body: () throws -> R) throws -> R {
+        guard let communicator, communicator.isDistributed else { return try body() }
+        return try communicator.agree(body)
+    }
 
-    public static func accuracy(of network: TrainableNetwork, on data: Dataset, batchSize: Int) -> Double {
+    /// A step's result for the whole batch: in a data-parallel run, the ranks' shares of the
+    /// loss and their correct predictions summed, and each segment's largest reconstruction
+    /// error over the ranks (so every rank's monitor decides alike).
+    private func combined(_ result: TrainableNetwork.StepResult) -> TrainableNetwork.StepResult {
+        guard let communicator, communicator.isDistributed else { return result }
+        var r = result
+        let sums = communicator.sum([result.loss, Double(result.correct)])
+        (r.loss, r.correct) = (sums[0], Int(sums[1]))
+        let keys = result.reconstruction.keys.sorted()
+        var errors = keys.map { result.reconstruction[$0]! }
+        errors.withUnsafeMutableBufferPointer { communicator.allReduceMax($0) }
+        r.reconstruction = Dictionary(uniqueKeysWithValues: zip(keys, errors))
+        return r
+    }
+
+    /// The network's state; in a data-parallel run rank 0's, given to every rank. The ranks
+    /// computed the same steps from the same sums, so this only removes any difference in the
+    /// last bits that an MPI library's reduction order could leave between them.
+    private func synchronizedSnapshot() throws -> NetworkSnapshot {
+        var snapshot = network.snapshot()
+        guard let communicator, communicator.isDistributed else { return snapshot }
+        for k in snapshot.parameters.indices { communicator.broadcast(&snapshot.parameters[k], from: 0) }
+        for k in snapshot.velocity.indices { communicator.broadcast(&snapshot.velocity[k], from: 0) }
+        communicator.broadcast(&snapshot.runningMean, from: 0)
+        communicator.broadcast(&snapshot.runningVariance, from: 0)
+        if communicator.rank != 0 { try network.restore(snapshot) }
+        return snapshot
+    }
+
+    /// Accuracy of the current network on a (standardised) data set, evaluation mode; in a
+    /// data-parallel run each rank evaluates its share of the images.
+    public func accuracy(on data: Dataset) -> Double {
+        Self.accuracy(of: network, on: data, batchSize: configuration.batchSize, communicator: communicator)
+    }
+
+    /// The accuracy of `network` on `data`, evaluated in batches; with a `communicator`, each
+    /// rank evaluates its `Shard` of the images and the counts are summed.
+    public static func accuracy(of network: TrainableNetwork, on data: Dataset, batchSize: Int, communicator: (any Communicator)? = nil) -> Double {
         guard data.count > 0 else { return 0 }
         var g = SeededGenerator(seed: 0)
         var correct = 0
-        for start in stride(from: 0, to: data.count, by: batchSize) {
-            let indices = start..<min(data.count, start + batchSize)
+        let mine = communicator.map { Shard.range(count: data.count, rank: $0.rank, size: $0.size) } ?? 0..<data.count
+        for start in stride(from: mine.lowerBound, to: mine.upperBound, by: batchSize) {
+            let indices = start..<min(mine.upperBound, start + batchSize)
             let predicted = network.predict(Batches.tensor(data, indices: ArraySlice(indices), augment: false, using: &g))
             correct += zip(predicted, indices).filter { $0 == data.labels[$1] }.count
         }
+        if let communicator, communicator.isDistributed { correct = Int(communicator.sum([Double(correct)])[0]) }
         return Double(correct) / Double(data.count)
     }
 }
