@@ -5,7 +5,7 @@ import PackageDescription
 /// (Chang et al., "Reversible Architectures for Arbitrarily Deep Residual Neural Networks", AAAI 2018).
 ///
 /// Dependencies point one way: DynamicsCLI → Networks → Stability → Integrators → LinearAlgebra → CLAPACK, CARPACK;
-/// Integrators → Expressions (system files' equations).
+/// Integrators → Expressions (system files' equations); MessagePassing (MPI) → Networks.
 /// `CLAPACK` and `CARPACK` are implementation details: only `LinearAlgebra` (and the benchmark's C reference) import them.
 let package = Package(
     name: "Dynamics",
@@ -33,6 +33,9 @@ let package = Package(
         .systemLibrary(name: "CARPACK", providers: [.apt(["libarpack2-dev"])]),
         .systemLibrary(name: "CPNG", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", providers: [.apt(["libjpeg62-turbo-dev"])]),
+        // MPI (data-parallel training): any MPI-3 library whose pkg-config name is `mpi`
+        // (Debian's alternatives point it at Open MPI or MPICH).
+        .systemLibrary(name: "CMPI", pkgConfig: "mpi", providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
         // PNG and JPEG decoding for image-folder data sets (C: libjpeg reports errors by longjmp).
         // A module map's `link` reaches only Swift importers, so this C target names the libraries.
         .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"], linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
@@ -69,9 +72,12 @@ let package = Package(
             dependencies: ["LinearAlgebra", "Integrators", "Stability", "CZlib", "CKernels", "CImageCodecs",
                            .product(name: "RealModule", package: "swift-numerics")]
         ),
+        // MPI communicator for data-parallel training (`mpirun -np N dynamics train`).
+        .target(name: "MessagePassing", dependencies: ["CMPI", "Networks"]),
         .target(
             name: "Dynamics",
-            dependencies: ["LinearAlgebra", "Integrators", "Stability", "Networks", .product(name: "ComplexModule", package: "swift-numerics")]
+            dependencies: ["LinearAlgebra", "Integrators", "Stability", "Networks", "MessagePassing",
+                           .product(name: "ComplexModule", package: "swift-numerics")]
         ),
         .executableTarget(
             name: "DynamicsCLI",

@@ -2,5 +2,6 @@
 @_exported import ComplexModule
 @_exported import Integrators
 @_exported import LinearAlgebra
+@_exported import MessagePassing
 @_exported import Networks
 @_exported import Stability

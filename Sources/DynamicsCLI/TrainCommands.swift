@@ -11,7 +11,9 @@ struct Train: ParsableCommand {
             optionally .gz) or synthetic:NAME (shapes, spirals, circles). The network is a --preset or \
             --arch with --units and --filters. SGD with momentum, weight decay and weight smoothness; \
             the learning rate drops ×0.1 at 50% and 75% of the steps. Each epoch appends a JSON line to \
-            --log and writes an atomic checkpoint to --checkpoint; --resume continues one.
+            --log and writes an atomic checkpoint to --checkpoint; --resume continues one. Under an MPI \
+            launcher (mpirun -np N dynamics train …) the N processes train one network data-parallel: \
+            each takes a shard of every --batch-size batch, rank 0 prints and writes.
             """)
 
     @Option(help: "The data set (default synthetic:shapes).")
@@ -45,7 +47,7 @@ struct Train: ParsableCommand {
     @Option(help: "Seed of weights, shuffling and augmentation (default 1).")
     var seed: UInt64?
 
-    @Option(help: "Threads: BLAS's, and the workers that cut each batch into chunks (default: OPENBLAS_NUM_THREADS or all cores).")
+    @Option(help: "Threads: BLAS's, and the workers that cut each batch into chunks (default: OPENBLAS_NUM_THREADS or all cores; under mpirun, the cores shared among the ranks on each machine).")
     var threads: Int?
 
     @Option(help: "3×3 convolutions: winograd (F(2×2, 3×3) where the plane suits, direct elsewhere) or direct.")
@@ -81,6 +83,10 @@ struct Train: ParsableCommand {
         var architecture: Architecture
         var data: String
         var seconds: Double
+        /// Processes of a data-parallel run (1: one process).
+        var ranks: Int
+        /// Seconds per step spent in collectives not hidden by computation (0 for one process).
+        var communicationSecondsPerStep: Double
     }
 
     func validate() throws {
@@ -106,12 +112,82 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
+        let ranks = Ranks.start()
+        defer { ranks?.finish() }
+        do { try train(ranks: ranks) } catch { throw Ranks.reported(error, by: ranks) }
+    }
+
+    /// The run, on one process (`ranks` nil) or as one rank of a data-parallel run: every rank
+    /// reads the arguments and the data (failures anywhere stop all, `Communicator.agree`),
+    /// then trains its shards; rank 0 alone prints and writes.
+    func train(ranks: MPICommunicator?) throws {
         let started = DispatchTime.now().uptimeNanoseconds
+        let lead = (ranks?.rank ?? 0) == 0, size = ranks?.size ?? 1
+        let setup = { () throws -> (TrainingConfiguration, Checkpoint?, Trainer, Dataset) in try self.prepare(ranks: ranks) }
+        let (configuration, resumed, trainer, train) = try ranks.map { try $0.agree(setup) } ?? setup()
+        let bar = ProgressBar(mode: isatty(STDERR_FILENO) == 1 ? .bar : .lines)
+        let test = trainer.test
+        if !output.json && lead {
+            print("\(configuration.data): \(train.count) training, \(test.count) test images, \(train.channels)×\(train.height)×\(train.width), \(train.classes) classes")
+            let a = configuration.architecture
+            print("\(a.block.rawValue) network, depth \(a.depth), \(trainer.network.parameterCount) parameters, h = \(a.resolvedStepSize), σ = \(a.activation.rawValue), "
+                  + (a.normalization == .batch ? "batch norm, " : "")
+                  + "\(configuration.backprop.rawValue) backprop\(Self.guardSummary(configuration)), decay on \(configuration.resolvedRegularization == .weights ? "weights" : "all parameters")"
+                  + (resumed.map { ", resuming after epoch \($0.header.epoch)" } ?? ""))
+            if size > 1 { print(Self.shardSummary(batchSize: configuration.batchSize, ranks: size, threads: trainer.context.threads)) }
+            trainer.history.forEach { Self.printEpoch($0) }
+        }
+        let interrupt = Interrupt()
+        do {
+            try mappingLibraryErrors {
+                try trainer.run(checkpointFolder: checkpoint ?? resume, log: log, progress: lead ? { bar.update($0) } : nil,
+                                epochEnded: { record in
+                                    guard lead else { return }
+                                    bar.finish()
+                                    if !output.json { Self.printEpoch(record) }
+                                }, reconstructionWarning: { warning in
+                                    guard lead else { return }
+                                    bar.finish()
+                                    StandardStreams.printError(Self.message(warning))
+                                }, shouldStop: { interrupt.isSet })
+            }
+        } catch let stop as TrainingInterrupted {
+            guard lead else { throw ExitCode(130) }
+            bar.finish()
+            let folder = checkpoint ?? resume
+            let next = folder.map { "the checkpoint after epoch \(stop.completedEpochs) is in \($0); continue with: dynamics train --resume \($0)" }
+                ?? "no checkpoint was written (give --checkpoint DIR to be able to resume)"
+            StandardStreams.printError("Error: interrupted during epoch \(stop.completedEpochs + 1); \(next)")
+            throw ExitCode(130)
+        }
+        let last = trainer.history.last
+        let steps = max(1, (trainer.epoch - (resumed?.header.epoch ?? 0)) * trainer.batchesPerEpoch)
+        let report = Report(testAccuracy: trainer.accuracy(on: trainer.test), trainLoss: last?.trainLoss ?? .nan,
+                            trainAccuracy: last?.trainAccuracy ?? .nan, epochs: trainer.epoch,
+                            imagesPerSecond: trainer.history.isEmpty ? 0 : trainer.history.map(\.imagesPerSecond).reduce(0, +) / Double(trainer.history.count),
+                            parameters: trainer.network.parameterCount, peakResidentMB: ProcessMemory.peakResidentMB,
+                            architecture: configuration.architecture, data: configuration.data.description,
+                            seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9, ranks: size,
+                            communicationSecondsPerStep: (ranks?.seconds ?? 0) / Double(steps))
+        guard lead else { return }
+        if output.json { return try Output.printJSON(report) }
+        if size > 1 {
+            print(String(format: "communication: %.1f ms per step in collectives not hidden by computation (%.1f ms of it waiting for gradient sums)",
+                         1e3 * report.communicationSecondsPerStep, 1e3 * trainer.network.gradientWaitSeconds / Double(steps)))
+        }
+        print(String(format: "test accuracy %.2f%% after %d epochs (%.1f s, peak RSS %.0f MB)",
+                     100 * report.testAccuracy, report.epochs, report.seconds, report.peakResidentMB))
+    }
+
+    /// Reads the checkpoint, weights and data and makes the trainer (on every rank alike);
+    /// returns the whole training set too.
+    private func prepare(ranks: MPICommunicator?) throws -> (TrainingConfiguration, Checkpoint?, Trainer, Dataset) {
         let resumed = try resume.map { try Checkpoint(folder: $0) }
         // A resumed run computes with the thread count saved in its checkpoint (it fixed the
-        // rounding), unless --threads says otherwise.
+        // rounding, with the rank count), unless --threads says otherwise; ranks share the cores.
         let initial = try initialWeights.map { try Checkpoint(weightsFile: $0) }
-        let threads = self.threads ?? resumed?.header.threads
+        let sameRanks = (resumed?.header.ranks ?? 1) == (ranks?.size ?? 1)
+        let threads = self.threads ?? (sameRanks ? resumed?.header.threads : nil) ?? ranks.map(Ranks.defaultThreads)
         if let threads { BLASConfiguration.threads = threads }
         let context = ComputeContext(convolution: convolution, threads: threads)
         var configuration: TrainingConfiguration
@@ -142,58 +218,26 @@ struct Train: ParsableCommand {
             }
             reconstruction.apply(to: &configuration)
         }
-        if let folder = checkpoint, resume == nil, !overwrite, FileManager.default.fileExists(atPath: Checkpoint.file(in: folder)) {
+        if let folder = checkpoint, resume == nil, !overwrite, (ranks?.rank ?? 0) == 0, FileManager.default.fileExists(atPath: Checkpoint.file(in: folder)) {
             throw CLIError("--checkpoint \(folder) holds another run's checkpoint; continue it with --resume \(folder), or replace it with --overwrite")
         }
         let (train, test): (Dataset, Dataset)
         do { (train, test) = try configuration.data.load() } catch let e as ImageFolder.SizesDiffer { throw CLIError("\(e) (--image-size S|HxW)") }
         let trainer = try mappingLibraryErrors {
-            try Trainer(configuration, train: train, test: test, resumeFrom: resumed, initial: initial, context: context)
+            try Trainer(configuration, train: train, test: test, resumeFrom: resumed, initial: initial, context: context, communicator: ranks)
         }
-        let bar = ProgressBar(mode: isatty(STDERR_FILENO) == 1 ? .bar : .lines)
-        if !output.json {
-            print("\(configuration.data): \(train.count) training, \(test.count) test images, \(train.channels)×\(train.height)×\(train.width), \(train.classes) classes")
-            let a = configuration.architecture
-            print("\(a.block.rawValue) network, depth \(a.depth), \(trainer.network.parameterCount) parameters, h = \(a.resolvedStepSize), σ = \(a.activation.rawValue), "
-                  + (a.normalization == .batch ? "batch norm, " : "")
-                  + "\(configuration.backprop.rawValue) backprop\(Self.guardSummary(configuration)), decay on \(configuration.resolvedRegularization == .weights ? "weights" : "all parameters")"
-                  + (resumed.map { ", resuming after epoch \($0.header.epoch)" } ?? ""))
-            trainer.history.forEach { Self.printEpoch($0) }
-        }
-        let interrupt = Interrupt()
-        do {
-            try mappingLibraryErrors {
-                try trainer.run(checkpointFolder: checkpoint ?? resume, log: log, progress: { bar.update($0) },
-                                epochEnded: { record in
-                                    bar.finish()
-                                    if !output.json { Self.printEpoch(record) }
-                                }, reconstructionWarning: { warning in
-                                    bar.finish()
-                                    StandardStreams.printError(Self.message(warning))
-                                }, shouldStop: { interrupt.isSet })
-            }
-        } catch let stop as TrainingInterrupted {
-            bar.finish()
-            let folder = checkpoint ?? resume
-            let next = folder.map { "the checkpoint after epoch \(stop.completedEpochs) is in \($0); continue with: dynamics train --resume \($0)" }
-                ?? "no checkpoint was written (give --checkpoint DIR to be able to resume)"
-            StandardStreams.printError("Error: interrupted during epoch \(stop.completedEpochs + 1); \(next)")
-            throw ExitCode(130)
-        }
-        let last = trainer.history.last
-        let report = Report(testAccuracy: trainer.accuracy(on: trainer.test), trainLoss: last?.trainLoss ?? .nan,
-                            trainAccuracy: last?.trainAccuracy ?? .nan, epochs: trainer.epoch,
-                            imagesPerSecond: trainer.history.isEmpty ? 0 : trainer.history.map(\.imagesPerSecond).reduce(0, +) / Double(trainer.history.count),
-                            parameters: trainer.network.parameterCount, peakResidentMB: ProcessMemory.peakResidentMB,
-                            architecture: configuration.architecture, data: configuration.data.description,
-                            seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
-        if output.json { return try Output.printJSON(report) }
-        print(String(format: "test accuracy %.2f%% after %d epochs (%.1f s, peak RSS %.0f MB)",
-                     100 * report.testAccuracy, report.epochs, report.seconds, report.peakResidentMB))
+        return (configuration, resumed, trainer, train)
     }
 }
 
 extension Train {
+    /// How a data-parallel run splits each batch.
+    static func shardSummary(batchSize: Int, ranks: Int, threads: Int) -> String {
+        let sizes = (0..<ranks).map { Shard.range(count: batchSize, rank: $0, size: ranks).count }
+        let shares = sizes.min() == sizes.max() ? "\(sizes[0]) images each" : "\(sizes.min()!)–\(sizes.max()!) images each (\(batchSize) does not divide by \(ranks); the remainder is spread)"
+        return "data-parallel on \(ranks) ranks, \(threads) thread\(threads == 1 ? "" : "s") each: every batch of \(batchSize) split into shards of \(shares)"
+    }
+
     /// One epoch's line on stdout, flushed so that a pipe sees it as the epoch ends.
     static func printEpoch(_ r: EpochRecord) {
         let rebuilt = r.reconstruction.map { record in

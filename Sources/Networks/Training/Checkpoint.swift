@@ -31,6 +31,9 @@ public struct Checkpoint: Sendable {
         /// Segments (by first unit) that kept their inputs after failing the reconstruction
         /// check (`ReconstructionCheck.fallback`); absent before the check existed.
         public var storedSegments: [Int]?
+        /// The ranks of the data-parallel run that wrote it, each with `threads` threads; absent
+        /// for one process. (A checkpoint resumes on any number of ranks.)
+        public var ranks: Int?
         var parameterLengths: [Int]
         var statisticsLength: Int
         var velocityLengths: [Int]
@@ -43,10 +46,11 @@ public struct Checkpoint: Sendable {
     static let magicVersion1 = Array("DYNCKPT1".utf8)
 
     public init(configuration: TrainingConfiguration, epoch: Int, inputChannels: Int, height: Int, width: Int, classes: Int,
-                mean: [Float], std: [Float], history: [EpochRecord], threads: Int, storedSegments: [Int] = [], snapshot: NetworkSnapshot) {
+                mean: [Float], std: [Float], history: [EpochRecord], threads: Int, storedSegments: [Int] = [], ranks: Int = 1,
+                snapshot: NetworkSnapshot) {
         header = Header(configuration: configuration, epoch: epoch, inputChannels: inputChannels, height: height, width: width,
                         classes: classes, mean: mean, std: std, history: history, threads: threads,
-                        storedSegments: storedSegments.isEmpty ? nil : storedSegments,
+                        storedSegments: storedSegments.isEmpty ? nil : storedSegments, ranks: ranks > 1 ? ranks : nil,
                         parameterLengths: snapshot.parameters.map(\.count), statisticsLength: snapshot.runningMean.count,
                         velocityLengths: snapshot.velocity.map(\.count))
         self.snapshot = snapshot
@@ -158,6 +162,7 @@ public struct Checkpoint: Sendable {
             throw fail("\(h.epoch) epochs done of \(c.epochs), with \(h.history.count) history records")
         }
         if let t = h.threads, !(1...ComputeContext.maximumThreads).contains(t) { throw fail("\(t) worker threads") }
+        if let r = h.ranks, !(2...Int(Int32.max)).contains(r) { throw fail("\(r) ranks") }
         // The arrays must be those of this architecture, counted before a network is built.
         guard h.statisticsLength == a.statisticsCount, h.velocityLengths.isEmpty || h.velocityLengths == h.parameterLengths,
               a.parameterCount(inputChannels: h.inputChannels, classes: h.classes) == h.parameterLengths.reduce(0, +) else {

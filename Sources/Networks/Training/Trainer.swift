@@ -222,7 +222,8 @@ public final class Trainer {
         }
     }
 
-    var batchesPerEpoch: Int { (train.count + configuration.batchSize - 1) / configuration.batchSize }
+    /// Steps per epoch (the last batch may be smaller).
+    public var batchesPerEpoch: Int { (train.count + configuration.batchSize - 1) / configuration.batchSize }
 
     /// Runs the remaining epochs. After each: evaluation, one JSON line appended to `log`, and an
     /// atomic checkpoint in `checkpointFolder`. A non-finite loss stops the run with an error
@@ -317,7 +318,8 @@ public final class Trainer {
                 if let checkpointFolder {
                     try Checkpoint(configuration: configuration, epoch: epoch, inputChannels: train.channels, height: train.height,
                                    width: train.width, classes: train.classes, mean: mean, std: std, history: history,
-                                   threads: context.threads, storedSegments: storedSegments.sorted(), snapshot: snapshot).write(to: checkpointFolder)
+                                   threads: context.threads, storedSegments: storedSegments.sorted(), ranks: communicator?.size ?? 1,
+                                   snapshot: snapshot).write(to: checkpointFolder)
                 }
                 if let log { try TrainingLog.append([record], to: log) }
             }
