@@ -6,13 +6,14 @@
 #   make reference  exported networks' logits against the independent NumPy reference (python/)
 #   make docs    DocC documentation of the public modules into .build/docs (warnings fail it)
 #   make fuzz    coverage-guided fuzzing of the file readers (FUZZ_SECONDS each, default 30)
+#   make mpi-check  data-parallel training under mpirun (2 and 3 ranks over TCP) against one process
 
 SWIFT ?= swift
 SHELL := /bin/bash
 DEMO_DIR := .build/demo
 DYNAMICS := .build/release/dynamics
 
-.PHONY: demo test bench deps build notebooks reference docs fuzz
+.PHONY: demo test bench deps build notebooks reference docs fuzz mpi-check
 
 deps:
 	@scripts/install-system-packages
@@ -70,3 +71,8 @@ fuzz: deps
 			-max_len=65536 -print_final_stats=1 .build/fuzz/$$r 2>&1 | grep -E "^(Done|stat::number_of_executed_units|==|SUMMARY)|ERROR" ; \
 		test $${PIPESTATUS[0]} -eq 0 || exit 1; \
 	done
+
+# Data-parallel training over MPI, from outside: loss curves of 2 and 3 ranks against one
+# process, resume across rank counts, a killed rank (scripts/mpi-check says what is checked).
+mpi-check: build
+	scripts/mpi-check $(DYNAMICS)

@@ -15,7 +15,9 @@ struct SweepCommand: ParsableCommand {
             --activation. A seed fixes the training subset (stratified), the weights and the \
             batches, so two architectures with the same seed see the same images: their accuracy \
             differences are paired by seed, and a comparison names a winner only when its 95% \
-            interval excludes zero.
+            interval excludes zero. Under an MPI launcher (mpirun -np N dynamics sweep …) the runs \
+            are shared out among the N processes (the folder must be visible to all of them); rank 0 \
+            prints the summary.
             """)
 
     @Option(help: "The data set (default synthetic:shapes); see train --help.")
@@ -37,7 +39,7 @@ struct SweepCommand: ParsableCommand {
 
     @OptionGroup var optimizer: OptimizerOptions
 
-    @Option(help: "Worker threads (default: BLAS's).")
+    @Option(help: "Worker threads (default: BLAS's; under mpirun, the cores shared among the ranks on each machine).")
     var threads: Int?
 
     @Option(help: "The sweep's folder: one subfolder per run.")
@@ -60,33 +62,33 @@ struct SweepCommand: ParsableCommand {
     }
 
     func run() throws {
+        let ranks = Ranks.start()
+        defer { ranks?.finish() }
+        do { try sweep(ranks: ranks) } catch { throw Ranks.reported(error, by: ranks) }
+    }
+
+    /// The sweep, on one process or as one rank sharing the runs out (`Sweep.run`).
+    func sweep(ranks: MPICommunicator?) throws {
+        let threads = self.threads ?? ranks.map(Ranks.defaultThreads)
         if let threads { BLASConfiguration.threads = threads }
-        if let csv { try AtomicFile.checkWritable(csv) }
-        let entries = try archs.map { name -> Sweep.Entry in
-            var options = shape
-            if Block(rawValue: name) != nil { options.arch = Block(rawValue: name) } else { options.preset = name }
-            return Sweep.Entry(name: name, architecture: try options.architecture())
-        }
-        let spec = try DatasetSpec(parsing: data ?? "synthetic:shapes")
-        var base = TrainingConfiguration(architecture: entries[0].architecture, data: spec, epochs: epochs, augment: spec.augmentsByDefault)
-        optimizer.apply(to: &base)
-        let sweep = try mappingLibraryErrors {
-            try Sweep(entries: entries, fractions: fractions, seeds: seeds.map(UInt64.init), base: base, folder: folder)
-        }
-        let (train, test) = try spec.load()
+        let lead = (ranks?.rank ?? 0) == 0
+        let setup = { () throws -> (Sweep, Dataset, Dataset) in try self.prepare(checkingOutputs: lead) }
+        let (sweep, train, test) = try ranks.map { try $0.agree(setup) } ?? setup()
         let interrupt = Interrupt()
         let total = sweep.cells.count
         let runs: [Sweep.Run]
         do {
             runs = try mappingLibraryErrors {
-                try sweep.run(train: train, test: test, context: ComputeContext(threads: threads), started: { index, cell, resuming in
-                    FileHandle.standardError.write(Data("run \(index + 1)/\(total): \(cell.entry.name), fraction \(cell.fraction), seed \(cell.seed)\(resuming ? " (resuming)" : "")\n".utf8))
+                try sweep.run(train: train, test: test, context: ComputeContext(threads: threads), communicator: ranks, started: { index, cell, resuming in
+                    let who = ranks.map { $0.isDistributed ? "rank \($0.rank): " : "" } ?? ""
+                    FileHandle.standardError.write(Data("\(who)run \(index + 1)/\(total): \(cell.entry.name), fraction \(cell.fraction), seed \(cell.seed)\(resuming ? " (resuming)" : "")\n".utf8))
                 }, shouldStop: { interrupt.isSet })
             }
         } catch is TrainingInterrupted {
-            StandardStreams.printError("Error: interrupted; finished runs are kept, run the same command to continue")
+            if lead { StandardStreams.printError("Error: interrupted; finished runs are kept, run the same command to continue") }
             throw ExitCode(130)
         }
+        guard lead else { return }
         let summary = SweepSummary(runs)
         if let csv { try AtomicFile.write(Self.csv(summary), to: csv) }
         if output.json { return try Output.printJSON(summary) }
@@ -102,6 +104,24 @@ struct SweepCommand: ParsableCommand {
             print("  fraction \(String(format: "%-6g", c.fraction)) \(c.first) − \(c.second): "
                   + String(format: "%+.2f", 100 * c.difference.mean) + h + " points → \(c.verdict == "neither" ? "neither wins" : c.verdict + " wins")")
         }
+    }
+
+    /// The sweep and its data (on every rank alike); the lead also checks the CSV's folder.
+    private func prepare(checkingOutputs: Bool) throws -> (Sweep, Dataset, Dataset) {
+        if let csv, checkingOutputs { try AtomicFile.checkWritable(csv) }
+        let entries = try archs.map { name -> Sweep.Entry in
+            var options = shape
+            if Block(rawValue: name) != nil { options.arch = Block(rawValue: name) } else { options.preset = name }
+            return Sweep.Entry(name: name, architecture: try options.architecture())
+        }
+        let spec = try DatasetSpec(parsing: data ?? "synthetic:shapes")
+        var base = TrainingConfiguration(architecture: entries[0].architecture, data: spec, epochs: epochs, augment: spec.augmentsByDefault)
+        optimizer.apply(to: &base)
+        let sweep = try mappingLibraryErrors {
+            try Sweep(entries: entries, fractions: fractions, seeds: seeds.map(UInt64.init), base: base, folder: folder)
+        }
+        let (train, test) = try spec.load()
+        return (sweep, train, test)
     }
 
     /// The summary as CSV: kind, names, fraction, n, mean, sd, half-width, verdict.

@@ -87,6 +87,8 @@ struct Train: ParsableCommand {
         var ranks: Int
         /// Seconds per step spent in collectives not hidden by computation (0 for one process).
         var communicationSecondsPerStep: Double
+        /// Collectives per step (batch-norm statistics, gradient sums, agreement, figures).
+        var collectivesPerStep: Double
     }
 
     func validate() throws {
@@ -168,12 +170,13 @@ struct Train: ParsableCommand {
                             parameters: trainer.network.parameterCount, peakResidentMB: ProcessMemory.peakResidentMB,
                             architecture: configuration.architecture, data: configuration.data.description,
                             seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9, ranks: size,
-                            communicationSecondsPerStep: (ranks?.seconds ?? 0) / Double(steps))
+                            communicationSecondsPerStep: (ranks?.seconds ?? 0) / Double(steps),
+                            collectivesPerStep: Double(ranks?.calls ?? 0) / Double(steps))
         guard lead else { return }
         if output.json { return try Output.printJSON(report) }
         if size > 1 {
-            print(String(format: "communication: %.1f ms per step in collectives not hidden by computation (%.1f ms of it waiting for gradient sums)",
-                         1e3 * report.communicationSecondsPerStep, 1e3 * trainer.network.gradientWaitSeconds / Double(steps)))
+            print(String(format: "communication: %.1f ms per step in %.0f collectives, not hidden by computation (%.1f ms of it waiting for gradient sums)",
+                         1e3 * report.communicationSecondsPerStep, report.collectivesPerStep, 1e3 * trainer.network.gradientWaitSeconds / Double(steps)))
         }
         print(String(format: "test accuracy %.2f%% after %d epochs (%.1f s, peak RSS %.0f MB)",
                      100 * report.testAccuracy, report.epochs, report.seconds, report.peakResidentMB))

@@ -21,9 +21,12 @@ public final class MPICommunicator: Communicator {
     /// Seconds spent inside MPI's collectives (blocking sums and broadcasts, waits), summed
     /// since initialisation: the communication a run did not overlap with computation.
     public private(set) var seconds = 0.0
+    /// Collectives called since initialisation (blocking ones and waits for started ones).
+    public private(set) var calls = 0
 
     /// Runs `body` and adds its duration to `seconds`.
     private func timed(_ body: () -> Void) {
+        calls += 1
         let start = DispatchTime.now().uptimeNanoseconds
         body()
         seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

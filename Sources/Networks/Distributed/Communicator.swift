@@ -80,17 +80,19 @@ extension Communicator {
     }
 
     /// Runs `body` on every rank and makes a failure anywhere everyone's, so that no rank goes
-    /// on to a collective that a failed one will never call: the ranks that failed rethrow
-    /// their own errors, the others throw `PeerFailure` naming the lowest rank that failed.
-    /// Used around what can fail on one rank only (reading files, checking paths).
+    /// on to a collective that a failed one will never call: the lowest rank that failed
+    /// rethrows its own error, every other rank throws `PeerFailure` naming it (so a failure
+    /// that every rank meets alike, a bad argument, is reported once). Used around what can
+    /// fail on one rank only (reading files, checking paths) or on all.
     public func agree<R>(_ body: () throws -> R) throws -> R {
         let outcome = Result(catching: body)
         var failed = [0.0]
         if case .failure = outcome { failed[0] = Double(size - rank) }
         failed.withUnsafeMutableBufferPointer { allReduceMax($0) }
-        if case .failure(let error) = outcome { throw error }
-        if failed[0] > 0 { throw PeerFailure(rank: size - Int(failed[0])) }
-        return try outcome.get()
+        guard failed[0] > 0 else { return try outcome.get() }
+        let lowest = size - Int(failed[0])
+        if lowest == rank { _ = try outcome.get() }
+        throw PeerFailure(rank: lowest)
     }
 
     /// Replaces `values` on every rank with `root`'s (the same count on every rank).

@@ -76,39 +76,62 @@ public struct Sweep: Sendable {
     /// returns the results of all cells, in `cells` order. `started` is called before each run
     /// that is not skipped; `shouldStop` is polled between batches (a stopped run keeps its last
     /// checkpoint and the sweep throws `TrainingInterrupted`).
-    public func run(train: Dataset, test: Dataset, context: ComputeContext = ComputeContext(),
+    ///
+    /// With a `communicator` of several ranks, the runs are shared out: rank r trains the cells
+    /// whose index is r modulo the rank count, each as one process, writing into the folder
+    /// (which every rank must see: a shared file system on a cluster). Once every rank is done
+    /// (or one failed: `Communicator.agree`), each returns all results, read from the folder.
+    public func run(train: Dataset, test: Dataset, context: ComputeContext = ComputeContext(), communicator: (any Communicator)? = nil,
                     started: ((_ index: Int, _ cell: (entry: Entry, fraction: Double, seed: UInt64), _ resuming: Bool) -> Void)? = nil,
                     shouldStop: (() -> Bool)? = nil) throws -> [Run] {
-        var runs: [Run] = []
-        for (index, cell) in cells.enumerated() {
-            let dir = runFolder(cell), resultFile = "\(dir)/result.json"
-            if let data = FileManager.default.contents(atPath: resultFile) {
-                guard let run = try? JSONDecoder().decode(Run.self, from: data), run.architecture == cell.entry.name,
-                      run.fraction == cell.fraction, run.seed == cell.seed, run.configuration == configuration(cell) else {
-                    throw DatasetError(resultFile, "is not this sweep's result for \(cell.entry.name), fraction \(cell.fraction), seed \(cell.seed) "
-                                       + "(another configuration ran there); use another --folder, or remove it to run that cell again")
-                }
-                runs.append(run)
-                continue
+        let (rank, size) = (communicator?.rank ?? 0, communicator?.size ?? 1)
+        let mine = { () throws -> [Run] in
+            try self.cells.enumerated().filter { $0.offset % size == rank }.map { index, cell in
+                try self.result(of: cell) ?? self.train(index, cell, train: train, test: test, context: context, started: started, shouldStop: shouldStop)
             }
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            let checkpoint = FileManager.default.fileExists(atPath: Checkpoint.file(in: dir)) ? try Checkpoint(folder: dir) : nil
-            if let checkpoint, checkpoint.header.configuration != configuration(cell) {
-                throw DatasetError(Checkpoint.file(in: dir), "holds a run of another configuration; use another --folder, or remove it to run this cell again")
-            }
-            started?(index, cell, checkpoint != nil)
-            let clock = ContinuousClock(), t0 = clock.now
-            let trainer = try Trainer(configuration(cell), train: train, test: test, resumeFrom: checkpoint, context: context)
-            try trainer.run(checkpointFolder: dir, shouldStop: shouldStop)
-            let run = Run(architecture: cell.entry.name, fraction: cell.fraction, seed: cell.seed,
-                          testAccuracy: trainer.accuracy(on: trainer.test), trainingImages: trainer.train.count,
-                          seconds: seconds(since: t0, clock), configuration: configuration(cell))
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            try AtomicFile.write(try encoder.encode(run), to: resultFile)
-            runs.append(run)
         }
-        return runs
+        guard let communicator, communicator.isDistributed else { return try mine() }
+        _ = try communicator.agree(mine)
+        return try cells.map { cell in
+            guard let run = try result(of: cell) else { throw DatasetError("\(runFolder(cell))/result.json", "was not written; is the folder shared by every rank?") }
+            return run
+        }
+    }
+
+    /// A cell's finished result, if its folder has one.
+    /// - Throws: `DatasetError` when the folder holds another configuration's result.
+    func result(of cell: (entry: Entry, fraction: Double, seed: UInt64)) throws -> Run? {
+        let resultFile = "\(runFolder(cell))/result.json"
+        guard let data = FileManager.default.contents(atPath: resultFile) else { return nil }
+        guard let run = try? JSONDecoder().decode(Run.self, from: data), run.architecture == cell.entry.name,
+              run.fraction == cell.fraction, run.seed == cell.seed, run.configuration == configuration(cell) else {
+            throw DatasetError(resultFile, "is not this sweep's result for \(cell.entry.name), fraction \(cell.fraction), seed \(cell.seed) "
+                               + "(another configuration ran there); use another --folder, or remove it to run that cell again")
+        }
+        return run
+    }
+
+    /// Trains one cell (resuming its checkpoint if there is one) and writes its result.
+    private func train(_ index: Int, _ cell: (entry: Entry, fraction: Double, seed: UInt64), train: Dataset, test: Dataset, context: ComputeContext,
+                       started: ((_ index: Int, _ cell: (entry: Entry, fraction: Double, seed: UInt64), _ resuming: Bool) -> Void)?,
+                       shouldStop: (() -> Bool)?) throws -> Run {
+        let dir = runFolder(cell), resultFile = "\(dir)/result.json"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let checkpoint = FileManager.default.fileExists(atPath: Checkpoint.file(in: dir)) ? try Checkpoint(folder: dir) : nil
+        if let checkpoint, checkpoint.header.configuration != configuration(cell) {
+            throw DatasetError(Checkpoint.file(in: dir), "holds a run of another configuration; use another --folder, or remove it to run this cell again")
+        }
+        started?(index, cell, checkpoint != nil)
+        let clock = ContinuousClock(), t0 = clock.now
+        let trainer = try Trainer(configuration(cell), train: train, test: test, resumeFrom: checkpoint, context: context)
+        try trainer.run(checkpointFolder: dir, shouldStop: shouldStop)
+        let run = Run(architecture: cell.entry.name, fraction: cell.fraction, seed: cell.seed,
+                      testAccuracy: trainer.accuracy(on: trainer.test), trainingImages: trainer.train.count,
+                      seconds: seconds(since: t0, clock), configuration: configuration(cell))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        try AtomicFile.write(try encoder.encode(run), to: resultFile)
+        return run
     }
 }
 
