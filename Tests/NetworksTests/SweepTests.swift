@@ -15,6 +15,33 @@ struct SweepTests {
         return try Sweep(entries: entries, fractions: [0.2], seeds: [1, 2], base: base, folder: folder)
     }
 
+    @Test("on 3 ranks the cells are shared out (each run once, by rank r the cells r mod 3) and every rank returns all results, as one process")
+    func sharedOut() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("dynamics-sweep-ranks-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let single = try Self.sweep(folder: base + "/one"), shared = try Self.sweep(folder: base + "/three")
+        let (train, test) = try single.base.data.load()
+        let expected = try single.run(train: train, test: test, context: Tiny.trainingContext)
+        struct Inputs: @unchecked Sendable { var sweep: Sweep, train: Dataset, test: Dataset }
+        let inputs = Inputs(sweep: shared, train: train, test: test)
+        let outcomes = try LocalGroup(size: 3).run { c in
+            let started = StartedCells()
+            let runs = try inputs.sweep.run(train: inputs.train, test: inputs.test, context: Tiny.trainingContext, communicator: c,
+                                            started: { index, _, _ in started.append(index) })
+            return (runs.map(\.testAccuracy), started.indices)
+        }
+        for (rank, (accuracies, started)) in outcomes.enumerated() {
+            #expect(accuracies == expected.map(\.testAccuracy))
+            #expect(started == expected.indices.filter { $0 % 3 == rank })
+        }
+    }
+
+    /// The cells a rank started (written by its own thread only).
+    final class StartedCells: @unchecked Sendable {
+        var indices: [Int] = []
+        func append(_ i: Int) { indices.append(i) }
+    }
+
     @Test("every cell runs once; a second run reads the results; a lost result resumes from its checkpoint to the same accuracy")
     func resumable() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dynamics-sweep-\(getpid())").path
