@@ -9,12 +9,14 @@ final class Interrupt: @unchecked Sendable {
     private let flag = Atomic<Bool>(false)
     private var sources: [DispatchSourceSignal] = []
 
-    init() {
+    /// - Parameter announce: whether to say on stderr that the run will stop (false on the
+    ///   ranks of a data-parallel run other than 0, which all receive the launcher's signal).
+    init(announce: Bool = true) {
         for number in [SIGINT, SIGTERM] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler { [unowned self] in
-                if !self.flag.exchange(true, ordering: .relaxed) {
+                if !self.flag.exchange(true, ordering: .relaxed) && announce {
                     FileHandle.standardError.write(Data("\nstopping after this batch (the last checkpoint stays as it is)…\n".utf8))
                 }
             }

@@ -74,7 +74,7 @@ struct SweepCommand: ParsableCommand {
         let lead = (ranks?.rank ?? 0) == 0
         let setup = { () throws -> (Sweep, Dataset, Dataset) in try self.prepare(checkingOutputs: lead) }
         let (sweep, train, test) = try ranks.map { try $0.agree(setup) } ?? setup()
-        let interrupt = Interrupt()
+        let interrupt = Interrupt(announce: lead)
         let total = sweep.cells.count
         let runs: [Sweep.Run]
         do {

@@ -139,7 +139,7 @@ struct Train: ParsableCommand {
             if size > 1 { print(Self.shardSummary(batchSize: configuration.batchSize, ranks: size, threads: trainer.context.threads)) }
             trainer.history.forEach { Self.printEpoch($0) }
         }
-        let interrupt = Interrupt()
+        let interrupt = Interrupt(announce: lead)
         do {
             try mappingLibraryErrors {
                 try trainer.run(checkpointFolder: checkpoint ?? resume, log: log, progress: lead ? { bar.update($0) } : nil,
