@@ -26,6 +26,7 @@ struct DynamicsCommand: ParsableCommand {
     /// message has its control characters escaped, and stdout is flushed and checked before the
     /// process exits (see `StandardStreams`).
     static func main() {
+        BLASKernelChoice.apply()
         StandardStreams.prepare()
         var status: Int32
         do {

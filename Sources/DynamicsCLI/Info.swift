@@ -14,6 +14,8 @@ struct Info: ParsableCommand {
         var version: String
         var blas: String
         var blasCore: String
+        /// Why this core runs (OpenBLAS's choice, OPENBLAS_CORETYPE, or a better one selected).
+        var blasCoreReason: String
         var blasThreads: Int
         var processors: Int
         var openblasNumThreadsVariable: String?
@@ -26,6 +28,7 @@ struct Info: ParsableCommand {
             version: DynamicsCommand.version,
             blas: BLASConfiguration.configuration,
             blasCore: BLASConfiguration.coreName,
+            blasCoreReason: BLASKernelChoice.explanation,
             blasThreads: BLASConfiguration.threads,
             processors: BLASConfiguration.processors,
             openblasNumThreadsVariable: ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"],
@@ -33,7 +36,7 @@ struct Info: ParsableCommand {
         if output.json { return try Output.printJSON(report) }
         print("dynamics \(report.version)")
         print("BLAS/LAPACK  \(report.blas) + LAPACKE")
-        print("core         \(report.blasCore)")
+        print("core         \(report.blasCore) (\(report.blasCoreReason))")
         print("threads      \(report.blasThreads) of \(report.processors) processors"
               + (report.openblasNumThreadsVariable.map { " (OPENBLAS_NUM_THREADS=\($0))" } ?? ""))
         print("MPI          \(report.mpi) (mpirun -np N dynamics train: data-parallel)")

@@ -82,7 +82,9 @@ struct Bench: ParsableCommand {
             counted as useful, and neither is the arithmetic Winograd's algorithm saves: useful \
             FLOPs are the direct sum's (--convolution direct times the direct kernels). \
             sgemmGflops is square SGEMM (n = 2048) measured in the same run, before \
-            and after the steps (the better of the two). \
+            and after the steps (the better of the two); fmaPeakGflops is the FP32 \
+            fused-multiply-add peak of the BLAS threads, measured by twelve independent FMA chains \
+            per thread in the CPU's widest vectors, so the fraction means the same on every machine. \
             Timings on a shared machine vary by ±10%: compare runs made one after another.
             """)
 
@@ -120,6 +122,10 @@ struct Bench: ParsableCommand {
         var imagesPerSecond: Double
         var gflops: Double
         var sgemmGflops: Double
+        /// The FP32 FMA peak of `threads` threads (`FMAPeak`).
+        var fmaPeakGflops: Double
+        /// The OpenBLAS kernel that ran SGEMM and the im2col convolutions.
+        var blasCore: String
         var peakResidentMB: Double
     }
 
@@ -162,14 +168,15 @@ struct Bench: ParsableCommand {
         let report = Report(architecture: architecture, convolution: convolution, avx512Kernels: ConvolutionAlgorithm.kernelsAvailable, depth: architecture.depth, backprop: backprop, batch: batch, size: size, parameters: network.parameterCount,
                             threads: BLASConfiguration.threads, secondsPerStep: seconds, imagesPerSecond: Double(batch) / seconds,
                             gflops: 3 * forwardFlops / seconds / 1e9, sgemmGflops: max(sgemmBefore, GEMMThroughput.measure(Float.self, n: 2048)),
+                            fmaPeakGflops: FMAPeak.measure(threads: BLASConfiguration.threads), blasCore: BLASConfiguration.coreName,
                             peakResidentMB: peak)
         if output.json { return try Output.printJSON(report) }
         print("\(shape.preset ?? architecture.block.rawValue) (depth \(report.depth), \(report.parameters) parameters), batch \(batch), \(height)×\(width), \(backprop.rawValue) backprop, "
               + (report.avx512Kernels ? "\(convolution.rawValue) convolutions" : "im2col + SGEMM convolutions (no AVX-512 on this CPU)")
               + ", \(report.threads) BLAS threads")
-        print(String(format: "%.3f s/step   %.1f images/s   useful %.1f GFLOP/s = %.0f%% of SGEMM (%.1f GFLOP/s)   peak RSS %.0f MB",
-                     seconds, report.imagesPerSecond, report.gflops, 100 * report.gflops / report.sgemmGflops, report.sgemmGflops,
-                     report.peakResidentMB))
+        print(String(format: "%.3f s/step   %.1f images/s   useful %.1f GFLOP/s = %.0f%% of SGEMM (%.1f GFLOP/s, OpenBLAS %@) = %.0f%% of the FP32 FMA peak (%.0f GFLOP/s, %d-wide)   peak RSS %.0f MB",
+                     seconds, report.imagesPerSecond, report.gflops, 100 * report.gflops / report.sgemmGflops, report.sgemmGflops, report.blasCore,
+                     100 * report.gflops / report.fmaPeakGflops, report.fmaPeakGflops, FMAPeak.lanes, report.peakResidentMB))
     }
 }
 

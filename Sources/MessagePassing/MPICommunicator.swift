@@ -47,7 +47,7 @@ public final class MPICommunicator: Communicator {
         var buffer = [CChar](repeating: 0, count: Int(dynamics_mpi_max_library_version_string()) + 1)
         var length: Int32 = 0
         guard MPI_Get_library_version(&buffer, &length) == MPI_SUCCESS else { return "unknown" }
-        let text = String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let text = String(decoding: buffer.prefix(Int(length)).prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         return text.split(whereSeparator: \.isNewline).first.map { $0.trimmingCharacters(in: .whitespaces) } ?? text
     }
 

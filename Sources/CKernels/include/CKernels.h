@@ -42,4 +42,10 @@ void dyn_conv3x3_weight_gradient_winograd(const float *x, int cin, int batch, in
 /// cin, cout multiples of 4.
 int dyn_winograd_gradient_suits(int h, int w, int cin, int cout);
 
+/// The FP32 FMA rate of the calling thread in GFLOP/s (peak.c: twelve independent FMA chains
+/// of `iterations` steps in the widest vectors the CPU has), and that vector width in floats
+/// (16 with AVX-512, 8 with AVX2 + FMA, 1 otherwise).
+double dyn_fma_peak_gflops(long iterations);
+int dyn_fma_lanes(void);
+
 #endif

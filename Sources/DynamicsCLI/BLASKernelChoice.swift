@@ -1,0 +1,121 @@
+import Dynamics
+import Foundation
+
+/// At start-up, the OpenBLAS kernel for this CPU (`BLASKernelSelection`): when OpenBLAS fell
+/// back to a kernel older than the CPU allows, the better one is tried in a child process and,
+/// if it passes the check, this process re-executes itself with `OPENBLAS_CORETYPE` set (same
+/// process id, arguments and environment otherwise; MPI is not yet started). What was decided
+/// and why travels in the environment, so that `info` can say it and child processes do not
+/// decide again:
+///
+/// - `DYNAMICS_BLAS_SELECTION=TEXT`: the choice is made; TEXT says which core and why.
+/// - `DYNAMICS_BLAS_PROBE=1`: this process is the check of a candidate; it runs
+///   `BLASKernelSelection.selfCheck`, prints the core and exits 0 if it passed.
+/// - `DYNAMICS_BLAS_SIMULATE_FALLBACK=CORE`, for tests: behave as if OpenBLAS had fallen back
+///   to CORE on this CPU (the process first re-executes itself on CORE).
+enum BLASKernelChoice {
+    static let selection = "DYNAMICS_BLAS_SELECTION", probe = "DYNAMICS_BLAS_PROBE"
+    static let simulate = "DYNAMICS_BLAS_SIMULATE_FALLBACK", simulated = "DYNAMICS_BLAS_SIMULATED_FALLBACK"
+
+    /// Runs first in `main`; returns on the kernel to keep, or replaces the process image.
+    static func apply() {
+        let environment = ProcessInfo.processInfo.environment
+        if environment[probe] == "1" {
+            let failure = BLASKernelSelection.selfCheck()
+            print(BLASConfiguration.coreName)
+            if let failure { FileHandle.standardError.write(Data("\(failure)\n".utf8)) }
+            exit(failure == nil ? 0 : 1)
+        }
+        guard environment[selection] == nil else { return }
+        if let core = environment[simulate], environment["OPENBLAS_CORETYPE"] == nil {
+            setenv("OPENBLAS_CORETYPE", core, 1)
+            setenv(simulated, core, 1)
+            unsetenv(simulate)
+            return reexecute()
+        }
+        let current = BLASConfiguration.coreName
+        let user = environment["OPENBLAS_CORETYPE"].flatMap { $0 == environment[simulated] ? nil : $0 }
+        switch BLASKernelSelection.decide(current: current, features: .current, configuration: BLASConfiguration.configuration, userSetting: user) {
+        case .keep(let why):
+            setenv(selection, why, 1)
+        case .tryCore(let core, let because):
+            let cache = VerdictCache(core: core)
+            let outcome = cache.passed ? .success(()) : check(core)
+            switch outcome {
+            case .success:
+                if !cache.passed { cache.recordPass() }
+                setenv("OPENBLAS_CORETYPE", core, 1)
+                setenv(selection, "\(core) in place of \(current): \(because); \(core) passed the SGEMM, DGEMM and DGEEV check"
+                       + (cache.passed ? " (checked at first use on this machine; the verdict is kept in \(cache.path))" : ""), 1)
+                reexecute()
+            case .failure(let why):
+                let text = "\(current) kept: \(because), but \(core) failed the SGEMM, DGEMM and DGEEV check (\(why))"
+                setenv(selection, text, 1)
+                FileHandle.standardError.write(Data("Warning: BLAS kernel: \(text); BLAS runs slower than this CPU allows\n".utf8))
+            }
+        }
+    }
+
+    /// Why the process runs the kernel it runs (for `info`).
+    static var explanation: String { ProcessInfo.processInfo.environment[selection] ?? "OpenBLAS's own choice" }
+
+    struct ProbeFailure: Error { var why: String }
+
+    /// Runs `executable` (this one by default) as the check of `core` and reports how it ended.
+    static func check(_ core: String, executable: URL = URL(fileURLWithPath: "/proc/self/exe")) -> Result<Void, ProbeFailure> {
+        let child = Process()
+        child.executableURL = executable
+        var environment = ProcessInfo.processInfo.environment
+        environment["OPENBLAS_CORETYPE"] = core
+        environment[probe] = "1"
+        // A kernel the CPU cannot run dies of SIGILL: no crash report for that.
+        environment["SWIFT_BACKTRACE"] = "enable=no"
+        child.environment = environment
+        let output = Pipe(), errors = Pipe()
+        child.standardOutput = output
+        child.standardError = errors
+        do { try child.run() } catch { return .failure(ProbeFailure(why: "could not start: \(error)")) }
+        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        child.waitUntilExit()
+        if child.terminationReason == .uncaughtSignal {
+            return .failure(ProbeFailure(why: "killed by signal \(child.terminationStatus)\(child.terminationStatus == SIGILL ? ", an illegal instruction" : "")"))
+        }
+        guard child.terminationStatus == 0 else { return .failure(ProbeFailure(why: message.isEmpty ? "exit status \(child.terminationStatus)" : message)) }
+        // OpenBLAS replaces a named core the CPU cannot run by one it can (Cooperlake without
+        // BF16 becomes Haswell): the check is of the core that actually ran.
+        guard printed == core else { return .failure(ProbeFailure(why: "OpenBLAS ran \(printed) when asked for \(core)")) }
+        return .success(())
+    }
+
+    /// A kernel's passed check, remembered per machine (CPU model), OpenBLAS build and kernel
+    /// in `$XDG_CACHE_HOME/dynamics/blas-kernels` (default `~/.cache`), so that the check runs
+    /// at first use only. A failure is not remembered: it is checked, and warned of, every time.
+    struct VerdictCache {
+        let path: String, key: String
+        init(core: String) {
+            let environment = ProcessInfo.processInfo.environment
+            let base = environment["XDG_CACHE_HOME"] ?? (environment["HOME"] ?? NSTemporaryDirectory()) + "/.cache"
+            path = base + "/dynamics/blas-kernels"
+            let model = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+                .split(separator: "\n").first { $0.hasPrefix("model name") }.map { String($0.drop { $0 != ":" }.dropFirst()).trimmingCharacters(in: .whitespaces) } ?? "unknown CPU"
+            key = "\(model)\t\(BLASConfiguration.configuration)\t\(core)"
+        }
+        var lines: [String] { ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init) }
+        var passed: Bool { lines.contains(key) }
+        /// Adds this key (best effort: an unwritable cache only means checking again next time).
+        func recordPass() {
+            try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try? AtomicFile.write((lines + [key]).suffix(64).joined(separator: "\n") + "\n", to: path)
+        }
+    }
+
+    /// Replaces this process with the same executable, arguments and (changed) environment;
+    /// returns only if that fails, having said so (the process goes on with OpenBLAS's choice).
+    static func reexecute() {
+        let arguments = CommandLine.arguments.map { strdup($0) } + [nil]
+        execv("/proc/self/exe", arguments)
+        FileHandle.standardError.write(Data("Warning: BLAS kernel: could not re-execute (\(String(cString: strerror(errno)))); keeping \(BLASConfiguration.coreName)\n".utf8))
+        setenv(selection, "\(BLASConfiguration.coreName): OpenBLAS's own choice (re-executing with another failed)", 1)
+    }
+}
