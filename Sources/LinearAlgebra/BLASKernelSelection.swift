@@ -65,6 +65,7 @@ public enum BLASKernelSelection {
 
     /// - Parameters:
     ///   - current: the core OpenBLAS runs (`BLASConfiguration.coreName`).
+    ///   - features: the CPU's (`CPUFeatures.current`).
     ///   - configuration: OpenBLAS's configuration string (only `DYNAMIC_ARCH` builds can
     ///     change kernels).
     ///   - userSetting: `OPENBLAS_CORETYPE` as the user set it (nil: not set).
