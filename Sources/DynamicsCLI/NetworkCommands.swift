@@ -155,6 +155,8 @@ struct Bench: ParsableCommand {
         let images = Tensor<Float>(channels: 3, batch: batch, height: height, width: width,
                                    data: (0..<(3 * batch * height * width)).map { _ in Float(Gaussian.sample(using: &g)) })
         let labels = (0..<batch).map { _ in Int.random(in: 0..<10, using: &g) }
+        // The FMA peak first, before BLAS's threads have work to spin after.
+        let fmaPeak = FMAPeak.measure(threads: BLASConfiguration.threads)
         let forwardFlops = network.forwardFlops(images)
         // SGEMM before and after the steps, the better one kept: on a shared machine one
         // measurement now and then comes out at one core's rate, which would flatter the ratio.
@@ -168,7 +170,7 @@ struct Bench: ParsableCommand {
         let report = Report(architecture: architecture, convolution: convolution, avx512Kernels: ConvolutionAlgorithm.kernelsAvailable, depth: architecture.depth, backprop: backprop, batch: batch, size: size, parameters: network.parameterCount,
                             threads: BLASConfiguration.threads, secondsPerStep: seconds, imagesPerSecond: Double(batch) / seconds,
                             gflops: 3 * forwardFlops / seconds / 1e9, sgemmGflops: max(sgemmBefore, GEMMThroughput.measure(Float.self, n: 2048)),
-                            fmaPeakGflops: FMAPeak.measure(threads: BLASConfiguration.threads), blasCore: BLASConfiguration.coreName,
+                            fmaPeakGflops: fmaPeak, blasCore: BLASConfiguration.coreName,
                             peakResidentMB: peak)
         if output.json { return try Output.printJSON(report) }
         print("\(shape.preset ?? architecture.block.rawValue) (depth \(report.depth), \(report.parameters) parameters), batch \(batch), \(height)×\(width), \(backprop.rawValue) backprop, "

@@ -122,7 +122,8 @@ struct NetworkCommandTests {
     func bench() throws {
         let r = try CLIRunner.run(["bench", "--preset", "hamiltonian-74", "--units", "1,1,1", "--batch", "2", "--size", "8", "--steps", "1", "--json"])
         #expect(r.status == 0, "\(r.stderr)")
-        for key in ["imagesPerSecond", "gflops", "sgemmGflops", "peakResidentMB"] { #expect((r.json?[key] as? Double ?? 0) > 0, "\(key)") }
+        for key in ["imagesPerSecond", "gflops", "sgemmGflops", "fmaPeakGflops", "peakResidentMB"] { #expect((r.json?[key] as? Double ?? 0) > 0, "\(key)") }
+        #expect((r.json?["blasCore"] as? String)?.isEmpty == false)
     }
 
     @Test("misuse is refused", arguments: [

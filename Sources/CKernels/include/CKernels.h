@@ -42,10 +42,11 @@ void dyn_conv3x3_weight_gradient_winograd(const float *x, int cin, int batch, in
 /// cin, cout multiples of 4.
 int dyn_winograd_gradient_suits(int h, int w, int cin, int cout);
 
-/// The FP32 FMA rate of the calling thread in GFLOP/s (peak.c: twelve independent FMA chains
-/// of `iterations` steps in the widest vectors the CPU has), and that vector width in floats
-/// (16 with AVX-512, 8 with AVX2 + FMA, 1 otherwise).
-double dyn_fma_peak_gflops(long iterations);
+/// Runs twelve independent FP32 FMA chains of `iterations` steps on the calling thread in the
+/// widest vectors the CPU has (peak.c); returns the seconds taken and sets *flops to the
+/// floating-point operations done. dyn_fma_lanes: that vector width in floats (16 with
+/// AVX-512, 8 with AVX2 + FMA, 1 otherwise).
+double dyn_fma_chains(long iterations, double *flops);
 int dyn_fma_lanes(void);
 
 #endif

@@ -10,25 +10,39 @@ public enum FMAPeak {
     /// Floats per FMA instruction on this CPU (16 with AVX-512, 8 with AVX2, 1 otherwise).
     public static var lanes: Int { Int(dyn_fma_lanes()) }
 
-    /// GFLOP/s of `threads` threads running the chains at once, the best of `repetitions`
-    /// (each thread about 0.05 s).
+    /// GFLOP/s of `threads` threads running the chains at once (all their operations over the
+    /// slowest thread's time), the best of `repetitions` of about 0.1 s each. Measure before
+    /// other multithreaded work: a BLAS library's threads spin for a while after each call
+    /// and would take cores from the chains.
     public static func measure(threads: Int, repetitions: Int = 3) -> Double {
-        let iterations = 50_000_000 / max(1, lanes)
+        let iterations = 400_000_000 / max(1, lanes)
         var best = 0.0
         for _ in 0..<max(1, repetitions) {
-            let rates = RateBox(count: threads)
-            DispatchQueue.concurrentPerform(iterations: max(1, threads)) { k in rates.set(k, dyn_fma_peak_gflops(iterations)) }
-            best = max(best, rates.total)
+            let runs = Runs(count: threads)
+            DispatchQueue.concurrentPerform(iterations: max(1, threads)) { k in
+                var flops = 0.0
+                let seconds = dyn_fma_chains(iterations, &flops)
+                runs.set(k, flops: flops, seconds: seconds)
+            }
+            best = max(best, runs.gflops)
         }
         return best
     }
 
-    /// Per-thread rates written by the threads of one measurement (each its own slot).
-    private final class RateBox: @unchecked Sendable {
-        private let rates: UnsafeMutableBufferPointer<Double>
-        init(count: Int) { rates = .allocate(capacity: max(1, count)); rates.initialize(repeating: 0) }
-        deinit { rates.deallocate() }
-        func set(_ k: Int, _ rate: Double) { rates[k] = rate }
-        var total: Double { rates.reduce(0, +) }
+    /// What each thread of one measurement did (each writes its own slot).
+    private final class Runs: @unchecked Sendable {
+        private let flops: UnsafeMutableBufferPointer<Double>, seconds: UnsafeMutableBufferPointer<Double>
+        init(count: Int) {
+            flops = .allocate(capacity: max(1, count))
+            seconds = .allocate(capacity: max(1, count))
+            flops.initialize(repeating: 0)
+            seconds.initialize(repeating: 0)
+        }
+        deinit {
+            flops.deallocate()
+            seconds.deallocate()
+        }
+        func set(_ k: Int, flops f: Double, seconds s: Double) { (flops[k], seconds[k]) = (f, s) }
+        var gflops: Double { flops.reduce(0, +) / max(seconds.max() ?? 1, 1e-9) / 1e9 }
     }
 }
