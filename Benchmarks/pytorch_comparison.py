@@ -18,6 +18,7 @@ Not run in CI (PyTorch is not a dependency): `pip install torch`, then
 import argparse
 import json
 import subprocess
+import sys
 import time
 
 import torch
@@ -131,6 +132,15 @@ def pytorch_images_per_second(reversible, batch, steps, threads):
     return batch * steps / (time.perf_counter() - start)
 
 
+def pytorch_in_child(reversible, batch, steps, threads):
+    """`pytorch_images_per_second` in a process of its own: PyTorch's OpenMP threads keep
+    spinning for a while after each step, and in this process they would take cores from the
+    next run (measured: they halved the dynamics runs that followed)."""
+    out = subprocess.run([sys.executable, __file__, "--child", "reversible" if reversible else "stored", "--batch", str(batch),
+                          "--steps", str(steps), "--threads", str(threads)], check=True, capture_output=True, text=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
 def dynamics_images_per_second(executable, backprop, batch, steps, threads):
     out = subprocess.run([executable, "bench", "--preset", "hamiltonian-74", "--batch", str(batch), "--steps", str(steps),
                           "--backprop", backprop, "--json"], check=True, capture_output=True, text=True,
@@ -145,13 +155,17 @@ def main():
     parser.add_argument("--steps", type=int, default=5, help="timed steps per run (after one warm-up step)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=2, help="runs of each, alternating")
+    parser.add_argument("--child", choices=["stored", "reversible"], help=argparse.SUPPRESS)
     args = parser.parse_args()
-    print(f"torch {torch.__version__}, {args.threads} threads, batch {args.batch}, 32×32×3, {args.steps} steps per run")
+    if args.child:
+        print(pytorch_images_per_second(args.child == "reversible", args.batch, args.steps, args.threads))
+        return
+    print(f"torch {torch.__version__} (each PyTorch run in a process of its own), {args.threads} threads, batch {args.batch}, 32×32×3, {args.steps} steps per run")
     rows = {"pytorch stored": [], "pytorch reversible": [], "dynamics stored": [], "dynamics reversible": []}
     extra = None
     for _ in range(args.rounds):
-        rows["pytorch stored"].append(pytorch_images_per_second(False, args.batch, args.steps, args.threads))
-        rows["pytorch reversible"].append(pytorch_images_per_second(True, args.batch, args.steps, args.threads))
+        rows["pytorch stored"].append(pytorch_in_child(False, args.batch, args.steps, args.threads))
+        rows["pytorch reversible"].append(pytorch_in_child(True, args.batch, args.steps, args.threads))
         rows["dynamics stored"].append(dynamics_images_per_second(args.dynamics, "stored", args.batch, args.steps, args.threads)["imagesPerSecond"])
         extra = dynamics_images_per_second(args.dynamics, "reversible", args.batch, args.steps, args.threads)
         rows["dynamics reversible"].append(extra["imagesPerSecond"])
