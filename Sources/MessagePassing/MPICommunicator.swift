@@ -16,7 +16,8 @@ public final class MPICommunicator: Communicator {
     public let size: Int
     /// The ranks on this machine (`MPI_COMM_TYPE_SHARED`), which share its cores.
     public let localSize: Int
-    private var requests: [Int: [dynamics_mpi_request]] = [:]
+    /// Started reductions by id, each in pieces (one request per `Int32.max` elements).
+    private var started: [(id: Int, requests: [dynamics_mpi_request])] = []
     private var nextID = 0
     /// Seconds spent inside MPI's collectives (blocking sums and broadcasts, waits), summed
     /// since initialisation: the communication a run did not overlap with computation.
@@ -98,15 +99,15 @@ public final class MPICommunicator: Communicator {
 
     private func start<T>(_ values: UnsafeMutableBufferPointer<T>, _ type: MPI_Datatype) -> PendingReduction {
         nextID += 1
-        var started: [dynamics_mpi_request] = []
+        var requests: [dynamics_mpi_request] = []
         if let base = values.baseAddress, !values.isEmpty {
             pieces(values.count) { offset, n in
                 var request = dynamics_mpi_request_make()
                 dynamics_mpi_iallreduce_sum(base + offset, n, type, &request)
-                started.append(request)
+                requests.append(request)
             }
         }
-        requests[nextID] = started
+        started.append((nextID, requests))
         return PendingReduction(id: nextID)
     }
 
@@ -114,15 +115,16 @@ public final class MPICommunicator: Communicator {
     public func startAllReduceSum(_ values: UnsafeMutableBufferPointer<Double>) -> PendingReduction { start(values, dynamics_mpi_double()) }
 
     public func wait(_ reduction: PendingReduction) {
-        guard var started = requests.removeValue(forKey: reduction.id) else {
+        guard let index = started.firstIndex(where: { $0.id == reduction.id }) else {
             preconditionFailure("MPICommunicator: reduction \(reduction.id) is not pending")
         }
-        timed { for k in started.indices { dynamics_mpi_wait(&started[k]) } }
+        var requests = started.remove(at: index).requests
+        timed { for k in requests.indices { dynamics_mpi_wait(&requests[k]) } }
     }
 
     public func progress() {
-        for id in requests.keys {
-            for k in requests[id]!.indices { _ = dynamics_mpi_test(&requests[id]![k]) }
+        for i in started.indices {
+            for k in started[i].requests.indices { _ = dynamics_mpi_test(&started[i].requests[k]) }
         }
     }
 

@@ -168,7 +168,7 @@ public final class Trainer {
     /// split into `Shard`s, batch norm takes its statistics over all of them and the gradient
     /// is summed across the ranks (`TrainableNetwork.make(…replicas:)`), so the run equals one
     /// process on the same batches up to the order of floating-point sums. A checkpoint
-    /// holds no trace of the rank count: it resumes on any number of ranks.
+    /// records the rank count (`Checkpoint.Header.ranks`) and resumes on any number of ranks.
     /// - Throws: `TrainingConfiguration.Invalid` or `ArchitectureError` for a configuration out of
     ///   range (`TrainingConfiguration.validate`) or too large for memory; `DatasetError` for
     ///   images the network cannot take.
