@@ -29,14 +29,18 @@ struct DynamicsCommand: ParsableCommand {
         BLASKernelChoice.apply()
         StandardStreams.prepare()
         var status: Int32
+        var parsed = false
         do {
             var command = try parseAsRoot()
+            parsed = true
             try command.run()
             status = 0
         } catch {
             status = exitCode(for: error).rawValue
             let message = fullMessage(for: error)
-            if status == 0 {
+            if !parsed && Ranks.launchedRank > 0 {
+                // Under mpirun every rank parses the same arguments: rank 0 alone says what is wrong.
+            } else if status == 0 {
                 if !message.isEmpty { print(message) }  // --help, --version
             } else if !message.isEmpty {
                 StandardStreams.printError(message)

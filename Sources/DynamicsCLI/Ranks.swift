@@ -8,6 +8,14 @@ enum Ranks {
     /// MPI's world communicator if a launcher started this process, else nil.
     static func start() -> MPICommunicator? { MPICommunicator.launched ? MPICommunicator() : nil }
 
+    /// This process's rank as the launcher set it in the environment, before MPI starts
+    /// (Open MPI's `OMPI_COMM_WORLD_RANK`, MPICH's `PMI_RANK`, Slurm's `SLURM_PROCID`); 0 without one.
+    static var launchedRank: Int {
+        guard MPICommunicator.launched else { return 0 }
+        let environment = ProcessInfo.processInfo.environment
+        return ["OMPI_COMM_WORLD_RANK", "PMI_RANK", "SLURM_PROCID"].lazy.compactMap { environment[$0].flatMap(Int.init) }.first ?? 0
+    }
+
     /// Worker threads per rank when --threads is not given: the machine's cores shared among
     /// the ranks on it.
     static func defaultThreads(_ ranks: MPICommunicator) -> Int {
