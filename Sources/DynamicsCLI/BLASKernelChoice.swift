@@ -40,18 +40,27 @@ enum BLASKernelChoice {
             setenv(selection, why, 1)
         case .tryCore(let core, let because):
             let cache = VerdictCache(core: core)
-            let outcome = cache.passed ? .success(()) : check(core)
-            switch outcome {
-            case .success:
-                if !cache.passed { cache.recordPass() }
+            let cached = cache.verdict
+            let outcome: String
+            if let cached {
+                outcome = cached
+            } else {
+                switch check(core) {
+                case .success: outcome = "passed"
+                case .failure(let failure): outcome = failure.why
+                }
+                cache.record(outcome)
+            }
+            let kept = " (checked at first use on this machine; the verdict is kept in \(cache.path))"
+            if outcome == "passed" {
                 setenv("OPENBLAS_CORETYPE", core, 1)
-                setenv(selection, "\(core) in place of \(current): \(because); \(core) passed the SGEMM, DGEMM and DGEEV check"
-                       + (cache.passed ? " (checked at first use on this machine; the verdict is kept in \(cache.path))" : ""), 1)
+                setenv(selection, "\(core) in place of \(current): \(because); \(core) passed the SGEMM, DGEMM and DGEEV check" + kept, 1)
                 reexecute()
-            case .failure(let why):
-                let text = "\(current) kept: \(because), but \(core) failed the SGEMM, DGEMM and DGEEV check (\(why))"
-                setenv(selection, text, 1)
-                FileHandle.standardError.write(Data("Warning: BLAS kernel: \(text); BLAS runs slower than this CPU allows\n".utf8))
+            } else {
+                let text = "\(current) kept: \(because), but \(core) failed the SGEMM, DGEMM and DGEEV check (\(outcome))"
+                setenv(selection, text + kept, 1)
+                // Warned once, when the check ran; `info` says it every time.
+                if cached == nil { FileHandle.standardError.write(Data("Warning: BLAS kernel: \(text); BLAS runs slower than this CPU allows\n".utf8)) }
             }
         }
     }
@@ -88,25 +97,29 @@ enum BLASKernelChoice {
         return .success(())
     }
 
-    /// A kernel's passed check, remembered per machine (CPU model), OpenBLAS build and kernel
-    /// in `$XDG_CACHE_HOME/dynamics/blas-kernels` (default `~/.cache`), so that the check runs
-    /// at first use only. A failure is not remembered: it is checked, and warned of, every time.
+    /// A kernel's check, remembered per machine (CPU model), OpenBLAS build and kernel in
+    /// `$XDG_CACHE_HOME/dynamics/blas-kernels` (default `~/.cache`), so that it runs at first use
+    /// only: one line per key, "passed" or why it failed.
     struct VerdictCache {
         let path: String, key: String
-        init(core: String) {
+        static var defaultPath: String {
             let environment = ProcessInfo.processInfo.environment
-            let base = environment["XDG_CACHE_HOME"] ?? (environment["HOME"] ?? NSTemporaryDirectory()) + "/.cache"
-            path = base + "/dynamics/blas-kernels"
+            return (environment["XDG_CACHE_HOME"] ?? (environment["HOME"] ?? NSTemporaryDirectory()) + "/.cache") + "/dynamics/blas-kernels"
+        }
+        init(core: String, path: String = defaultPath) {
+            self.path = path
             let model = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
                 .split(separator: "\n").first { $0.hasPrefix("model name") }.map { String($0.drop { $0 != ":" }.dropFirst()).trimmingCharacters(in: .whitespaces) } ?? "unknown CPU"
-            key = "\(model)\t\(BLASConfiguration.configuration)\t\(core)"
+            key = "\(model)\t\(BLASConfiguration.configuration)\t\(core)\t"
         }
         var lines: [String] { ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init) }
-        var passed: Bool { lines.contains(key) }
-        /// Adds this key (best effort: an unwritable cache only means checking again next time).
-        func recordPass() {
+        /// "passed", why the check failed, or nil if it never ran here.
+        var verdict: String? { lines.last { $0.hasPrefix(key) }.map { String($0.dropFirst(key.count)) } }
+        /// Records a verdict (best effort: an unwritable cache only means checking again next time).
+        func record(_ verdict: String) {
+            let line = key + verdict.replacingOccurrences(of: "\n", with: " ")
             try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try? AtomicFile.write((lines + [key]).suffix(64).joined(separator: "\n") + "\n", to: path)
+            try? AtomicFile.write((lines.filter { !$0.hasPrefix(key) } + [line]).suffix(64).joined(separator: "\n") + "\n", to: path)
         }
     }
 
@@ -119,3 +132,4 @@ enum BLASKernelChoice {
         setenv(selection, "\(BLASConfiguration.coreName): OpenBLAS's own choice (re-executing with another failed)", 1)
     }
 }
+

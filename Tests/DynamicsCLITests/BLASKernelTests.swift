@@ -44,6 +44,18 @@ struct BLASKernelTests {
         #expect(imaginary.count == 4 && zip(imaginary, [2, 2, 3, 3]).allSatisfy { abs($0 - $1) < 1e-12 }, "\(values)")
     }
 
+    @Test("the verdict cache: nothing before a check, then the last verdict per kernel, other kernels apart")
+    func verdictCache() throws {
+        let path = CLIRunner.temporaryPath("verdicts-\(UUID().uuidString)")
+        let skylake = BLASKernelChoice.VerdictCache(core: "SkylakeX", path: path), haswell = BLASKernelChoice.VerdictCache(core: "Haswell", path: path)
+        #expect(skylake.verdict == nil)
+        skylake.record("killed by signal 4, an illegal instruction")
+        haswell.record("passed")
+        #expect(skylake.verdict == "killed by signal 4, an illegal instruction" && haswell.verdict == "passed")
+        skylake.record("passed")
+        #expect(skylake.verdict == "passed" && skylake.lines.count == 2)
+    }
+
     @Test("a kernel the CPU cannot run fails its check in a child process (SkylakeX without AVX-512)")
     func unsupportedKernelFails() {
         let outcome = BLASKernelChoice.check("SkylakeX", executable: CLIRunner.executable)
